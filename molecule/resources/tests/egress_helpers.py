@@ -1,0 +1,55 @@
+"""Helpers shared by the scenarios' testinfra tests (imported through each tests/conftest.py)."""
+import json
+import time
+
+import testinfra
+
+
+def container(name):
+    """A testinfra host for a container of the scenario (podman backend: fast, no Ansible)."""
+    return testinfra.get_host("podman://%s" % name)
+
+
+def records(smarthost, subject=None):
+    """What the smarthost fixture accepted, optionally only messages whose Subject matches."""
+    cmd = "egress-fixture-records"
+    if subject:
+        cmd += " --subject %s" % shell_quote(subject)
+    out = smarthost.check_output(cmd)
+    return json.loads(out)
+
+
+def wait_for_records(smarthost, subject, count=1, timeout=60):
+    """Wait until `count` messages matching `subject` arrived; return them (maybe fewer)."""
+    deadline = time.time() + timeout
+    found = []
+    while time.time() < deadline:
+        found = records(smarthost, subject)
+        if len(found) >= count:
+            return found
+        time.sleep(1)
+    return found
+
+
+def submit(client, password=None, **kwargs):
+    """Run egress-submit on `client`; returns its JSON answer. Password goes through a 0600 file."""
+    args = []
+    if password is not None:
+        pwfile = "/root/.egress-submit-pw"
+        client.run("umask 077; printf '%%s' %s > %s" % (shell_quote(password), pwfile))
+        args += ["--password-file", pwfile]
+    for key, value in kwargs.items():
+        args += ["--" + key.replace("_", "-"), str(value)]
+    result = client.run("egress-submit " + " ".join(shell_quote(a) for a in args))
+    return json.loads(result.stdout)
+
+
+def postconf(host, flag="-n"):
+    """Postfix parameters as a dict: `postconf -n` (set in main.cf) or `postconf` (effective)."""
+    out = host.check_output("postconf %s" % flag if flag else "postconf")
+    pairs = (line.partition(" =") for line in out.splitlines())
+    return dict((name.strip(), value.strip()) for name, dummy, value in pairs)
+
+
+def shell_quote(value):
+    return "'" + str(value).replace("'", "'\"'\"'") + "'"

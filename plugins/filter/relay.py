@@ -1,0 +1,43 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Filters around smarthost relay settings.
+
+Documentation lives in the sidecar files relay_settings.yml and provider_preset.yml.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.egress.mail.plugins.module_utils.providers import get_preset
+from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve
+
+
+def relay_settings(settings, prefix=''):
+    """Validate relay settings and fill in provider presets; see relay_settings.yml."""
+    try:
+        return resolve(settings, prefix)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def provider_preset(name, region=None):
+    """Return the resolved preset of a smarthost provider; see provider_preset.yml."""
+    try:
+        return get_preset(name, region)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+class FilterModule(object):
+    """egress.mail relay filters."""
+
+    def filters(self):
+        return {
+            'relay_settings': relay_settings,
+            'provider_preset': provider_preset,
+        }

@@ -1,0 +1,260 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Logic of the egress.mail.postconf module: manage Postfix main.cf parameters.
+
+How postconf behaves (checked against the Postfix sources, postconf_main.c):
+
+* ``postconf -c DIR name1 name2`` prints ``name = value`` for each known
+  parameter, one per line and in the order asked, with whitespace collapsed
+  and ``$name`` left unexpanded. A name postconf does not know produces *no*
+  output line, only ``postconf: warning: NAME: unknown parameter`` on stderr,
+  and the exit status stays 0. Therefore the ``-h`` (values only) output
+  cannot be mapped back to names once one name is unknown; this module asks
+  for ``name = value`` lines and maps them by name.
+* Parameters that postconf does not know (typos, or user-defined parameters
+  nothing refers to) are not shown by ``postconf`` nor ``postconf -n`` even
+  when main.cf sets them, so whether a parameter is explicitly set, and the
+  value of unknown ones, are read from main.cf itself.
+* ``postconf -e name=value ...`` writes several parameters in one call;
+  ``postconf -X name ...`` removes several.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+
+from collections import OrderedDict
+
+NAME_RE = re.compile(r'^[A-Za-z0-9_]+$')
+_OUTPUT_LINE_RE = re.compile(r'^([A-Za-z0-9_./-]+) =(?: (.*))?$')
+_UNKNOWN_RE = re.compile(r'warning: ([^\s:]+): unknown parameter')
+_SEPARATORS_RE = re.compile(r'[ \t\r\n]+')
+MAIN_CF = 'main.cf'
+
+
+class PostconfError(Exception):
+    """An error with a message fit for the user."""
+
+
+def validate_name(name, what='parameter name'):
+    """Refuse anything but a plain main.cf parameter name."""
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise PostconfError('invalid %s %r: main.cf parameter names consist of a-z, 0-9 and _ '
+                            '(master.cf service parameters are not supported)' % (what, name))
+    return name
+
+
+def normalize_value(text):
+    """Collapse whitespace the way postconf prints values: no reordering, no other change."""
+    return ' '.join(word for word in _SEPARATORS_RE.split(text) if word)
+
+
+def _format_scalar(value, name):
+    if isinstance(value, bool):
+        return 'yes' if value else 'no'
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if value is None:
+        raise PostconfError("parameter '%s': value is null; use '' for an empty value, or list the parameter "
+                            "in absent to remove it" % name)
+    raise PostconfError("parameter '%s': unsupported value type %s (use a string, integer, boolean or list)"
+                        % (name, type(value).__name__))
+
+
+def format_value(value, name):
+    """Turn a module value into the normalized main.cf text.
+
+    Booleans become yes/no, integers strings, lists are joined with ', '.
+    Newlines and other control characters are refused.
+    """
+    if isinstance(value, (list, tuple)):
+        items = []
+        for item in value:
+            if isinstance(item, (list, tuple, dict)):
+                raise PostconfError("parameter '%s': list items must be scalars" % name)
+            items.append(_format_scalar(item, name))
+        text = ', '.join(items)
+    else:
+        text = _format_scalar(value, name)
+    if '\n' in text or '\r' in text:
+        raise PostconfError("parameter '%s': value contains a newline" % name)
+    if any(ord(ch) < 32 and ch != '\t' or ord(ch) == 127 for ch in text):
+        raise PostconfError("parameter '%s': value contains a control character" % name)
+    return normalize_value(text)
+
+
+def prepare(parameters, absent):
+    """Validate the module arguments.
+
+    Returns (desired, absent): an OrderedDict name -> normalized value (in the
+    order given) and a de-duplicated list.
+    """
+    desired = OrderedDict()
+    for name in (parameters or {}):
+        validate_name(name)
+        desired[name] = format_value(parameters[name], name)
+    removals = []
+    for name in (absent or []):
+        validate_name(name, 'name in absent')
+        if name in desired:
+            raise PostconfError("parameter '%s' is both in parameters and in absent" % name)
+        if name not in removals:
+            removals.append(name)
+    return desired, removals
+
+
+def build_show_command(postconf, config_dir, names):
+    """``postconf -c DIR name...``: the effective values as ``name = value`` lines."""
+    return [postconf, '-c', config_dir] + list(names)
+
+
+def build_edit_command(postconf, config_dir, changes):
+    """``postconf -c DIR -e name=value ...`` for a list of (name, value)."""
+    return [postconf, '-c', config_dir, '-e'] + ['%s=%s' % (name, value) for name, value in changes]
+
+
+def build_remove_command(postconf, config_dir, names):
+    """``postconf -c DIR -X name ...``."""
+    return [postconf, '-c', config_dir, '-X'] + list(names)
+
+
+def parse_show_output(stdout):
+    """Parse ``name = value`` lines printed by postconf into a dict (value '' for ``name =``)."""
+    values = {}
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        match = _OUTPUT_LINE_RE.match(line)
+        if not match:
+            raise PostconfError('cannot parse postconf output line %r' % line)
+        values[match.group(1)] = normalize_value(match.group(2) or '')
+    return values
+
+
+def parse_unknown_parameters(stderr):
+    """Names postconf reported as ``unknown parameter`` on stderr."""
+    return [match.group(1) for match in _UNKNOWN_RE.finditer(stderr or '')]
+
+
+def parse_main_cf(text):
+    """Parse main.cf text into an OrderedDict of explicitly set name -> normalized value.
+
+    Follows main.cf syntax: a logical line starts with non-whitespace text,
+    a line starting with whitespace continues it, empty lines and lines whose
+    first non-whitespace character is '#' are ignored. A later setting
+    overrides an earlier one.
+    """
+    logical = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith('#'):
+            continue
+        if line[0] in ' \t' and logical:
+            logical[-1] += ' ' + stripped
+        else:
+            logical.append(stripped)
+    result = OrderedDict()
+    for line in logical:
+        if '=' not in line:
+            continue
+        name, value = line.split('=', 1)
+        name = name.strip()
+        if name in result:
+            del result[name]
+        result[name] = normalize_value(value)
+    return result
+
+
+def compute_changes(desired, current, explicit, absent):
+    """Return (changes, removals).
+
+    ``changes`` lists (name, value) for desired values that differ from the
+    current effective ones (unknown parameters count as empty); ``removals``
+    lists the names in ``absent`` that main.cf sets explicitly.
+    """
+    changes = []
+    for name, value in desired.items():
+        if normalize_value(current.get(name) or '') != value:
+            changes.append((name, value))
+    removals = [name for name in absent if name in explicit]
+    return changes, removals
+
+
+def build_diff(changes, removals, current, config_dir):
+    """Diff of the changed keys only, as main.cf lines."""
+    before = []
+    after = []
+    for name, value in changes:
+        if current.get(name) is not None:
+            before.append('%s = %s\n' % (name, current[name]))
+        after.append('%s = %s\n' % (name, value))
+    for name in removals:
+        before.append('%s = %s\n' % (name, current.get(name) or ''))
+    path = os.path.join(config_dir, MAIN_CF)
+    return {
+        'before': ''.join(before),
+        'after': ''.join(after),
+        'before_header': path,
+        'after_header': path,
+    }
+
+
+def _run(run_command, args):
+    rc, out, err = run_command(args)
+    if rc != 0:
+        raise PostconfError('%s failed (rc=%s): %s' % (' '.join(args), rc, (err or out or '').strip()))
+    return out or '', err or ''
+
+
+def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False):
+    """Bring main.cf in ``config_dir`` to the desired state.
+
+    ``run_command(args)`` runs a command without a shell and returns
+    (rc, stdout, stderr), like AnsibleModule.run_command. Returns a dict with
+    changed, changed_parameters, removed_parameters, values, diff, warnings.
+    Raises PostconfError.
+    """
+    desired, removals_wanted = prepare(parameters, absent)
+    names = list(desired) + removals_wanted
+    current = {}
+    unknown = []
+    explicit = {}
+    if names:
+        out, dummy = _run(run_command, build_show_command(postconf, config_dir, names))
+        current = parse_show_output(out)
+        unknown = [name for name in names if name not in current]
+        main_cf = os.path.join(config_dir, MAIN_CF)
+        try:
+            with open(main_cf, 'r') as handle:
+                explicit = parse_main_cf(handle.read())
+        except (IOError, OSError) as exc:
+            raise PostconfError('cannot read %s: %s' % (main_cf, exc))
+    for name in unknown:
+        if name in explicit:
+            current[name] = explicit[name]
+
+    changes, removals = compute_changes(desired, current, explicit, removals_wanted)
+    warnings = ["postconf does not know the parameter '%s' (typo, or a parameter of a newer Postfix?)" % name
+                for name in unknown if name in desired]
+
+    if not check_mode:
+        if changes:
+            _run(run_command, build_edit_command(postconf, config_dir, changes))
+        if removals:
+            _run(run_command, build_remove_command(postconf, config_dir, removals))
+
+    return {
+        'changed': bool(changes or removals),
+        'changed_parameters': [name for name, dummy in changes],
+        'removed_parameters': removals,
+        'values': dict(desired),
+        'diff': build_diff(changes, removals, current, config_dir),
+        'warnings': warnings,
+    }

@@ -1,0 +1,313 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: pmta_config
+short_description: Lint a PowerMTA configuration file
+version_added: 0.1.0
+description:
+  - Parses a PowerMTA configuration (C(/etc/pmta/config)) without running PowerMTA and reports
+    errors with their line numbers.
+  - Checks that stanzas such as C(<domain *>) are balanced, that every directive is allowed where it
+    is used (top level, C(<source>), C(<domain>), C(<virtual-mta>), C(<smtp-user>),
+    C(<virtual-mta-pool>), C(<acct-file>)) and that values have the right type (yes/no, integers,
+    time intervals such as C(10m), C(host:port), IP addresses and CIDR ranges).
+  - Checks relay safety. C(<domain *>) must have exactly one C(route) or C(smtp-hosts). No wide
+    C(<source>) such as C(0/0) may have C(always-allow-relaying yes) without C(require-auth yes).
+    A C(smtp-listener) on a non-loopback address needs a catch-all C(<source 0/0>) with
+    C(require-auth yes) or C(smtp-service no).
+  - Unknown directives are errors. A small allow-list of common directives is accepted without
+    checking their values (see the notes), and O(extra_directives) adds more.
+  - Suspicious but valid settings, such as a route on port 25, are emitted as Ansible warnings and
+    returned in RV(warning_details).
+  - Passwords (C(auth-password), and C(password) in C(<smtp-user>)) never appear in the module's
+    output. Error messages about them do not quote the value. O(content) is a no_log option.
+  - Never changes anything on the target.
+author:
+  - egress.mail contributors (!UNKNOWN)
+options:
+  path:
+    description:
+      - Path of a configuration file on the target to lint.
+      - Mutually exclusive with O(content).
+    type: path
+  content:
+    description:
+      - Configuration text to lint, for example a template rendered on the controller before it is
+        written.
+      - Mutually exclusive with O(path).
+    type: str
+  compact:
+    description:
+      - Accept text whose line breaks were lost, with several directives and stanza tags on one
+        line (as in guides copied from web pages), for example
+        C(<source 0/0> require-auth true</source>).
+      - In this mode a C(#) comment ends at the next hyphenated directive name. This is a best-effort
+        heuristic, so do not use it for real configuration files.
+    type: bool
+    default: false
+  fragment:
+    description:
+      - The text is a fragment, such as an include file or a snippet.
+      - Skip the whole-file checks, which require a C(smtp-listener) and exactly one route in
+        C(<domain *>).
+    type: bool
+    default: false
+  extra_directives:
+    description:
+      - More directive names to accept anywhere, without checking their values.
+    type: list
+    elements: str
+    default: []
+  diff_against:
+    description:
+      - Path of the file that O(content) is meant to replace. When given, RV(masked_diff) holds a
+        unified diff between that file and O(content), with passwords masked.
+      - A missing file is treated as empty.
+    type: path
+  fail_on_error:
+    description:
+      - Fail when the configuration has errors. Set to V(false) to only report them in
+        RV(valid) and RV(errors).
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+notes:
+  - "Allow-list (accepted, values not checked). In C(<domain>): C(backoff-max-msg-rate),
+    C(backoff-retry-after), C(backoff-to-normal-after), C(backoff-to-normal-after-delivery),
+    C(bounce-upon-no-mx), C(dkim-sign), C(smtp-pattern-list), C(max-errors-per-connection),
+    C(max-rcpt-per-message), C(max-connect-rate), C(queue-priority), C(dsn-format),
+    C(assume-delivery-upon-data-termination-timeout). In C(<source>): C(add-message-id-header),
+    C(add-date-header), C(jobid-header), C(process-x-job). At the top level and in C(<virtual-mta>):
+    C(domain-key). The stanzas C(<smtp-pattern-list>), C(<bounce-category-patterns>) and
+    C(<pattern-list>) are accepted at the top level and their contents are not checked."
+  - The checks are based on published PowerMTA documentation and sample configurations, not on the
+    licensed binary. A file that passes can still be rejected by PowerMTA. Run C(pmta reload) and
+    check C(pmta show status) after writing it.
+"""
+
+EXAMPLES = r"""
+- name: Lint the live PowerMTA configuration
+  egress.mail.pmta_config:
+    path: /etc/pmta/config
+
+- name: Lint a rendered template before writing it, and get a masked diff
+  egress.mail.pmta_config:
+    content: "{{ lookup('ansible.builtin.template', 'config.j2') }}"
+    diff_against: /etc/pmta/config
+  register: pmta_lint
+
+- name: Report problems without failing
+  egress.mail.pmta_config:
+    path: /etc/pmta/config
+    fail_on_error: false
+  register: pmta_lint
+
+- name: Show them
+  ansible.builtin.debug:
+    var: pmta_lint.errors
+
+- name: Check a snippet copied from a web page
+  egress.mail.pmta_config:
+    content: "<source 0/0> require-auth true</source>"
+    compact: true
+    fragment: true
+"""
+
+RETURN = r"""
+valid:
+  description: Whether the configuration has no errors.
+  returned: always
+  type: bool
+  sample: true
+errors:
+  description:
+    - Problems that make the configuration unusable or unsafe.
+    - O(fail_on_error=true) fails the task when this list is not empty.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    line:
+      description: Line number (1-based), or V(null) for problems about the file as a whole.
+      type: int
+    message:
+      description: What is wrong.
+      type: str
+  sample:
+    - line: 12
+      message: "directive 'use-starttls' is not allowed in <source> (it belongs in <domain>)"
+warning_details:
+  description:
+    - Things that are suspicious but not invalid, such as a route without a port.
+    - "Each one is also emitted as a standard Ansible warning formatted as C(line N: message), which
+      puts them in the C(warnings) key of the result."
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    line:
+      description: Line number, or V(null).
+      type: int
+    message:
+      description: What is suspicious.
+      type: str
+  sample:
+    - line: 41
+      message: "'smtp-hosts' uses port 25, which most clouds block outbound"
+summary:
+  description: What the configuration does, as far as relaying is concerned.
+  returned: always
+  type: dict
+  contains:
+    listeners:
+      description: C(smtp-listener) values.
+      type: list
+      elements: str
+      sample: ["127.0.0.1:25"]
+    listener_details:
+      description: Listeners with address, port, loopback and line.
+      type: list
+      elements: dict
+    route:
+      description: The route of C(<domain *>) (directive, host, port, line), or V(null).
+      type: dict
+      sample: {directive: smtp-hosts, host: smtp.example.com, port: 587, line: 30}
+    starttls:
+      description: C(use-starttls) and C(require-starttls) of C(<domain *>) as booleans (V(null) when unset).
+      type: dict
+      sample: {use: true, require: true}
+    auth_user:
+      description: C(auth-username) of C(<domain *>).
+      type: str
+      sample: apikey
+    auth_password_set:
+      description: Whether C(<domain *>) has an C(auth-password). The value is never returned.
+      type: bool
+    server_tls_certificate:
+      description: C(smtp-server-tls-certificate) path, if any.
+      type: str
+    sources:
+      description: C(<source>) stanzas and their relay and TLS settings.
+      type: list
+      elements: dict
+    smtp_users:
+      description: Names of the C(<smtp-user>) stanzas.
+      type: list
+      elements: str
+    virtual_mtas:
+      description: C(<virtual-mta>) names with their C(smtp-source-host) values.
+      type: list
+      elements: dict
+    virtual_mta_pools:
+      description: C(<virtual-mta-pool>) names with their members.
+      type: list
+      elements: dict
+masked_diff:
+  description:
+    - Unified diff between O(diff_against) and O(content), with the values of C(auth-password) and
+      C(password) replaced by C(********).
+    - Empty when nothing changed, or when only masked values changed (see RV(secrets_changed)).
+  returned: when O(diff_against) is set
+  type: list
+  elements: str
+  sample: ["--- /etc/pmta/config (current)", "+++ /etc/pmta/config (new)", "@@ -30 +30 @@", "-    smtp-hosts [a]:587", "+    smtp-hosts [a]:2525"]
+secrets_changed:
+  description: Whether any C(auth-password) or C(password) value differs between the two texts (the values themselves are not returned).
+  returned: when O(diff_against) is set
+  type: bool
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.egress.mail.plugins.module_utils.pmta_config import (
+    format_error,
+    format_errors,
+    masked_diff,
+    secret_values,
+    validate,
+)
+
+
+def _read(module, path, missing_ok=False):
+    if not os.path.exists(path):
+        if missing_ok:
+            return ""
+        module.fail_json(msg="%s does not exist" % path)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", errors="replace")
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, to_native(exc)))
+    return ""  # not reached
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path"),
+            content=dict(type="str", no_log=True),
+            compact=dict(type="bool", default=False),
+            fragment=dict(type="bool", default=False),
+            extra_directives=dict(type="list", elements="str", default=[]),
+            diff_against=dict(type="path"),
+            fail_on_error=dict(type="bool", default=True),
+        ),
+        mutually_exclusive=[("path", "content")],
+        required_one_of=[("path", "content")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["path"] is not None:
+        text = _read(module, params["path"])
+    else:
+        text = params["content"]
+
+    report = validate(
+        text,
+        compact=params["compact"],
+        fragment=params["fragment"],
+        extra_directives=params["extra_directives"],
+    )
+    found = report.as_dict()
+    result = dict(
+        changed=False,
+        valid=found["valid"],
+        errors=found["errors"],
+        warning_details=found["warnings"],
+        summary=found["summary"],
+    )
+    for warning in report.warnings:
+        module.warn(format_error(warning))
+
+    if params["diff_against"] is not None:
+        before = _read(module, params["diff_against"], missing_ok=True)
+        diff = masked_diff(before, text, params["diff_against"])
+        result["masked_diff"] = diff
+        result["secrets_changed"] = secret_values(before) != secret_values(text)
+
+    if report.errors and params["fail_on_error"]:
+        source = params["path"] or "content"
+        result["msg"] = "PowerMTA configuration %s has %d error(s):\n%s" % (
+            source, len(report.errors), format_errors(report.errors))
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

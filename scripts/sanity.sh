@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# ansible-test sanity for the collection, locally (no Docker): the tracked files are copied to
+# .cache/sanity/ansible_collections/egress/mail, the path ansible-test requires.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+# ansible-test bootstraps pip in its virtual environments with a script it downloads from a
+# host that is not reachable here; its documented workaround is to place the script in its
+# cache. scripts/get-pip-offline.py installs pip from the interpreter's ensurepip wheel and
+# then the requested pip version from the package index.
+pip_version=$(python -c '
+from ansible_test._internal.python_requirements import get_venv_packages
+from ansible_test._internal.host_configs import NativePythonConfig
+print(get_venv_packages(NativePythonConfig(version="3.11"))["pip"])')
+cache=~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+mkdir -p "$(dirname "$cache")"
+cp scripts/get-pip-offline.py "$cache"
+
+dest=.cache/sanity/ansible_collections/egress/mail
+rm -rf .cache/sanity
+mkdir -p "$dest"
+git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ "$dest/"
+cd "$dest"
+git init -q
+git add -A
+ansible-test sanity --python 3.11 --venv --color no "$@"
+echo "sanity: passed ($top)"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Make a fresh Debian 12 machine ready to run `make test` (idempotent; run as root).
+#  1. Debian packages: podman (with runc, netavark, aardvark-dns), debootstrap, nftables, ...
+#  2. /etc/containers/containers.conf: default_ulimits = [] and runtime = "runc"
+#  3. local test images localhost/egress-debian:{bookworm,trixie} (debootstrap + podman import)
+#  4. .venv from the pinned requirements-test.txt
+#  5. .cache/collections/ansible_collections/egress/mail -> this checkout
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+log() { printf '\n== setup: %s\n' "$*"; }
+
+[ "$(id -u)" = 0 ] || { echo "setup-test-env: run as root (podman rootful, debootstrap, nftables)" >&2; exit 1; }
+
+# 1. Debian packages ---------------------------------------------------------------
+pkgs=(podman runc netavark aardvark-dns debootstrap nftables iproute2 make git rsync openssl
+      python3-venv ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages present"
+fi
+
+# 2. containers.conf -----------------------------------------------------------------
+log "containers.conf"
+python3 scripts/containers-conf.py /etc/containers/containers.conf
+
+# 3. test images -----------------------------------------------------------------------
+log "test images"
+for suite in bookworm trixie; do
+  scripts/build-image.sh "$suite"
+done
+
+# 4. Python virtual environment ----------------------------------------------------------
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements-test.txt | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "virtual environment .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
+  echo "$want" >"$stamp"
+else
+  log "virtual environment up to date"
+fi
+
+# 5. collection path ------------------------------------------------------------------
+link=.cache/collections/ansible_collections/egress/mail
+if [ ! -L "$link" ]; then
+  mkdir -p "$(dirname "$link")"
+  ln -sfn "$top" "$link"
+fi
+log "ready"

@@ -1,0 +1,682 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests for plugins/module_utils/pmta_config.py (PowerMTA config parser and validator)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+
+
+def cfg(text):
+    return textwrap.dedent(text).lstrip("\n")
+
+
+GOOD = cfg("""
+    # relay through a smarthost
+    postmaster postmaster@example.com
+    smtp-listener 127.0.0.1:25
+    http-mgmt-port 8080
+    http-access 127.0.0.1 admin
+    run-as-root no
+    log-file /var/log/pmta/log
+    spool /var/spool/pmta
+    <acct-file /var/log/pmta/acct.csv>
+        max-size 50M
+    </acct-file>
+
+    <smtp-user app>
+        password "two words"
+        source {egress-authenticated}
+    </smtp-user>
+    <source {egress-authenticated}>
+        smtp-service yes
+        always-allow-relaying yes
+    </source>
+    <source 127.0.0.1>
+        smtp-service yes
+        always-allow-relaying yes
+    </source>
+    <source 0/0>
+        smtp-service yes
+        require-auth yes
+    </source>
+
+    <virtual-mta mta1>
+        smtp-source-host 192.0.2.10 mta1.example.com
+        <domain *>
+            max-smtp-out 5
+            retry-after 10m,30m
+        </domain>
+    </virtual-mta>
+    <virtual-mta-pool pool1>
+        virtual-mta mta1
+    </virtual-mta-pool>
+
+    <domain *>
+        smtp-hosts [smtp.example.net]:587
+        use-starttls yes
+        require-starttls yes
+        use-unencrypted-plain-auth no
+        auth-username apikey
+        auth-password s3cret-Value
+        max-smtp-out 20
+        retry-after 10m
+    </domain>
+""")
+
+
+# The PowerMTA snippets of the SparkPost guide (seed 004), exactly as the web
+# page rendered them: most line breaks were lost when the page was flattened.
+SEED_LISTENERS = cfg("""
+    smtp-listener 10.0.1.22:587 # listens on port 587 and IP 10.0.1.22
+    smtp-listener 10.0.1.22:25 # escucha en el puerto 25 y la IP 10.0.1.22
+    smtp-listener 0/0:25 # listens on port 25 of all local IPs. You can also specify a CIDR range of IP addresses
+""")
+SEED_SMTP_USER = (
+    "<smtp-user foo> password barbaz authentication-method password #certificate (TLS) or "
+    "system(linux user) are other options</smtp-user>#Then require authentication at the source "
+    "stanza<source 0/0> require-auth true</source>"
+)
+SEED_ALLOW = "<source 10.0.5.20> always-allow-relaying yes # allow feeding from 10.0.5.20</source>"
+SEED_RELAY_DOMAIN = (
+    "# allow relaying of mail to some.domainrelay-domain some.domainrelay-address [email protected] "
+    "/@foo(bar)?\\.com$/ # regex pattern"
+)
+SEED_TLS = (
+    "smtp-server-tls-certificate /etc/pmta/yourcert.pem#Enable TLS on inbound connections<source 0/0> "
+    "allow-starttls true require-starttls-before-auth true #ensures authentication information is only "
+    "sent over tls</source>"
+)
+SEED_DOMAIN = (
+    "<domain *> # (*) is a wildcard for all recipient domain use-starttls true #uses TLS if available "
+    "require-starttls true #enforces TLS </domain>"
+)
+SEED_SOURCE_HOST = "smtp-source-host 192.168.0.10 mail10.yourserver.com #You can also specify CIDR range"
+SEED_VMTA = (
+    "<virtual-mta mta1> smtp-source-host 1.2.3.4 mta1.yourserver.com<domain *> use-starttls true "
+    "require-starttls true retry-after 10m</domain></virtual-mta><virtual-mta mta2> smtp-source-host "
+    "2.3.4.5 mta2.yourserver.com<domain *> use-starttls false require-starttls false retry-after 45m "
+    "</domain></virtual-mta>"
+)
+SEED_SNIPPETS = [SEED_SMTP_USER, SEED_ALLOW, SEED_RELAY_DOMAIN, SEED_TLS, SEED_DOMAIN, SEED_SOURCE_HOST, SEED_VMTA]
+
+
+def messages(findings):
+    return [f.message for f in findings]
+
+
+def find(findings, fragment):
+    hits = [f for f in findings if fragment in f.message]
+    assert hits, "no finding containing %r in %r" % (fragment, findings)
+    return hits[0]
+
+
+# ---------------------------------------------------------------------------
+# A good configuration
+# ---------------------------------------------------------------------------
+
+def test_good_config_is_valid_without_warnings():
+    report = pc.validate(GOOD)
+    assert report.valid, pc.format_errors(report.errors)
+    assert report.warnings == []
+
+
+def test_summary_of_good_config():
+    summary = pc.validate(GOOD).summary
+    assert summary["listeners"] == ["127.0.0.1:25"]
+    assert summary["listener_details"][0]["loopback"] is True
+    assert summary["route"] == {"directive": "smtp-hosts", "host": "smtp.example.net", "port": 587,
+                                "line": GOOD.splitlines().index("    smtp-hosts [smtp.example.net]:587") + 1}
+    assert summary["starttls"] == {"use": True, "require": True}
+    assert summary["auth_user"] == "apikey"
+    assert summary["auth_password_set"] is True
+    assert summary["smtp_users"] == ["app"]
+    assert summary["virtual_mtas"][0]["name"] == "mta1"
+    assert summary["virtual_mtas"][0]["source_hosts"] == [["192.0.2.10", "mta1.example.com"]]
+    assert summary["virtual_mta_pools"] == [{"name": "pool1", "members": ["mta1"]}]
+    by_match = {s["match"]: s for s in summary["sources"]}
+    assert by_match["0/0"]["require_auth"] is True
+    assert by_match["127.0.0.1"]["always_allow_relaying"] is True
+    assert by_match["127.0.0.1"]["require_auth"] is None
+
+
+def test_summary_never_contains_password():
+    assert "s3cret-Value" not in repr(pc.validate(GOOD).as_dict())
+    assert "two words" not in repr(pc.validate(GOOD).as_dict())
+
+
+def test_tree_shape_and_line_numbers():
+    root, errors, _warnings = pc.parse(GOOD)
+    assert errors == []
+    vmta = root.stanzas("virtual-mta")[0]
+    assert vmta.line == GOOD.splitlines().index("<virtual-mta mta1>") + 1
+    assert vmta.end_line == GOOD.splitlines().index("</virtual-mta>") + 1
+    inner = vmta.stanzas("domain")[0]
+    assert inner.parent is vmta and inner.arg == "*"
+    assert inner.first("retry-after").args == ["10m,30m"]
+    user = root.stanzas("smtp-user")[0]
+    assert user.first("password").args == ["two words"]
+
+
+def test_route_directive_variant_and_default_port():
+    text = GOOD.replace("smtp-hosts [smtp.example.net]:587", "route smtp.example.net:2525")
+    report = pc.validate(text)
+    assert report.valid
+    assert report.summary["route"]["directive"] == "route"
+    assert report.summary["route"]["port"] == 2525
+
+
+def test_vendor_style_route_with_ip():
+    text = GOOD.replace("smtp-hosts [smtp.example.net]:587", "route 5.181.234.238:22400")
+    assert pc.validate(text).summary["route"]["host"] == "5.181.234.238"
+
+
+def test_default_smtp_port_completes_a_route_without_port():
+    text = GOOD.replace("smtp-hosts [smtp.example.net]:587", "smtp-hosts [smtp.example.net]\n    default-smtp-port 2525")
+    report = pc.validate(text)
+    assert report.valid
+    assert report.summary["route"]["port"] == 2525
+
+
+# ---------------------------------------------------------------------------
+# The seed's examples
+# ---------------------------------------------------------------------------
+
+def test_seed_listeners_parse_line_by_line():
+    root, errors, _warnings = pc.parse(SEED_LISTENERS)
+    assert errors == []
+    assert [d.args for d in root.directives("smtp-listener")] == [["10.0.1.22:587"], ["10.0.1.22:25"], ["0/0:25"]]
+
+
+@pytest.mark.parametrize("snippet", SEED_SNIPPETS)
+def test_seed_snippets_parse_in_compact_mode(snippet):
+    root, errors, _warnings = pc.parse(snippet, compact=True)
+    assert errors == [], pc.format_errors(errors)
+    assert root is not None
+
+
+def test_seed_smtp_user_and_source():
+    root, errors, _warnings = pc.parse(SEED_SMTP_USER, compact=True)
+    assert errors == []
+    user = root.stanzas("smtp-user")[0]
+    assert user.arg == "foo"
+    assert user.first("password").args == ["barbaz"]
+    assert user.first("authentication-method").args == ["password"]
+    assert root.stanzas("source")[0].first("require-auth").args == ["true"]
+
+
+def test_seed_domain_comment_does_not_swallow_directives():
+    root, errors, _warnings = pc.parse(SEED_DOMAIN, compact=True)
+    assert errors == []
+    domain = root.stanzas("domain")[0]
+    assert [d.key for d in domain.directives()] == ["use-starttls", "require-starttls"]
+
+
+def test_seed_virtual_mtas_nest_domains():
+    root, errors, _warnings = pc.parse(SEED_VMTA, compact=True)
+    assert errors == []
+    vmtas = root.stanzas("virtual-mta")
+    assert [v.arg for v in vmtas] == ["mta1", "mta2"]
+    assert vmtas[0].first("smtp-source-host").args == ["1.2.3.4", "mta1.yourserver.com"]
+    assert vmtas[1].stanzas("domain")[0].first("retry-after").args == ["45m"]
+
+
+def test_seed_relay_domain_line_is_a_comment():
+    root, errors, _warnings = pc.parse(SEED_RELAY_DOMAIN, compact=True)
+    assert errors == [] and root.children == []
+
+
+def test_seed_as_a_whole_needs_a_route():
+    text = "\n".join([SEED_LISTENERS] + SEED_SNIPPETS)
+    report = pc.validate(text, compact=True)
+    assert messages(report.errors) == ["<domain *> has no route or smtp-hosts: mail would go straight "
+                                       "to each recipient's MX on port 25"]
+    fixed = text.replace("<domain *> # (*)", "<domain *> route [smtp.example.net]:587 # (*)")
+    report = pc.validate(fixed, compact=True)
+    assert report.valid, pc.format_errors(report.errors)
+    assert report.summary["route"]["port"] == 587
+    # the seed listens on 0/0 and protects it with <source 0/0> require-auth true
+    assert report.summary["listener_details"][-1]["loopback"] is False
+
+
+def test_seed_compact_text_is_rejected_in_line_mode():
+    _root, errors, _warnings = pc.parse(SEED_SMTP_USER)
+    assert errors
+    assert errors[0].line == 1
+    assert "on the same line" in errors[0].message
+
+
+# ---------------------------------------------------------------------------
+# Broken configurations: each reported with its line
+# ---------------------------------------------------------------------------
+
+BASE_HEAD = cfg("""
+    smtp-listener 127.0.0.1:25
+    <source 127.0.0.1>
+        always-allow-relaying yes
+    </source>
+""")
+BASE_DOMAIN = cfg("""
+    <domain *>
+        smtp-hosts [smtp.example.net]:587
+        use-starttls yes
+        require-starttls yes
+    </domain>
+""")
+
+
+def with_base(body):
+    return BASE_HEAD + cfg(body) + BASE_DOMAIN
+
+
+BROKEN = [
+    ("unclosed stanza",
+     BASE_HEAD + "<domain *>\n    smtp-hosts [smtp.example.net]:587\n",
+     5, "<domain *> is never closed (missing </domain>)"),
+    ("unclosed inner stanza",
+     with_base("<virtual-mta m1>\n    <domain *>\n        max-smtp-out 1\n</virtual-mta>\n"),
+     6, "<domain *> opened here is not closed before </virtual-mta> on line 8"),
+    ("stray closing tag",
+     with_base("</source>\n"),
+     5, "stray </source> without a matching <source>"),
+    ("mismatched closing tag",
+     with_base("<source 10.1.1.1>\n    smtp-service yes\n</domain>\n"),
+     7, "stray </domain> without a matching <domain>"),
+    ("closing tag with argument",
+     with_base("<source 10.1.1.1>\n</source 10.1.1.1>\n"),
+     6, "closing tag </source> takes no argument"),
+    ("stanza without argument",
+     with_base("<source>\n</source>\n"),
+     5, "stanza <source> needs an argument"),
+    ("directive in the wrong context",
+     with_base("<source 10.1.1.1>\n    use-starttls yes\n</source>\n"),
+     6, "directive 'use-starttls' is not allowed in <source> (it belongs in <domain>)"),
+    ("source directive at the top level",
+     with_base("require-auth yes\n"),
+     5, "directive 'require-auth' is not allowed in the top level (it belongs in <source>)"),
+    ("smtp-user directive in a domain",
+     BASE_HEAD + "<domain *>\n    smtp-hosts [a.example]:587\n    password x\n</domain>\n",
+     7, "directive 'password' is not allowed in <domain> (it belongs in <smtp-user>)"),
+    ("allow-listed directive in the wrong context",
+     with_base("<source 10.1.1.1>\n    dkim-sign yes\n</source>\n"),
+     6, "directive 'dkim-sign' is not allowed in <source> (it belongs in <domain>)"),
+    ("stanza in the wrong context",
+     with_base("<source 10.1.1.1>\n    <domain *>\n    </domain>\n</source>\n"),
+     6, "stanza <domain> is not allowed in <source 10.1.1.1>"),
+    ("virtual-mta inside a domain",
+     BASE_HEAD + "<domain *>\n    smtp-hosts [a.example]:587\n    <virtual-mta x>\n    </virtual-mta>\n</domain>\n",
+     7, "stanza <virtual-mta> is not allowed in <domain *>"),
+    ("unknown directive",
+     with_base("frobnicate yes\n"),
+     5, "unknown directive 'frobnicate'"),
+    ("unknown stanza",
+     with_base("<frob x>\n    whatever\n</frob>\n"),
+     5, "unknown stanza <frob>"),
+    ("open relay on 0/0",
+     with_base("<source 0/0>\n    always-allow-relaying yes\n</source>\n"),
+     5, "open relay: <source 0/0> has always-allow-relaying yes without require-auth yes"),
+    ("open relay on a wide public range",
+     with_base("<source 8.0.0.0/8>\n    always-allow-relaying true\n    require-auth no\n</source>\n"),
+     5, "open relay: <source 8.0.0.0/8>"),
+    ("open relay on ::/0",
+     with_base("<source ::/0>\n    always-allow-relaying yes\n</source>\n"),
+     5, "open relay: <source ::/0>"),
+    ("exposed listener without catch-all",
+     "smtp-listener 0/0:25\n" + cfg("""
+        <source 10.0.5.20>
+            always-allow-relaying yes
+        </source>
+     """) + BASE_DOMAIN,
+     1, "listener '0/0:25' is not on a loopback address"),
+    ("exposed listener with a permissive catch-all",
+     "smtp-listener 10.0.1.22:587\n<source 0/0>\n    smtp-service yes\n</source>\n" + BASE_DOMAIN,
+     1, "listener '10.0.1.22:587' is not on a loopback address"),
+    ("missing route",
+     BASE_HEAD + "<domain *>\n    use-starttls yes\n</domain>\n",
+     5, "<domain *> has no route or smtp-hosts"),
+    ("missing <domain *>",
+     BASE_HEAD,
+     None, "no <domain *> stanza"),
+    ("duplicate route",
+     BASE_HEAD + "<domain *>\n    route a.example:587\n    smtp-hosts [b.example]:2525\n</domain>\n",
+     7, "second route for <domain *>: 'smtp-hosts' here and 'route' on line 6"),
+    ("duplicate route across two <domain *>",
+     BASE_HEAD + BASE_DOMAIN + "<domain *>\n    route b.example:2525\n</domain>\n",
+     11, "second route for <domain *>"),
+    ("duplicate route inside a virtual MTA",
+     with_base("<virtual-mta m>\n    <domain *>\n        route a.example:587\n        route b.example:587\n"
+               "    </domain>\n</virtual-mta>\n"),
+     8, "second route for <domain *> in <virtual-mta m>"),
+    ("bad bool",
+     BASE_HEAD + BASE_DOMAIN.replace("require-starttls yes", "require-starttls maybe"),
+     8, "directive 'require-starttls' expects yes/no/true/false, got 'maybe'"),
+    ("bad integer",
+     BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "max-smtp-out ten"),
+     7, "directive 'max-smtp-out' expects a non-negative integer, got 'ten'"),
+    ("bad duration",
+     BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "retry-after 10x"),
+     7, "directive 'retry-after' expects a comma-separated list of time intervals"),
+    ("too many values",
+     BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "retry-after 10 minutes"),
+     7, "directive 'retry-after' expects 1 value, got 2"),
+    ("missing value",
+     with_base("smtp-source-host 192.0.2.1\n"),
+     5, "directive 'smtp-source-host' expects 2 values, got 1"),
+    ("bad port in route",
+     BASE_HEAD + BASE_DOMAIN.replace("[smtp.example.net]:587", "[smtp.example.net]:99999"),
+     6, "directive 'smtp-hosts' expects host:port or [host]:port"),
+    ("bad listener",
+     "smtp-listener localhost\n" + BASE_DOMAIN,
+     1, "directive 'smtp-listener' expects address:port"),
+    ("bad source address",
+     with_base("<source 300.1.1.1>\n</source>\n"),
+     5, "stanza <source 300.1.1.1>: expected an IP address"),
+    ("bad http-access level",
+     with_base("http-access 127.0.0.1 root\n"),
+     5, "directive 'http-access' expects admin, monitor or none, got 'root'"),
+    ("text after a tag in line mode",
+     with_base("<source 10.0.5.20> always-allow-relaying yes\n</source>\n"),
+     5, "text after <source 10.0.5.20> on the same line"),
+    ("unknown pool member",
+     with_base("<virtual-mta-pool p>\n    virtual-mta nope\n</virtual-mta-pool>\n"),
+     6, "<virtual-mta-pool p> lists unknown virtual MTA 'nope'"),
+    ("empty pool",
+     with_base("<virtual-mta-pool p>\n</virtual-mta-pool>\n"),
+     5, "<virtual-mta-pool p> has no members"),
+    ("unknown default-virtual-mta",
+     with_base("<source 10.1.1.1>\n    default-virtual-mta nope\n</source>\n"),
+     6, "default-virtual-mta 'nope' is neither"),
+    ("smtp-user without password",
+     with_base("<smtp-user bob>\n    authentication-method password\n</smtp-user>\n"),
+     5, "<smtp-user bob> has no password"),
+    ("smtp-user with an undefined named source",
+     with_base("<smtp-user bob>\n    password x\n    source {nope}\n</smtp-user>\n"),
+     7, "<smtp-user bob> refers to {nope} but no <source {nope}> is defined"),
+    ("missing listener",
+     "<source 127.0.0.1>\n    always-allow-relaying yes\n</source>\n" + BASE_DOMAIN,
+     None, "no smtp-listener"),
+    ("malformed tag",
+     with_base("<source 10.1.1.1\n"),
+     5, "malformed stanza tag"),
+]
+
+
+@pytest.mark.parametrize("name,text,line,message", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_configs_are_reported_with_their_line(name, text, line, message):
+    report = pc.validate(text)
+    assert not report.valid, name
+    hit = find(report.errors, message)
+    assert hit.line == line, "%s: %s" % (name, pc.format_errors(report.errors))
+
+
+def test_errors_are_sorted_by_line():
+    text = with_base("frobnicate 1\n<source 0/0>\n    always-allow-relaying yes\n</source>\n")
+    lines = [e.line or 0 for e in pc.validate(text).errors]
+    assert lines == sorted(lines)
+
+
+def test_comment_lines_and_blank_lines_keep_line_numbers():
+    text = "# one\n\n   # three\n" + with_base("  frobnicate yes   # trailing\n")
+    assert find(pc.validate(text).errors, "unknown directive").line == 8
+
+
+# ---------------------------------------------------------------------------
+# Relay safety details
+# ---------------------------------------------------------------------------
+
+def test_private_allow_list_is_fine():
+    text = with_base("<source 10.0.0.0/8>\n    always-allow-relaying yes\n</source>\n")
+    report = pc.validate(text)
+    assert report.valid and report.warnings == []
+
+
+def test_narrow_public_allow_list_is_a_warning():
+    text = with_base("<source 93.184.216.34>\n    always-allow-relaying yes\n</source>\n")
+    report = pc.validate(text)
+    assert report.valid
+    assert find(report.warnings, "relays for public addresses without authentication").line == 5
+
+
+def test_wide_source_with_require_auth_is_fine():
+    text = with_base("<source 0/0>\n    always-allow-relaying yes\n    require-auth true\n</source>\n")
+    assert pc.validate(text).valid
+
+
+def test_exposed_listener_with_smtp_service_no_catch_all():
+    text = ("smtp-listener 0/0:2525\n<source 0/0>\n    smtp-service no\n</source>\n"
+            "<source 10.0.5.20>\n    always-allow-relaying yes\n</source>\n" + BASE_DOMAIN)
+    assert pc.validate(text).valid
+
+
+def test_named_sources_are_not_networks():
+    text = with_base("<source {relay}>\n    always-allow-relaying yes\n</source>\n")
+    assert pc.validate(text).valid
+
+
+# ---------------------------------------------------------------------------
+# Warnings
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("replace,expected", [
+    ("[smtp.example.net]", "has no port"),
+    ("[smtp.example.net]:25", "uses port 25"),
+])
+def test_route_port_warnings(replace, expected):
+    text = BASE_HEAD + BASE_DOMAIN.replace("[smtp.example.net]:587", replace)
+    report = pc.validate(text)
+    assert report.valid
+    assert find(report.warnings, expected).line == 6
+
+
+def test_credentials_without_required_starttls_warn():
+    text = BASE_HEAD + cfg("""
+        <domain *>
+            smtp-hosts [smtp.example.net]:587
+            use-starttls yes
+            auth-username u
+            auth-password p
+        </domain>
+    """)
+    report = pc.validate(text)
+    assert report.valid
+    find(report.warnings, "without 'require-starttls yes'")
+
+
+def test_password_without_username_warns():
+    text = BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "use-starttls yes\n    auth-password p")
+    find(pc.validate(text).warnings, "auth-username is not")
+
+
+def test_starttls_without_certificate_warns():
+    text = with_base("<source 10.1.1.1>\n    allow-starttls yes\n</source>\n")
+    find(pc.validate(text).warnings, "no smtp-server-tls-certificate")
+
+
+def test_repeated_directive_and_duplicate_stanza_warn():
+    text = with_base("log-file /a\nlog-file /b\n<source 10.1.1.1>\n</source>\n<source 10.1.1.1>\n</source>\n")
+    report = pc.validate(text)
+    assert find(report.warnings, "directive 'log-file' repeated").line == 6
+    assert find(report.warnings, "duplicate <source 10.1.1.1> (first on line 7)").line == 9
+
+
+def test_require_auth_without_users_warns():
+    text = with_base("<source 10.1.1.1>\n    require-auth yes\n</source>\n")
+    find(pc.validate(text).warnings, "no <smtp-user> is defined")
+
+
+def test_include_is_accepted_with_a_warning():
+    text = with_base("include /etc/pmta/extra.conf\n")
+    report = pc.validate(text)
+    assert report.valid
+    find(report.warnings, "included file '/etc/pmta/extra.conf' is not validated")
+
+
+def test_opaque_stanzas_are_skipped_with_a_warning():
+    text = with_base("<smtp-pattern-list errs>\n    reply /421 .* too many/ mode=backoff\n"
+                     "    <not a tag\n</smtp-pattern-list>\n")
+    report = pc.validate(text)
+    assert report.valid, pc.format_errors(report.errors)
+    find(report.warnings, "contents of <smtp-pattern-list> are not validated")
+
+
+# ---------------------------------------------------------------------------
+# Options
+# ---------------------------------------------------------------------------
+
+def test_extra_directives_are_accepted():
+    text = with_base("frobnicate yes\n")
+    assert not pc.validate(text).valid
+    assert pc.validate(text, extra_directives=["Frobnicate"]).valid
+
+
+def test_unchecked_allow_list():
+    text = BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "use-starttls yes\n    dkim-sign yes\n    bounce-upon-no-mx yes")
+    assert pc.validate(text).valid
+
+
+def test_fragment_skips_whole_file_checks():
+    text = "<source 10.0.5.20>\n    always-allow-relaying yes\n</source>\n"
+    assert not pc.validate(text).valid
+    assert pc.validate(text, fragment=True).valid
+
+
+def test_fragment_still_checks_open_relay():
+    text = "<source 0/0>\n    always-allow-relaying yes\n</source>\n"
+    assert not pc.validate(text, fragment=True).valid
+
+
+def test_directive_names_are_case_insensitive():
+    text = BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "Use-StartTLS YES")
+    assert pc.validate(text).valid
+
+
+# ---------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------
+
+def test_secret_values_are_never_echoed_in_errors():
+    text = BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "auth-password hunter2 extra-word")
+    report = pc.validate(text)
+    hit = find(report.errors, "directive 'auth-password' expects exactly one value")
+    assert "hunter2" not in hit.message and "extra-word" not in hit.message
+    assert "hunter2" not in repr(report.as_dict())
+
+
+def test_mask_secrets():
+    text = cfg("""
+        <smtp-user app>
+            password   hunter2   # keep this comment
+            authentication-method password
+        </smtp-user>
+        <domain *>
+            auth-password "a b c"
+            auth-username hunter
+        </domain>
+    """)
+    masked = pc.mask_secrets(text)
+    assert "hunter2" not in masked and "a b c" not in masked
+    assert "password   ******** # keep this comment" not in masked  # spacing is kept as written
+    assert "password   ********   # keep this comment" in masked
+    assert "authentication-method password\n" in masked
+    assert 'auth-password ********\n' in masked
+    assert "auth-username hunter\n" in masked
+    assert masked.count(pc.MASK) == 2
+
+
+def test_mask_secrets_unquoted_spaces_and_compact_text():
+    assert pc.mask_secrets("auth-password my secret words\n") == "auth-password ********\n"
+    masked = pc.mask_secrets(SEED_SMTP_USER)
+    assert "barbaz" not in masked
+    assert masked.startswith("<smtp-user foo> password ********")
+
+
+def test_mask_secrets_empty():
+    assert pc.mask_secrets("") == ""
+    assert pc.mask_secrets(None) is None
+
+
+def test_secret_values():
+    assert pc.secret_values(GOOD) == ['"two words"', "s3cret-Value"]
+
+
+def test_masked_diff_hides_passwords_and_shows_changes():
+    after = GOOD.replace("s3cret-Value", "n3w-Value").replace(":587", ":2525")
+    diff = pc.masked_diff(GOOD, after, "/etc/pmta/config")
+    text = "\n".join(diff)
+    assert "s3cret" not in text and "n3w" not in text
+    assert "-    smtp-hosts [smtp.example.net]:587" in diff
+    assert "+    smtp-hosts [smtp.example.net]:2525" in diff
+    assert diff[0] == "--- /etc/pmta/config (current)"
+
+
+def test_masked_diff_empty_when_only_secrets_change():
+    assert pc.masked_diff(GOOD, GOOD.replace("s3cret-Value", "other")) == []
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+def test_format_error():
+    finding = pc.Finding(12, "directive 'use-starttls' is not allowed in <source>")
+    assert pc.format_error(finding) == "line 12: directive 'use-starttls' is not allowed in <source>"
+    assert str(finding) == pc.format_error(finding)
+    assert pc.format_error({"line": 3, "message": "x"}) == "line 3: x"
+    assert pc.format_error({"line": None, "message": "x"}) == "config: x"
+    assert pc.format_errors([pc.Finding(1, "a"), pc.Finding(None, "b")]) == "line 1: a\nconfig: b"
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("0/0", "0.0.0.0/0"), ("10/8", "10.0.0.0/8"), ("192.168/16", "192.168.0.0/16"),
+    ("127.0.0.1", "127.0.0.1/32"), ("::/0", "::/0"), ("[::1]", "::1/128"), ("10.1.2.3/24", "10.1.2.0/24"),
+    ("300.1.1.1", None), ("example.com", None), ("", None),
+])
+def test_parse_network(value, expected):
+    net = pc.parse_network(value)
+    assert (str(net) if net is not None else None) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("smtp.example.net:587", ("smtp.example.net", 587, False)),
+    ("[smtp.example.net]:2525", ("smtp.example.net", 2525, True)),
+    ("[2001:db8::1]:587", ("2001:db8::1", 587, True)),
+    ("5.181.234.238:22400", ("5.181.234.238", 22400, False)),
+    ("smtp.example.net", ("smtp.example.net", None, False)),
+    ("smtp.example.net:0", None), ("smtp.example.net:x", None), ("[a.example", None), ("bad host:25", None),
+    ("[a.example]587", None),
+])
+def test_parse_hostport(value, expected):
+    assert pc.parse_hostport(value) == expected
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("0/0:25", True), ("127.0.0.1:25", True), ("[::1]:25", True), ("10.0.1.22:587", True),
+    ("127.0.0.1", False), ("localhost:25", False), ("127.0.0.1:70000", False), ("[::1]25", False),
+])
+def test_parse_listener(value, ok):
+    assert (pc.parse_listener(value) is not None) == ok
+
+
+@pytest.mark.parametrize("value,expected", [("yes", True), ("TRUE", True), ("no", False), ("false", False), ("1", None)])
+def test_parse_bool(value, expected):
+    assert pc.parse_bool(value) is expected
+
+
+def test_split_tokens_quotes():
+    assert pc.split_tokens('password "a b"  c ""') == ["password", "a b", "c", ""]
+
+
+def test_every_directive_has_a_known_type_and_context():
+    contexts = set(pc.STANZAS) | {pc.GLOBAL}
+    for name, (where, spec) in pc.DIRECTIVES.items():
+        assert set(where) <= contexts, name
+        for item in spec:
+            assert item.lstrip("?*") in pc._TYPE_HELP, (name, item)
+    for ctx, names in pc.UNCHECKED_DIRECTIVES.items():
+        assert ctx in contexts
+        assert not set(names) & set(pc.DIRECTIVES), ctx

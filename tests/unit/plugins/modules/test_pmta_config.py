@@ -1,0 +1,183 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests for the egress.mail.pmta_config module."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.egress.mail.plugins.modules import pmta_config
+
+GOOD = """\
+smtp-listener 127.0.0.1:25
+<source 127.0.0.1>
+    always-allow-relaying yes
+</source>
+<domain *>
+    smtp-hosts [smtp.example.net]:587
+    use-starttls yes
+    require-starttls yes
+    auth-username relayuser
+    auth-password Hunter2-secret
+</domain>
+"""
+
+BAD = GOOD.replace("<source 127.0.0.1>", "<source 0/0>")  # open relay, line 2
+
+
+def run(args, capsys):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exc:
+            pmta_config.main()
+    out = capsys.readouterr().out
+    return exc.value.code, json.loads(out), out
+
+
+def test_valid_content(capsys):
+    code, result, raw = run({"content": GOOD}, capsys)
+    assert code == 0
+    assert result["changed"] is False
+    assert result["valid"] is True
+    assert result["errors"] == []
+    assert result["warning_details"] == []
+    assert result["summary"]["route"]["host"] == "smtp.example.net"
+    assert result["summary"]["route"]["port"] == 587
+    assert result["summary"]["starttls"] == {"use": True, "require": True}
+    assert result["summary"]["auth_user"] == "relayuser"
+    assert result["summary"]["listeners"] == ["127.0.0.1:25"]
+    assert "masked_diff" not in result
+    assert "Hunter2-secret" not in raw
+
+
+def test_valid_path(tmp_path, capsys):
+    path = tmp_path / "config"
+    path.write_text(GOOD)
+    code, result, _raw = run({"path": str(path)}, capsys)
+    assert code == 0 and result["valid"] is True
+
+
+def test_missing_path_fails(tmp_path, capsys):
+    code, result, _raw = run({"path": str(tmp_path / "nope")}, capsys)
+    assert code == 1
+    assert "does not exist" in result["msg"]
+
+
+def test_errors_fail_with_line_numbers(capsys):
+    code, result, raw = run({"content": BAD}, capsys)
+    assert code == 1
+    assert result["failed"] is True
+    assert result["valid"] is False
+    assert result["errors"] == [{"line": 2, "message": "open relay: <source 0/0> has always-allow-relaying "
+                                                       "yes without require-auth yes"}]
+    assert "line 2: open relay" in result["msg"]
+    assert "Hunter2-secret" not in raw
+
+
+def test_fail_on_error_false_reports_only(capsys):
+    code, result, _raw = run({"content": BAD, "fail_on_error": False}, capsys)
+    assert code == 0
+    assert result["valid"] is False
+    assert result["errors"][0]["line"] == 2
+    assert "failed" not in result or result["failed"] is False
+
+
+def test_warnings_use_the_standard_mechanism(capsys, monkeypatch):
+    emitted = []
+    monkeypatch.setattr(pmta_config.AnsibleModule, "warn", lambda self, message: emitted.append(message))
+    text = GOOD.replace("[smtp.example.net]:587", "[smtp.example.net]:25")
+    code, result, _raw = run({"content": text}, capsys)
+    assert code == 0
+    assert result["warning_details"] == [{"line": 6, "message": "'smtp-hosts' uses port 25, which most "
+                                                                "clouds block outbound"}]
+    assert emitted == ["line 6: 'smtp-hosts' uses port 25, which most clouds block outbound"]
+
+
+def test_diff_against_is_masked(tmp_path, capsys):
+    path = tmp_path / "config"
+    path.write_text(GOOD)
+    new = GOOD.replace(":587", ":2525").replace("Hunter2-secret", "Other-secret")
+    code, result, raw = run({"content": new, "diff_against": str(path)}, capsys)
+    assert code == 0
+    assert "-    smtp-hosts [smtp.example.net]:587" in result["masked_diff"]
+    assert "+    smtp-hosts [smtp.example.net]:2525" in result["masked_diff"]
+    assert result["secrets_changed"] is True
+    assert "Hunter2-secret" not in raw and "Other-secret" not in raw
+
+
+def test_diff_against_missing_file_is_empty(tmp_path, capsys):
+    code, result, _raw = run({"content": GOOD, "diff_against": str(tmp_path / "nope")}, capsys)
+    assert code == 0
+    assert result["masked_diff"][0].startswith("---")
+    assert all(line.startswith(("---", "+++", "@@", "+")) for line in result["masked_diff"])
+    assert "+    auth-password ********" in result["masked_diff"]
+    assert result["secrets_changed"] is True
+
+
+def test_diff_against_identical_file(tmp_path, capsys):
+    path = tmp_path / "config"
+    path.write_text(GOOD)
+    code, result, _raw = run({"content": GOOD, "diff_against": str(path)}, capsys)
+    assert code == 0
+    assert result["masked_diff"] == []
+    assert result["secrets_changed"] is False
+
+
+def test_compact_and_fragment(capsys):
+    snippet = "<source 0/0> require-auth true</source><source 10.0.5.20> always-allow-relaying yes</source>"
+    code, result, _raw = run({"content": snippet, "compact": True, "fragment": True}, capsys)
+    assert code == 0, result
+    assert [s["match"] for s in result["summary"]["sources"]] == ["0/0", "10.0.5.20"]
+
+
+def test_extra_directives(capsys):
+    text = GOOD + "frobnicate yes\n"
+    code, _result, _raw = run({"content": text}, capsys)
+    assert code == 1
+    code, _result, _raw = run({"content": text, "extra_directives": ["frobnicate"]}, capsys)
+    assert code == 0
+
+
+def test_check_mode(capsys):
+    code, result, _raw = run({"content": GOOD, "_ansible_check_mode": True}, capsys)
+    assert code == 0 and result["changed"] is False and result["valid"] is True
+
+
+def test_path_and_content_are_mutually_exclusive(capsys):
+    code, result, _raw = run({"content": GOOD, "path": "/etc/pmta/config"}, capsys)
+    assert code == 1
+    assert "mutually exclusive" in result["msg"]
+
+
+def test_path_or_content_required(capsys):
+    code, result, _raw = run({}, capsys)
+    assert code == 1
+    assert "one of the following is required" in result["msg"]
+
+
+def test_content_is_no_log(capsys):
+    code, result, raw = run({"content": GOOD, "_ansible_verbosity": 4}, capsys)
+    assert code == 0
+    invocation = result.get("invocation", {}).get("module_args", {})
+    assert invocation.get("content") in (None, "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER")
+    assert "Hunter2-secret" not in raw
+
+
+def test_documentation_lists_the_allow_list():
+    import yaml
+
+    from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+
+    doc = yaml.safe_load(pmta_config.DOCUMENTATION)
+    notes = " ".join(doc["notes"])
+    for names in pc.UNCHECKED_DIRECTIVES.values():
+        for name in names:
+            assert "C(%s)" % name in notes, name
+    for name in pc.OPAQUE_STANZAS:
+        assert "C(<%s>)" % name in notes, name
+    assert set(doc["options"]) == {"path", "content", "compact", "fragment", "extra_directives",
+                                   "diff_against", "fail_on_error"}
