@@ -1,0 +1,89 @@
+"""Port 25 dropped, 587 rejected: the probe tells them apart and port `auto` picks what works."""
+import json
+import os
+import subprocess
+import uuid
+
+import pytest
+
+from egress_helpers import container, postconf, wait_for_records
+
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAILHOST = "blocked-mailhost"
+SMARTHOST = "blocked-smarthost"
+
+
+@pytest.fixture(scope="module")
+def mailhost():
+    return container(MAILHOST)
+
+
+@pytest.fixture(scope="module")
+def smarthost():
+    return container(SMARTHOST)
+
+
+def ansible_env():
+    return dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                ANSIBLE_FORCE_COLOR="0")
+
+
+def probe(timeout=2):
+    """Run egress.mail.smtp_probe on the mail host (as a user would, through Ansible)."""
+    args = json.dumps({"hosts": [SMARTHOST], "timeout": timeout,
+                       "ca_file": "/etc/ssl/egress-fixture-ca.pem"})
+    out = subprocess.run(["ansible", MAILHOST, "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                          "-m", "egress.mail.smtp_probe", "-a", args],
+                         env=ansible_env(), capture_output=True, text=True, check=True).stdout
+    result = json.loads(out)["plays"][0]["tasks"][0]["hosts"][MAILHOST]
+    return result, {r["port"]: r for r in result["results"]}
+
+
+def converge():
+    result = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                             os.path.join(SCENARIO, "converge.yml")],
+                            env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"),
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def send(mailhost, tag):
+    subject = "blocked-%s-%s" % (tag, uuid.uuid4().hex[:8])
+    mailhost.run_test("printf 'Subject: %s\\n\\nhi\\n' | /usr/sbin/sendmail -i -f app@blocked.test -- rcpt@example.test"
+                      % subject)
+    return subject
+
+
+def test_probe_tells_the_blocks_apart():
+    result, by_port = probe()
+    assert by_port[25]["state"] == "filtered", by_port[25]
+    assert by_port[587]["state"] == "refused", by_port[587]
+    assert by_port[2525]["state"] == "open" and by_port[2525]["starttls"] is True
+    assert by_port[2525]["tls_version"] in ("TLSv1.2", "TLSv1.3") and by_port[2525]["tls_verified"]
+    assert "PLAIN" in by_port[2525]["auth_mechanisms"]
+    assert by_port[465]["state"] == "open" and by_port[465]["tls_version"] in ("TLSv1.2", "TLSv1.3")
+    assert result["port25_blocked"] is True
+    assert result["recommended_port"] == 2525
+    assert result["changed"] is False
+
+
+def test_auto_picked_2525_and_mail_arrives_there(mailhost, smarthost):
+    assert postconf(mailhost)["relayhost"] == "[blocked-smarthost]:2525"
+    [record] = wait_for_records(smarthost, send(mailhost, "2525"))
+    assert record["port"] == 2525 and record["auth_user"] == "relayuser" and record["tls_version"]
+
+
+def test_with_2525_dropped_too_auto_picks_465(mailhost, smarthost):
+    mailhost.run_test("nft add rule inet egress_block output tcp dport 2525 drop")
+    try:
+        result, by_port = probe()
+        assert by_port[2525]["state"] == "filtered"
+        assert result["recommended_port"] == 465 and result["recommended_wrappermode"] is True
+        converge()
+        conf = postconf(mailhost)
+        assert conf["relayhost"] == "[blocked-smarthost]:465"
+        assert conf["smtp_tls_wrappermode"] == "yes"
+        [record] = wait_for_records(smarthost, send(mailhost, "465"))
+        assert record["port"] == 465 and record["auth_user"] == "relayuser" and record["tls_version"]
+    finally:
+        mailhost.run("systemctl restart nftables")
