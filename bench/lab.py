@@ -1,0 +1,119 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Containers for the benchmarks: mail hosts and the smarthost fixture on one podman network.
+
+Only the project's own containers are used; nothing leaves the machine. The smarthost is
+prepared with molecule/resources/prepare.yml, exactly as in the molecule scenarios.
+"""
+
+import json
+import os
+import subprocess
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+IMAGE = "localhost/egress-debian:bookworm"
+NETWORK = "egress-bench"
+SMARTHOST = "bench-smarthost"
+PASSWORD = "p:a ss#w0rd$%"
+WORK = os.path.join(ROOT, "bench", "results")
+
+
+def sh(*args, **kwargs):
+    kwargs.setdefault("check", True)
+    return subprocess.run(list(args), capture_output=True, text=True, **kwargs)
+
+
+def env():
+    e = dict(os.environ)
+    e["PATH"] = os.path.join(ROOT, ".venv", "bin") + os.pathsep + e["PATH"]
+    e["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".cache", "collections")
+    e["ANSIBLE_CONFIG"] = os.path.join(ROOT, "ansible.cfg")
+    e["MOLECULE_EPHEMERAL_DIRECTORY"] = WORK
+    e["ANSIBLE_FORCE_COLOR"] = "0"
+    e["ANSIBLE_HOST_KEY_CHECKING"] = "0"
+    return e
+
+
+def start(names):
+    """Start systemd containers (removing old ones of the same name) and wait for their boot."""
+    sh("podman", "rm", "-f", *names, check=False)
+    for name in names:
+        sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK,
+           "--systemd=always", IMAGE, "/sbin/init")
+    for name in names:
+        for _ in range(60):
+            state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
+            if state in ("running", "degraded"):
+                break
+            time.sleep(0.5)
+
+
+def remove(names):
+    if names:
+        sh("podman", "rm", "-f", "-t", "0", *names, check=False)
+
+
+def inventory(mailhosts, path, **group_vars):
+    """Write an inventory: group egress_postfix (the mail hosts) and smarthost."""
+    mail_vars = {
+        "postfix_relay_host": SMARTHOST,
+        "postfix_relay_port": 587,
+        "postfix_relay_username": "relayuser",
+        "postfix_relay_password": PASSWORD,
+        "postfix_relay_tls_security_level": "verify",
+        "postfix_relay_tls_ca_file": "/etc/ssl/egress-fixture-ca.pem",
+    }
+    mail_vars.update(group_vars)
+    data = {"all": {
+        "vars": {"ansible_connection": "containers.podman.podman",
+                 "ansible_python_interpreter": "/usr/bin/python3"},
+        "children": {
+            "egress_postfix": {"hosts": dict((h, {}) for h in mailhosts), "vars": mail_vars},
+            "smarthost": {"hosts": {SMARTHOST: {}}},
+        }}}
+    with open(path, "w") as handle:
+        json.dump(data, handle, indent=1)
+    return path
+
+
+def setup_network():
+    os.makedirs(WORK, exist_ok=True)
+    if sh("podman", "network", "exists", NETWORK, check=False).returncode != 0:
+        sh("podman", "network", "create", NETWORK)
+
+
+def prepare(inv, limit=None):
+    args = ["ansible-playbook", "-i", inv, os.path.join(ROOT, "molecule", "resources", "prepare.yml")]
+    if limit:
+        args += ["--limit", limit]
+    result = subprocess.run(args, env=env(), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError("prepare failed:\n" + (result.stdout + result.stderr)[-3000:])
+
+
+def playbook(inv, play, *extra, forks=5):
+    """Run a playbook; returns (seconds, recap dict host -> counters, output)."""
+    start_time = time.monotonic()
+    result = subprocess.run(["ansible-playbook", "-i", inv, "-f", str(forks), play] + list(extra),
+                            env=env(), capture_output=True, text=True)
+    seconds = time.monotonic() - start_time
+    if result.returncode != 0:
+        raise RuntimeError("%s failed:\n%s" % (play, (result.stdout + result.stderr)[-3000:]))
+    recap = {}
+    in_recap = False
+    for line in result.stdout.splitlines():
+        if line.startswith("PLAY RECAP"):
+            in_recap = True
+            continue
+        if in_recap and ":" in line:
+            host, counters = line.split(":", 1)
+            recap[host.strip()] = dict((k, int(v)) for k, v in
+                                       (part.split("=") for part in counters.split()))
+    return seconds, recap, result.stdout
+
+
+def teardown(names):
+    remove(names + [SMARTHOST])
+    sh("podman", "network", "rm", NETWORK, check=False)

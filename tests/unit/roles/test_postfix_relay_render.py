@@ -1,0 +1,152 @@
+"""postfix_relay's variables and templates, rendered by ansible-core for both OS families.
+
+Debian is also proven on real hosts (molecule); the RHEL family is covered here only, since no
+RHEL mirror is reachable from the test machines.
+"""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from role_render import RoleRenderer  # noqa: E402
+
+from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve  # noqa: E402
+
+PASSWORD = "p:a ss#w0rd$%"
+FAMILIES = {
+    "Debian": ("libsasl2-modules", "/etc/ssl/certs/ca-certificates.crt", "y"),
+    "RedHat": ("cyrus-sasl-plain", "/etc/pki/tls/certs/ca-bundle.crt", "n"),
+}
+
+
+def renderer(family):
+    return RoleRenderer("postfix_relay", ["defaults/main.yml", "vars/main.yml", "vars/%s.yml" % family])
+
+
+def role_vars(family="Debian", db_type="hash", services="smtp relay", **overrides):
+    variables = {
+        "postfix_relay_host": "smtp.example.net",
+        "postfix_relay_username": "relayuser",
+        "postfix_relay_password": PASSWORD,
+        "ansible_facts": {"os_family": family, "fqdn": "web1.example.com"},
+        "__postfix_relay_dbtype": {"stdout_lines": [db_type, services]},
+    }
+    variables.update(overrides)
+    settings = {key: variables.get("postfix_relay_" + key) for key in
+                ("host", "port", "username", "password", "tls_security_level", "sender_dependent",
+                 "provider", "provider_region")}
+    variables["__postfix_relay"] = resolve(settings, "postfix_relay_")
+    return variables
+
+
+def main_cf(family="Debian", **overrides):
+    return renderer(family).render("{{ __postfix_relay_main_cf }}", **role_vars(family, **overrides))
+
+
+def template(name, family="Debian", **overrides):
+    return renderer(family).render("{{ lookup('ansible.builtin.template', '%s') }}" % name,
+                                   **role_vars(family, **overrides))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_os_family_packages_and_ca_bundle(family):
+    sasl_package, bundle, dummy = FAMILIES[family]
+    r = renderer(family)
+    assert sasl_package in r.render("{{ __postfix_relay_packages }}")
+    assert "postfix" in r.render("{{ __postfix_relay_packages }}")
+    conf = main_cf(family, postfix_relay_tls_security_level="verify")
+    assert conf["smtp_tls_CAfile"] == bundle
+    assert conf["smtp_tls_security_level"] == "verify"
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_relay_defaults(family):
+    conf = main_cf(family)
+    assert conf["relayhost"] == "[smtp.example.net]:587"
+    assert conf["smtp_tls_security_level"] == "encrypt"
+    assert conf["smtp_tls_wrappermode"] == "no"
+    assert conf["smtp_sasl_auth_enable"] == "yes"
+    assert conf["smtp_sasl_password_maps"] == "hash:/etc/postfix/sasl_passwd"
+    assert conf["smtp_sasl_security_options"] == "noanonymous"
+    assert conf["inet_interfaces"] == "loopback-only"
+    assert conf["mynetworks"] == "127.0.0.0/8, [::1]/128"
+    assert conf["smtpd_relay_restrictions"] == "permit_mynetworks, reject_unauth_destination"
+    assert conf["smtp_tls_connection_reuse"] == "yes"
+    assert conf["myhostname"] == "web1.example.com"
+    assert PASSWORD not in str(conf)
+
+
+def test_port_465_means_wrappermode():
+    assert main_cf(postfix_relay_port=465)["smtp_tls_wrappermode"] == "yes"
+    assert main_cf(postfix_relay_port=465)["relayhost"] == "[smtp.example.net]:465"
+
+
+def test_ipv6_next_hop():
+    assert main_cf(postfix_relay_host="2001:db8::25")["relayhost"] == "[ipv6:2001:db8::25]:587"
+
+
+def test_map_type_comes_from_postconf():
+    conf = main_cf(db_type="lmdb")
+    assert conf["smtp_sasl_password_maps"] == "lmdb:/etc/postfix/sasl_passwd"
+    assert renderer("Debian").render("{{ __postfix_relay_maps }}", **role_vars(db_type="lmdb")) == [
+        "/etc/postfix/sasl_passwd"]
+
+
+def test_no_credentials_no_sasl():
+    conf = main_cf(postfix_relay_username=None, postfix_relay_password=None)
+    assert conf["smtp_sasl_auth_enable"] == "no"
+    assert "smtp_sasl_password_maps" not in conf
+    assert renderer("Debian").render("{{ __postfix_relay_maps }}",
+                                     **role_vars(postfix_relay_username=None, postfix_relay_password=None)) == []
+
+
+def test_password_map_keeps_the_password_exactly():
+    text = template("sasl_passwd.j2")
+    assert "[smtp.example.net]:587 relayuser:%s\n" % PASSWORD in text
+
+
+SENDER_DEPENDENT = [
+    {"sender": "@billing.example.com", "host": "smtp.billing.example.net", "port": 465,
+     "username": "billing", "password": "b1ll:ing pw"},
+    {"sender": "ops@example.com", "host": "relay.example.org", "username": "ops", "password": "0ps#pw"},
+]
+
+
+def test_sender_dependent_relays():
+    conf = main_cf(postfix_relay_sender_dependent=SENDER_DEPENDENT)
+    assert conf["smtp_sender_dependent_authentication"] == "yes"
+    assert conf["sender_dependent_default_transport_maps"] == "hash:/etc/postfix/egress_sender_transport"
+    transport = template("egress_sender_transport.j2", postfix_relay_sender_dependent=SENDER_DEPENDENT)
+    assert "@billing.example.com egress_smtps:[smtp.billing.example.net]:465\n" in transport
+    assert "ops@example.com egress_starttls:[relay.example.org]:587\n" in transport
+    sasl = template("sasl_passwd.j2", postfix_relay_sender_dependent=SENDER_DEPENDENT)
+    assert "@billing.example.com billing:b1ll:ing pw\n" in sasl
+    assert "ops@example.com ops:0ps#pw\n" in sasl
+    assert "b1ll:ing" not in transport
+
+
+def test_sender_rewrite_one_address_and_map():
+    generic = template("egress_generic.j2", postfix_relay_sender_rewrite="noreply@example.com")
+    assert "@web1.example.com noreply@example.com\n" in generic
+    assert "@localhost noreply@example.com\n" in generic
+    generic = template("egress_generic.j2", postfix_relay_sender_rewrite={"root@web1": "ops@example.com"})
+    assert "root@web1 ops@example.com\n" in generic
+    conf = main_cf(postfix_relay_sender_rewrite="noreply@example.com")
+    assert conf["smtp_generic_maps"] == "hash:/etc/postfix/egress_generic"
+
+
+def test_extra_config_wins():
+    conf = main_cf(postfix_relay_extra_config={"smtp_tls_loglevel": "2", "maximal_queue_lifetime": "10d"})
+    assert conf["smtp_tls_loglevel"] == "2" and conf["maximal_queue_lifetime"] == "10d"
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_master_cf_block_adds_tlsproxy_only_when_missing(family):
+    chroot = FAMILIES[family][2]
+    block = template("master.cf.block.j2", family)
+    assert "egress_smtps unix" in block and "smtp_tls_wrappermode=yes" in block
+    assert "tlsproxy  unix  -       -       %s" % chroot in block
+    assert "tlsproxy" not in template("master.cf.block.j2", family, services="smtp relay tlsproxy")
+    assert "tlsproxy" not in template("master.cf.block.j2", family, postfix_relay_tls_connection_reuse=False)
