@@ -36,7 +36,7 @@ def run(n, reruns):
         first, recap, dummy = lab.playbook(inv, SITE, forks=n)
         tasks = tasks_per_host(recap, hosts)
         times = []
-        for _ in range(reruns):
+        for dummy in range(reruns):
             seconds, recap, out = lab.playbook(inv, SITE, forks=n)
             changed = sum(recap[h]["changed"] for h in hosts)
             if changed:

@@ -21,8 +21,8 @@ WORK = os.path.join(ROOT, "bench", "results")
 
 
 def sh(*args, **kwargs):
-    kwargs.setdefault("check", True)
-    return subprocess.run(list(args), capture_output=True, text=True, **kwargs)
+    check = kwargs.pop("check", True)
+    return subprocess.run(list(args), capture_output=True, text=True, check=check, **kwargs)
 
 
 def env():
@@ -43,7 +43,7 @@ def start(names):
         sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK,
            "--systemd=always", IMAGE, "/sbin/init")
     for name in names:
-        for _ in range(60):
+        for dummy in range(60):
             state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
             if state in ("running", "degraded"):
                 break
@@ -88,7 +88,7 @@ def prepare(inv, limit=None):
     args = ["ansible-playbook", "-i", inv, os.path.join(ROOT, "molecule", "resources", "prepare.yml")]
     if limit:
         args += ["--limit", limit]
-    result = subprocess.run(args, env=env(), capture_output=True, text=True)
+    result = subprocess.run(args, env=env(), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError("prepare failed:\n" + (result.stdout + result.stderr)[-3000:])
 
@@ -97,7 +97,7 @@ def playbook(inv, play, *extra, forks=5):
     """Run a playbook; returns (seconds, recap dict host -> counters, output)."""
     start_time = time.monotonic()
     result = subprocess.run(["ansible-playbook", "-i", inv, "-f", str(forks), play] + list(extra),
-                            env=env(), capture_output=True, text=True)
+                            env=env(), capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start_time
     if result.returncode != 0:
         raise RuntimeError("%s failed:\n%s" % (play, (result.stdout + result.stderr)[-3000:]))

@@ -19,7 +19,6 @@ Goals: (a) >= 3x (b), and (a) >= 70% of (c). Median of --runs runs.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -117,7 +116,7 @@ def main():
                                    ("(c) limit: direct pipelined TLS session", "direct", None)):
             if reuse is not None:
                 configure(inv, reuse)
-            runs = [one_run(mode, args.messages) for _ in range(args.runs)]
+            runs = [one_run(mode, args.messages) for dummy in range(args.runs)]
             results[label] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
             print("  measured %s" % label, file=sys.stderr)
         configure(inv, True)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Ensure podman's containers.conf has the two settings containers need on these machines.
 
 [containers] default_ulimits = []   (setting rlimits is not permitted here)

@@ -20,7 +20,7 @@ cp scripts/get-pip-offline.py "$cache"
 dest=.cache/sanity/ansible_collections/egress/mail
 rm -rf .cache/sanity
 mkdir -p "$dest"
-git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ "$dest/"
+git ls-files -z --cached --others --exclude-standard | rsync -a --ignore-missing-args --from0 --files-from=- ./ "$dest/"
 cd "$dest"
 git init -q
 git add -A

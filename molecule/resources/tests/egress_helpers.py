@@ -53,3 +53,40 @@ def postconf(host, flag="-n"):
 
 def shell_quote(value):
     return "'" + str(value).replace("'", "'\"'\"'") + "'"
+
+
+def wait_until(predicate, timeout, interval=1):
+    """Call predicate() until it returns something truthy (returned) or timeout seconds pass (None)."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def mail_queue(host):
+    """The Postfix queue of host as a list of dicts (`postqueue -j`: queue_name, queue_id,
+    recipients with delay_reason, ...). Raises when Postfix cannot be asked (not running)."""
+    out = host.check_output("postqueue -j")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def message_ids(smarthost):
+    """Message-ID of every message the smarthost fixture accepted (with angle brackets), one
+    entry per stored message: an ID that arrived twice is listed twice."""
+    out = smarthost.check_output("egress-fixture-records --field message_id")
+    return out.splitlines()
+
+
+def journal_lines(host, since, unit=None, identifier=None):
+    """Journal lines (short format) logged on host since the epoch second `since`, optionally
+    only those of a systemd unit (`postfix@-`) or a syslog identifier (`postfix/smtp`)."""
+    cmd = "journalctl --no-pager -q -o short --since @%d" % int(since)
+    if unit:
+        cmd += " -u %s" % shell_quote(unit)
+    if identifier:
+        cmd += " -t %s" % shell_quote(identifier)
+    return host.check_output(cmd).splitlines()

@@ -31,7 +31,8 @@ def role_vars(family="Debian", db_type="hash", services="smtp relay", **override
         "postfix_relay_username": "relayuser",
         "postfix_relay_password": PASSWORD,
         "ansible_facts": {"os_family": family, "fqdn": "web1.example.com"},
-        "__postfix_relay_dbtype": {"stdout_lines": [db_type, services]},
+        "__postfix_relay_host_state": {"db_type": db_type, "services": services, "missing": "",
+                                       "stale_maps": "", "active": "active", "enabled": "enabled"},
     }
     variables.update(overrides)
     settings = {key: variables.get("postfix_relay_" + key) for key in
@@ -135,6 +136,14 @@ def test_sender_rewrite_one_address_and_map():
     assert "root@web1 ops@example.com\n" in generic
     conf = main_cf(postfix_relay_sender_rewrite="noreply@example.com")
     assert conf["smtp_generic_maps"] == "hash:/etc/postfix/egress_generic"
+
+
+@pytest.mark.parametrize("value", ['plain"\nrelayhost: evil', "plain\nrelayhost: [evil]:25", "a: b"])
+def test_values_cannot_add_parameters(value):
+    """Every value is quoted in main.cf.yml.j2: nothing a user writes becomes a key of its own."""
+    conf = main_cf(postfix_relay_sasl_mechanisms=[value], postfix_relay_myorigin=value)
+    assert conf["relayhost"] == "[smtp.example.net]:587"
+    assert conf["smtp_sasl_mechanism_filter"] == value and conf["myorigin"] == value
 
 
 def test_extra_config_wins():

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Test SMTP client: submit one message and print, as JSON, what the server answered.
 
 egress-submit --host H --port P [--tls starttls|implicit|none] [--user U --password-file F]

@@ -1,10 +1,11 @@
-#!/usr/bin/python3
 """Print, as JSON, every message the test smarthost accepted, with the evidence tests check.
 
 For each message in the sink maildir: envelope sender (Return-Path), envelope recipient
 (X-Original-To / Delivered-To), Subject, Message-ID, and from the Received header that the
 fixture's Postfix wrote on acceptance: the port it came in on, the TLS version and cipher, and
 the SASL user that authenticated. Usage: egress-fixture-records [--subject REGEX] [--count]
+[--field NAME]: --field prints only that field of each message, one line per message (for
+example --field message_id: a message that arrived twice is printed twice).
 """
 import argparse
 import email
@@ -65,6 +66,7 @@ def main():
     parser.add_argument("--subject", help="only messages whose Subject matches this regex")
     parser.add_argument("--count", action="store_true", help="print only the number of messages")
     parser.add_argument("--maildir", default=MAILDIR)
+    parser.add_argument("--field", help="print only this field of each message, one per line")
     args = parser.parse_args()
     found = list(records(args.maildir))
     if args.subject:
@@ -72,6 +74,10 @@ def main():
         found = [r for r in found if r["subject"] and pattern.search(r["subject"])]
     if args.count:
         print(len(found))
+    elif args.field:
+        for record in found:
+            value = record.get(args.field)
+            sys.stdout.write("%s\n" % ("" if value is None else " ".join(str(value).split())))
     else:
         json.dump(found, sys.stdout, indent=1)
         sys.stdout.write("\n")

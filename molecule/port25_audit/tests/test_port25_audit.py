@@ -1,0 +1,248 @@
+"""port25_audit: one report on the controller, with the states the hosts' nftables rules cause."""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPORT_DIR = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "port25-report")
+PORTS = ["25", "465", "587", "2525"]
+FORMATS = ["md", "csv", "json"]
+TARGET = "audit-smarthost"
+
+# host: (states of 25/465/587/2525, port25_blocked, recommended_port), hosts sorted by name.
+EXPECTED = {
+    "audit-drop25": (["filtered", "open", "open", "open"], True, 587),
+    "audit-open": (["open", "open", "open", "open"], False, 587),
+    "audit-reject": (["refused", "open", "refused", "filtered"], True, 465),
+}
+HOSTS = sorted(EXPECTED)
+
+
+def _path(fmt, report_dir=REPORT_DIR):
+    return os.path.join(report_dir, "port25-audit.%s" % fmt)
+
+
+def _read(fmt, report_dir=REPORT_DIR):
+    with open(_path(fmt, report_dir), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def _expected_row(host):
+    states, blocked, port = EXPECTED[host]
+    return {"host": host, "target": TARGET, "states": dict(zip(PORTS, states)),
+            "port25_blocked": blocked, "recommended_port": port}
+
+
+def _json_rows(report_dir=REPORT_DIR):
+    return json.loads(_read("json", report_dir))["rows"]
+
+
+def _csv_rows(report_dir=REPORT_DIR):
+    return list(csv.DictReader(io.StringIO(_read("csv", report_dir))))
+
+
+def _markdown_table(report_dir=REPORT_DIR):
+    """The table of the Markdown report: a list of rows, each a list of cells (header first)."""
+    lines = [line for line in _read("md", report_dir).splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip()[1:-1].split("|")] for line in lines]
+
+
+def _parse_bool(text):
+    return {"true": True, "false": False, "": None, "-": None}[text]
+
+
+def _parse_int(text):
+    return None if text in ("", "-") else int(text)
+
+
+def _parse_float(text):
+    return None if text in ("", "-") else float(text)
+
+
+# --- The report of the converge run -----------------------------------------------------------
+
+def test_report_files_are_0644():
+    assert os.path.isdir(REPORT_DIR)
+    for fmt in FORMATS:
+        mode = os.stat(_path(fmt)).st_mode & 0o777
+        assert mode == 0o644, "%s is %o" % (fmt, mode)
+
+
+def test_json_rows_per_host():
+    report = json.loads(_read("json"))
+    assert report["ports"] == [int(p) for p in PORTS]
+    assert report["targets"] == [TARGET]
+    assert report["hosts_without_result"] == []
+    rows = report["rows"]
+    assert [r["host"] for r in rows] == HOSTS
+    for row in rows:
+        expected = _expected_row(row["host"])
+        assert {k: row[k] for k in expected} == expected, row
+        assert row["recommended_wrappermode"] == (row["recommended_port"] == 465)
+        assert isinstance(row["latency_ms"], (int, float)) and row["latency_ms"] >= 0
+        # Every address's own result is kept, sorted by port.
+        assert [p["port"] for p in row["probes"]] == [int(p) for p in PORTS]
+        assert all(p["address"] and p["host"] == TARGET for p in row["probes"])
+
+
+def test_csv_rows_per_host():
+    text = _read("csv")
+    assert text.splitlines()[0] == ("host,target,port_25,port_465,port_587,port_2525,"
+                                    "port25_blocked,recommended_port,latency_ms")
+    rows = _csv_rows()
+    assert [r["host"] for r in rows] == HOSTS
+    for row in rows:
+        expected = _expected_row(row["host"])
+        assert row["target"] == TARGET
+        assert {p: row["port_" + p] for p in PORTS} == expected["states"], row
+        assert _parse_bool(row["port25_blocked"]) is expected["port25_blocked"], row
+        assert _parse_int(row["recommended_port"]) == expected["recommended_port"], row
+        assert _parse_float(row["latency_ms"]) >= 0
+
+
+def test_markdown_table_is_well_formed():
+    table = _markdown_table()
+    header, separator, body = table[0], table[1], table[2:]
+    assert header == ["host", "target"] + PORTS + ["port25_blocked", "recommended_port", "latency_ms"]
+    assert all(re.fullmatch(r":?-{3,}:?", cell) for cell in separator), separator
+    assert len(separator) == len(header)
+    for row in body:
+        assert len(row) == len(header), row
+        assert all(cell for cell in row), row
+    # A table needs a blank line before it and its rows must be contiguous.
+    lines = _read("md").splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    assert lines[first - 1] == ""
+    assert all(line.startswith("|") for line in lines[first:first + len(table)])
+    assert lines[first + len(table)] == ""
+
+
+def test_markdown_rows_per_host():
+    header, body = _markdown_table()[0], _markdown_table()[2:]
+    rows = [dict(zip(header, cells)) for cells in body]
+    assert [r["host"] for r in rows] == HOSTS
+    for row in rows:
+        expected = _expected_row(row["host"])
+        assert row["target"] == TARGET
+        assert {p: row[p] for p in PORTS} == expected["states"], row
+        assert _parse_bool(row["port25_blocked"]) is expected["port25_blocked"], row
+        assert _parse_int(row["recommended_port"]) == expected["recommended_port"], row
+
+
+def test_formats_agree():
+    """Markdown, CSV and JSON say the same, latency included."""
+    header, body = _markdown_table()[0], _markdown_table()[2:]
+    markdown = [dict(zip(header, cells)) for cells in body]
+    for md, csv_row, js in zip(markdown, _csv_rows(), _json_rows()):
+        assert md["host"] == csv_row["host"] == js["host"]
+        assert [md[p] for p in PORTS] == [csv_row["port_" + p] for p in PORTS] == [js["states"][p] for p in PORTS]
+        assert _parse_float(md["latency_ms"]) == _parse_float(csv_row["latency_ms"]) == js["latency_ms"]
+
+
+# --- Further runs of converge.yml with other settings -------------------------------------------
+
+def _playbook(*args, **extra_vars):
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(SCENARIO, "converge.yml")]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    result = subprocess.run(cmd + list(args), env=env, capture_output=True, text=True, check=False)
+    return result, result.stdout + result.stderr
+
+
+def _recap(output):
+    """{host: {ok: n, changed: n, failed: n, ...}} from the PLAY RECAP."""
+    recap = {}
+    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+    return recap
+
+
+def _changed(output):
+    return sum(host["changed"] for host in _recap(output).values())
+
+
+def _task_results(output, task):
+    """[(host, item, status)] of the looped role task `task`, sorted."""
+    section = output.split(" : %s] " % task, 1)[1]
+    section = re.split(r"^(?:TASK \[|PLAY RECAP)", section, maxsplit=1, flags=re.M)[0]
+    return sorted((host, item, status) for status, host, item in
+                  re.findall(r"^(\w+): \[([^]\s]+)[^]\n]*\] => \(item=([^)\n]*)\)", section, flags=re.M))
+
+
+def _report_items(output, task):
+    """{item: status} of a looped report task (it runs once): {"md": "changed", ...}."""
+    return dict((item, status) for host, item, status in _task_results(output, task))
+
+
+def test_check_mode_probes_but_writes_no_report(tmp_path):
+    report_dir = str(tmp_path / "check")
+    result, out = _playbook("--check", "--diff", port25_audit_report_dir=report_dir)
+    assert result.returncode == 0, out[-3000:]
+    assert _task_results(out, "Probe the SMTP ports of every target") == [(h, TARGET, "ok") for h in HOSTS]
+    assert _changed(out) == 0, out[-3000:]
+    assert not os.path.exists(report_dir)
+
+
+def test_fail_on_blocked_fails_the_blocked_hosts_after_the_report(tmp_path):
+    report_dir = str(tmp_path / "fail")
+    result, out = _playbook(port25_audit_report_dir=report_dir, port25_audit_fail_on_blocked=True)
+    assert result.returncode != 0, out[-3000:]
+    recap = _recap(out)
+    assert {h: recap[h]["failed"] for h in HOSTS} == {"audit-drop25": 1, "audit-open": 0, "audit-reject": 1}, out[-3000:]
+    assert "Outbound port 25 is blocked on audit-reject: audit-smarthost port 25 refused." in out
+    # The report was written first, with every host.
+    assert [r["host"] for r in _json_rows(report_dir)] == HOSTS
+
+
+def _copy_report(tmp_path, name):
+    report_dir = str(tmp_path / name)
+    shutil.copytree(REPORT_DIR, report_dir)
+    return report_dir
+
+
+def _rewrite(report_dir, fmt, pattern, replacement):
+    text = _read(fmt, report_dir)
+    new, count = re.subn(pattern, replacement, text, flags=re.M)
+    assert count, (fmt, pattern)
+    with open(_path(fmt, report_dir), "w", encoding="utf-8") as handle:
+        handle.write(new)
+
+
+def test_new_latency_alone_is_rewritten_but_not_a_change(tmp_path):
+    report_dir = _copy_report(tmp_path, "latency")
+    _rewrite(report_dir, "md", r"\| [0-9.]+ \|$", "| 99999.9 |")
+    _rewrite(report_dir, "csv", r",[0-9.]+$", ",99999.9")
+    _rewrite(report_dir, "json", r'"latency_ms": [0-9.]+', '"latency_ms": 99999.9')
+    result, out = _playbook(port25_audit_report_dir=report_dir)
+    assert result.returncode == 0, out[-3000:]
+    assert _changed(out) == 0, out[-3000:]
+    assert _report_items(out, "Write the report") == {"md": "ok", "csv": "ok", "json": "ok"}
+    for fmt in FORMATS:
+        assert "99999.9" not in _read(fmt, report_dir), fmt
+
+
+def test_changed_findings_are_a_change(tmp_path):
+    report_dir = _copy_report(tmp_path, "findings")
+    _rewrite(report_dir, "md", r"^\| audit-open \| audit-smarthost \| open \|", "| audit-open | audit-smarthost | filtered |")
+    _rewrite(report_dir, "csv", r"^audit-open,audit-smarthost,open,", "audit-open,audit-smarthost,filtered,")
+    report = json.loads(_read("json", report_dir))
+    report["rows"][HOSTS.index("audit-open")]["states"]["25"] = "filtered"
+    with open(_path("json", report_dir), "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    os.chmod(_path("md", report_dir), 0o600)
+    result, out = _playbook(port25_audit_report_dir=report_dir)
+    assert result.returncode == 0, out[-3000:]
+    # The three files are rewritten with the real findings, and the mode of one is put back.
+    assert _report_items(out, "Write the report") == {"md": "changed", "csv": "changed", "json": "changed"}
+    assert _report_items(out, "Keep the previous report files at mode 0644") == {
+        "md": "changed", "csv": "ok", "json": "ok"}
+    assert _csv_rows(report_dir)[HOSTS.index("audit-open")]["port_25"] == "open"
+    assert _json_rows(report_dir)[HOSTS.index("audit-open")]["states"]["25"] == "open"
+    assert os.stat(_path("md", report_dir)).st_mode & 0o777 == 0o644
