@@ -27,11 +27,13 @@ def tasks_per_host(recap, hosts):
     return max(counts)
 
 
-def run(n, reruns):
+def run(n, reruns, connection):
     hosts = ["bench-mh-%02d" % i for i in range(1, n + 1)]
     lab.start(hosts)
     try:
-        inv = lab.inventory(hosts, os.path.join(lab.WORK, "converge-%d.json" % n))
+        if connection == "ssh":
+            lab.enable_ssh(hosts)
+        inv = lab.inventory(hosts, os.path.join(lab.WORK, "converge-%d.json" % n), connection=connection)
         lab.prepare(inv, limit=",".join(hosts))
         first, recap, dummy = lab.playbook(inv, SITE, forks=n)
         tasks = tasks_per_host(recap, hosts)
@@ -52,28 +54,33 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ns", default="1,5,10,20")
     parser.add_argument("--reruns", type=int, default=3, help="idempotent re-runs per N, median reported")
+    parser.add_argument("--connections", default="podman,ssh",
+                        help="podman (exec into the containers) and/or ssh (OpenSSH with pipelining)")
     args = parser.parse_args()
     ns = [int(n) for n in args.ns.split(",")]
     lab.setup_network()
     lab.start([lab.SMARTHOST])
     lab.prepare(lab.inventory([], os.path.join(lab.WORK, "smarthost.json")))
-    rows = []
+    tables = {}
     try:
-        for n in ns:
-            rows.append(run(n, args.reruns))
-            print("  measured N=%d" % n, file=sys.stderr)
+        for connection in args.connections.split(","):
+            tables[connection] = []
+            for n in ns:
+                tables[connection].append(run(n, args.reruns, connection))
+                print("  measured %s N=%d" % (connection, n), file=sys.stderr)
     finally:
         lab.teardown([])
-    base = rows[0]
-    print("postfix_relay converge (playbooks/site.yml, podman connection, forks = N); re-run: median of %d"
+    print("postfix_relay converge: playbooks/site.yml, forks = N, re-run = median of %d idempotent runs"
           % args.reruns)
-    print("| N hosts | first converge (s) | vs N=%d | s/host | re-run (s) | vs N=%d | tasks/host (first, re-run) |"
-          % (base["n"], base["n"]))
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print("| %d | %.1f | %.2fx | %.2f | %.1f | %.2fx | %d, %d |" % (
-            r["n"], r["first"], r["first"] / base["first"], r["first"] / r["n"], r["rerun"],
-            r["rerun"] / base["rerun"], r["tasks"], r["rerun_tasks"]))
+    print("| connection | N hosts | first converge (s) | vs N=%d | s/host | re-run (s) | vs N=%d | tasks/host (first, re-run) |"
+          % (ns[0], ns[0]))
+    print("|---|---|---|---|---|---|---|---|")
+    for connection, rows in tables.items():
+        base = rows[0]
+        for r in rows:
+            print("| %s | %d | %.1f | %.2fx | %.2f | %.1f | %.2fx | %d, %d |" % (
+                connection, r["n"], r["first"], r["first"] / base["first"], r["first"] / r["n"], r["rerun"],
+                r["rerun"] / base["rerun"], r["tasks"], r["rerun_tasks"]))
 
 
 if __name__ == "__main__":

@@ -50,13 +50,40 @@ def start(names):
             time.sleep(0.5)
 
 
+def enable_ssh(names):
+    """Install sshd in the containers and authorize a key made for the benchmark (root login)."""
+    key = os.path.join(WORK, "id_ed25519")
+    if not os.path.exists(key):
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
+    with open(key + ".pub") as handle:
+        public = handle.read()
+    script = ("set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
+              "apt-get install -y -qq openssh-server >/dev/null; install -d -m 0700 /root/.ssh; "
+              "cat > /root/.ssh/authorized_keys; systemctl restart ssh")
+    procs = [subprocess.Popen(["podman", "exec", "-i", name, "sh", "-c", script], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for name in names]
+    for name, proc in zip(names, procs):
+        dummy, err = proc.communicate(public)
+        if proc.returncode != 0:
+            raise RuntimeError("sshd on %s: %s" % (name, err))
+
+
+def address(name):
+    return sh("podman", "inspect", "--format",
+              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name).stdout.strip()
+
+
 def remove(names):
     if names:
         sh("podman", "rm", "-f", "-t", "0", *names, check=False)
 
 
-def inventory(mailhosts, path, **group_vars):
-    """Write an inventory: group egress_postfix (the mail hosts) and smarthost."""
+def inventory(mailhosts, path, connection="podman", **group_vars):
+    """Write an inventory: group egress_postfix (the mail hosts) and smarthost.
+
+    connection "podman": Ansible execs into the containers (no pipelining possible);
+    "ssh": OpenSSH to the containers' addresses with pipelining, as on real hosts.
+    """
     mail_vars = {
         "postfix_relay_host": SMARTHOST,
         "postfix_relay_port": 587,
@@ -70,12 +97,22 @@ def inventory(mailhosts, path, **group_vars):
         "vars": {"ansible_connection": "containers.podman.podman",
                  "ansible_python_interpreter": "/usr/bin/python3"},
         "children": {
-            "egress_postfix": {"hosts": dict((h, {}) for h in mailhosts), "vars": mail_vars},
+            "egress_postfix": {"hosts": dict((h, host_vars(h, connection)) for h in mailhosts),
+                               "vars": mail_vars},
             "smarthost": {"hosts": {SMARTHOST: {}}},
         }}}
     with open(path, "w") as handle:
         json.dump(data, handle, indent=1)
     return path
+
+
+def host_vars(name, connection):
+    if connection != "ssh":
+        return {}
+    return {"ansible_connection": "ssh", "ansible_host": address(name), "ansible_user": "root",
+            "ansible_ssh_private_key_file": os.path.join(WORK, "id_ed25519"),
+            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+            "ansible_ssh_pipelining": True}
 
 
 def setup_network():

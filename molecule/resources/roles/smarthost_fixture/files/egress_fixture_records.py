@@ -25,6 +25,7 @@ CLIENT_RE = re.compile(r"^from (\S+) \(([^)]*)\)")
 
 def evidence(received):
     flat = " ".join(received.split())
+
     def group(regex, index=1):
         match = regex.search(flat)
         return match.group(index) if match else None
