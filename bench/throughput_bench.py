@@ -110,7 +110,7 @@ def main():
     try:
         inv = lab.inventory([MAILHOST], os.path.join(lab.WORK, "throughput.json"))
         lab.prepare(inv)
-        exec_(MAILHOST, "sh", "-c", "umask 077; cat > /root/.bench-pw", input=lab.PASSWORD, text=True)
+        exec_(MAILHOST, "sh", "-c", "umask 077; cat > /root/.bench-pw", input=lab.PASSWORD)
         for label, mode, reuse in (("(a) tuned: role defaults", args.inject, True),
                                    ("(b) plain: no TLS connection reuse", args.inject, False),
                                    ("(c) limit: direct pipelined TLS session", "direct", None)):

@@ -451,6 +451,19 @@ def resolve(settings, prefix=''):
 
 
 _PARAM_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]*$')
+# main.cf parameters the role derives from its checked variables: extra_config may not
+# override them, or it could send mail in clear text, unauthenticated, or open the relay.
+PROTECTED_PARAMETERS = frozenset((
+    'relayhost', 'inet_interfaces', 'mynetworks', 'smtpd_relay_restrictions', 'smtpd_recipient_restrictions',
+    'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile', 'smtp_tls_CApath',
+    'smtp_tls_protocols', 'smtp_tls_mandatory_protocols', 'smtp_tls_policy_maps', 'smtp_tls_verify_cert_match',
+    'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
+    'smtp_sasl_tls_security_options', 'smtp_sasl_mechanism_filter', 'smtp_sasl_auth_soft_bounce',
+    'smtp_sender_dependent_authentication', 'sender_dependent_default_transport_maps',
+    'sender_dependent_relayhost_maps', 'default_transport', 'relay_transport', 'transport_maps',
+    'always_bcc', 'sender_bcc_maps', 'recipient_bcc_maps',
+))
+_OPEN_NETWORKS = ('0.0.0.0/0', '0/0', '[::]/0', '[::/0]', '[0::0]/0')
 _NETWORK_RE = re.compile(r'^(?:[0-9.]+(?:/[0-9]{1,2})?|\[[0-9A-Fa-f:.]+\](?:/[0-9]{1,3})?)$')
 
 
@@ -466,6 +479,9 @@ def validate_network(value, name):
     """A mynetworks entry: 127.0.0.0/8, 192.0.2.1 or [::1]/128 (IPv6 in brackets)."""
     if not isinstance(value, str) or not _NETWORK_RE.match(value.strip()):
         raise ValueError('%s: %r is not a network such as 127.0.0.0/8 or [::1]/128' % (name, value))
+    prefix = value.strip().rsplit('/', 1)[1] if '/' in value else None
+    if value.strip() in _OPEN_NETWORKS or prefix == '0':
+        raise ValueError('%s: %r would let every client relay (an open relay)' % (name, value))
     return value.strip()
 
 
@@ -518,6 +534,10 @@ def check_local_settings(settings, prefix=''):
         for key, value in extra.items():
             if not isinstance(key, str) or not _PARAM_RE.match(key):
                 raise ValueError('%s: %r is not a main.cf parameter name' % (var('extra_config'), key))
+            if key in PROTECTED_PARAMETERS:
+                raise ValueError('%s: %s is managed by the role from its checked variables and cannot be '
+                                 'overridden here (TLS, authentication, relay access and routing)'
+                                 % (var('extra_config'), key))
             text = ', '.join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
             if _has_newline(text) or _has_control(text):
                 raise ValueError('%s.%s: contains a newline or control character' % (var('extra_config'), key))

@@ -409,6 +409,14 @@ LOCAL_BAD = [
     ({'extra_config': {'bad name': 'x'}}, 'postfix_relay_extra_config'),
     ({'extra_config': {'smtp_helo_name': 'a\nrelayhost = evil'}}, 'postfix_relay_extra_config.smtp_helo_name'),
     ({'extra_config': ['smtp_helo_name']}, 'postfix_relay_extra_config'),
+    ({'extra_config': {'smtp_tls_security_level': 'may'}}, 'postfix_relay_extra_config'),
+    ({'extra_config': {'smtp_sasl_auth_enable': 'no'}}, 'postfix_relay_extra_config'),
+    ({'extra_config': {'relayhost': '[evil.example]:25'}}, 'postfix_relay_extra_config'),
+    ({'extra_config': {'mynetworks': '0.0.0.0/0'}}, 'postfix_relay_extra_config'),
+    ({'extra_config': {'always_bcc': 'spy@example.com'}}, 'postfix_relay_extra_config'),
+    ({'mynetworks': ['0.0.0.0/0']}, 'postfix_relay_mynetworks[0]'),
+    ({'mynetworks': ['127.0.0.0/8', '[::]/0']}, 'postfix_relay_mynetworks[1]'),
+    ({'mynetworks': ['10.0.0.0/0']}, 'postfix_relay_mynetworks[0]'),
 ]
 
 
