@@ -7,8 +7,10 @@ Only the project's own containers are used; nothing leaves the machine. The smar
 prepared with molecule/resources/prepare.yml, exactly as in the molecule scenarios.
 """
 
+import glob
 import json
 import os
+import resource
 import subprocess
 import time
 
@@ -59,7 +61,9 @@ def enable_ssh(names):
         public = handle.read()
     script = ("set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
               "apt-get install -y -qq openssh-server >/dev/null; install -d -m 0700 /root/.ssh; "
-              "cat > /root/.ssh/authorized_keys; systemctl restart ssh")
+              "cat > /root/.ssh/authorized_keys; systemctl restart ssh; "
+              # Same start as over podman: the role finds no package lists and fetches them.
+              "apt-get clean; rm -rf /var/lib/apt/lists/*")
     procs = [subprocess.Popen(["podman", "exec", "-i", name, "sh", "-c", script], stdin=subprocess.PIPE,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for name in names]
     for name, proc in zip(names, procs):
@@ -130,12 +134,37 @@ def prepare(inv, limit=None):
         raise RuntimeError("prepare failed:\n" + (result.stdout + result.stderr)[-3000:])
 
 
+def controller_cpu():
+    """CPU seconds used so far by this process's finished children (ansible-playbook, its
+    workers, and the ssh or podman clients they ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def containers_cpu():
+    """CPU seconds used so far inside all podman containers (cgroup v1 cpuacct; 0 elsewhere)."""
+    total = 0
+    for path in glob.glob("/sys/fs/cgroup/cpuacct/libpod_parent/libpod-*/cpuacct.usage"):
+        try:
+            with open(path) as handle:
+                total += int(handle.read())
+        except (IOError, OSError, ValueError):
+            pass
+    return total / 1e9
+
+
+LAST_CPU = {}
+
+
 def playbook(inv, play, *extra, forks=5):
-    """Run a playbook; returns (seconds, recap dict host -> counters, output)."""
+    """Run a playbook; returns (seconds, recap dict host -> counters, output). The CPU it
+    cost on the controller and inside the containers is left in LAST_CPU."""
     start_time = time.monotonic()
+    cpu0, hosts0 = controller_cpu(), containers_cpu()
     result = subprocess.run(["ansible-playbook", "-i", inv, "-f", str(forks), play] + list(extra),
                             env=env(), capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start_time
+    LAST_CPU.update(controller=controller_cpu() - cpu0, hosts=containers_cpu() - hosts0)
     if result.returncode != 0:
         raise RuntimeError("%s failed:\n%s" % (play, (result.stdout + result.stderr)[-3000:]))
     recap = {}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# All benchmarks, one after another (about 20 minutes on 2 cores). Numbers, not tests:
+# All benchmarks, one after another (about 45 minutes on 2 cores). Numbers, not tests:
 # run them on a quiet machine. Results are printed and kept in bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -27,10 +27,16 @@ endpoint. Keys:
     Region handling: ``None`` (no regions), or a dict with ``required`` (bool),
     ``hosts`` (region name -> host, for providers with a fixed list) and/or
     ``pattern`` (regular expression a free-form region must match).
+``max_connections``
+    Concurrent SMTP connections the provider allows (per account or mailbox), when it
+    documents a limit; connections beyond it are refused with a 4xx and deferred. The
+    Postfix role caps its concurrency to the relay at this number. Optional.
 ``notes``
     Short operational notes.
 ``source``
     URL of the provider's documentation page the facts come from.
+``limits_source``
+    URL of the page documenting ``max_connections``, when it is another page. Optional.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -163,9 +169,12 @@ PRESETS = {
         'username_hint': 'the mailbox UPN (user@your-tenant-domain)',
         'auth_required': True,
         'regions': None,
+        'max_connections': 3,
         'notes': ('SMTP AUTH must be enabled for the mailbox and is incompatible with Entra ID security '
                   'defaults; Microsoft is retiring Basic authentication for SMTP AUTH, check its current '
-                  'status. Mail is sent as that mailbox.'),
+                  'status. Mail is sent as that mailbox. At most 3 concurrent connections per mailbox '
+                  '(more get 432 4.3.2 and are retried) and 30 messages a minute.'),
+        'limits_source': 'https://learn.microsoft.com/en-us/exchange/troubleshoot/send-emails/smtp-submission-improvements',
         'source': ('https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/'
                    'how-to-set-up-a-multifunction-device-or-application-to-send-email-using-microsoft-365-or-office-365'),
     },
@@ -301,7 +310,8 @@ def presets_markdown():
             user,
             _region_cell(preset),
             preset['notes'],
-            '[docs](%s)' % preset['source'],
+            '[docs](%s)' % preset['source']
+            + (', [limits](%s)' % preset['limits_source'] if preset.get('limits_source') else ''),
         ]
         lines.append('| ' + ' | '.join(_md_escape(c) for c in cells) + ' |')
     return '\n'.join(lines) + '\n'

@@ -24,7 +24,8 @@ from ansible_collections.egress.mail.plugins.module_utils.providers import PRESE
 
 SETTINGS_KEYS = (
     'host', 'port', 'provider', 'provider_region', 'username', 'password', 'password_set',
-    'tls_security_level', 'allow_plaintext', 'sender_dependent', 'tls_ca_file',
+    'tls_security_level', 'allow_plaintext', 'sender_dependent', 'tls_ca_file', 'concurrency_limit',
+    'sasl_mechanisms',
 ) + ('myhostname', 'myorigin', 'root_forward', 'sender_rewrite', 'mynetworks', 'inet_interfaces',
      'extra_config')
 SENDER_DEPENDENT_KEYS = ('sender', 'host', 'port', 'username', 'password')
@@ -34,6 +35,11 @@ DEFAULT_PORT = 587
 DEFAULT_TLS_SECURITY_LEVEL = 'encrypt'
 DEFAULT_CANDIDATE_PORTS = [587, 2525, 465]
 WRAPPER_PORT = 465
+# Parallel connections to one relay. With TLS connection reuse a few connections carry the
+# whole load (bench/throughput_bench.py measured 4, 8 and 20 within noise of each other), and
+# fewer connections mean fewer handshakes and logins at the provider, which may cap them.
+DEFAULT_CONCURRENCY_LIMIT = 10
+MAX_CONCURRENCY_LIMIT = 100
 MAX_USERNAME_LENGTH = 256
 MAX_HOSTNAME_LENGTH = 253
 
@@ -284,6 +290,41 @@ def _credentials(username, password, password_set, names, hint=None):
     return password_set
 
 
+def nexthop(host, port):
+    """Postfix next-hop syntax: brackets suppress MX lookups; IPv6 literals carry ``ipv6:``."""
+    return '[%s%s]:%s' % ('ipv6:' if ':' in host else '', host, port)
+
+
+def validate_concurrency(value, name, preset=None):
+    """Concurrent connections to the relay: 1 to 100, at most what the provider allows."""
+    limit = (preset.get('max_connections') if preset else None) or 0
+    if _is_unset(value):
+        return limit or DEFAULT_CONCURRENCY_LIMIT
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _DIGITS_RE.match(value))):
+        raise ValueError('%s: %r is not a whole number of connections (1 to %d)' % (name, value, MAX_CONCURRENCY_LIMIT))
+    value = int(value)
+    if not 1 <= value <= MAX_CONCURRENCY_LIMIT:
+        raise ValueError('%s: %d is out of range (1 to %d)' % (name, value, MAX_CONCURRENCY_LIMIT))
+    if limit and value > limit:
+        raise ValueError("%s: %d is more than provider '%s' allows (%d concurrent connections; more are "
+                         'refused with a temporary error and delay mail)' % (name, value, preset['name'], limit))
+    return value
+
+
+_MECHANISM_RE = re.compile(r'^!?[A-Za-z0-9*?_.:/-]+$')
+
+
+def validate_sasl_mechanisms(value, name):
+    """smtp_sasl_mechanism_filter entries: one mechanism name or pattern each (plain, !gssapi)."""
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise ValueError('%s: must be a non-empty list of mechanism names such as plain, login' % name)
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not _MECHANISM_RE.match(item):
+            raise ValueError('%s[%d]: %r is not one mechanism name or pattern (plain, login, !gssapi, ...): '
+                             'no whitespace, line breaks, quotes or backslashes' % (name, index, item))
+    return list(value)
+
+
 def _resolve_sender_dependent(value, prefix, default_port, tls_level, preset):
     name = prefix + 'sender_dependent'
     if value is None or (isinstance(value, str) and value.strip() == ''):
@@ -327,6 +368,7 @@ def _resolve_sender_dependent(value, prefix, default_port, tls_level, preset):
             'sender': sender,
             'host': host,
             'port': port,
+            'nexthop': nexthop(host, port),
             'username': username,
             'password_set': password_set,
             'wrappermode': wrappermode,
@@ -344,7 +386,8 @@ def resolve(settings, prefix=''):
 
     Returns a dict without any password: host, port, username, password_set,
     wrappermode, tls_security_level, allow_plaintext, tls_ca_file, provider,
-    provider_region, candidate_ports, tls_wrapper_ports, sender_dependent.
+    provider_region, candidate_ports, tls_wrapper_ports, sender_dependent
+    (each with a ``nexthop``), concurrency_limit.
     """
     if not isinstance(prefix, str):
         raise ValueError('relay settings: the variable prefix must be a string')
@@ -431,6 +474,9 @@ def resolve(settings, prefix=''):
 
     sender_dependent = _resolve_sender_dependent(settings.get('sender_dependent'), prefix, port, tls_level,
                                                  preset)
+    concurrency_limit = validate_concurrency(settings.get('concurrency_limit'), var('concurrency_limit'), preset)
+    if 'sasl_mechanisms' in settings:
+        validate_sasl_mechanisms(settings['sasl_mechanisms'], var('sasl_mechanisms'))
     check_local_settings(settings, prefix)
 
     return {
@@ -447,6 +493,7 @@ def resolve(settings, prefix=''):
         'candidate_ports': list(preset['ports']) if preset else list(DEFAULT_CANDIDATE_PORTS),
         'tls_wrapper_ports': sorted(set([WRAPPER_PORT] + (list(preset['tls_wrapper_ports']) if preset else []))),
         'sender_dependent': sender_dependent,
+        'concurrency_limit': concurrency_limit,
     }
 
 

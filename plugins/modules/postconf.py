@@ -22,17 +22,8 @@ description:
   - A parameter whose default value already equals the desired value is not written.
   - Only C(main.cf) is managed. C(master.cf) service entries and service parameters are out of scope.
   - The module does not reload Postfix; notify a handler that reloads it when the task reports a change.
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: full
-  platform:
-    description: Target OS/families that can be operated against.
-    support: N/A
-    platforms: posix
+extends_documentation_fragment:
+  - egress.mail.attributes
 options:
   parameters:
     description:

@@ -1,20 +1,17 @@
 """postfix_relay: mail from Debian 12 and 13 arrives at the smarthost over TLS, authenticated."""
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
 
-from egress_helpers import container, postconf, submit, wait_for_records
+from egress_helpers import container, journal_lines, postconf, submit, wait_for_records
 
 MAILHOSTS = ["default-bookworm", "default-trixie"]
 PASSWORD = "p:a ss#w0rd$%"
 SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture(scope="module")
-def smarthost():
-    return container("default-smarthost")
+SMARTHOST = "default-smarthost"
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +67,29 @@ def test_sendmail_arrives_over_tls_authenticated(mailhost, smarthost):
     assert record["protocol"] == "ESMTPSA"
     assert record["sender"] == "app@%s" % mailhost.backend.name
     assert record["recipient"] == "someone@example.test"
+
+
+def test_connections_to_the_relay_are_reused(mailhost, smarthost):
+    """The throughput defaults (bench/throughput_bench.py) are set and work: a burst of mail
+    goes over cached TLS connections (Postfix logs conn_use=N for the 2nd and later message
+    on a connection), every message still over TLS and authenticated."""
+    conf = postconf(mailhost)
+    assert conf["smtp_tls_connection_reuse"] == "yes"
+    assert conf["smtp_connection_cache_destinations"] == "[default-smarthost]:587"
+    assert conf["default_destination_concurrency_limit"] == "10"
+    assert "tlsproxy" in mailhost.check_output("postconf -M tlsproxy/unix")
+    tag = "reuse-%s-%s" % (mailhost.backend.name, uuid.uuid4().hex[:8])
+    since = time.time() - 1
+    mailhost.run_test("for i in $(seq 1 20); do printf 'Subject: %s '$i'\\n\\nburst\\n' | "
+                      "/usr/sbin/sendmail -i -f app@%s -- someone@example.test; done" % (tag, mailhost.backend.name))
+    found = wait_for_records(smarthost, tag, count=20)
+    assert len(found) == 20
+    assert all(r["auth_user"] == "relayuser" and r["tls_version"] for r in found)
+    sent = [line for line in journal_lines(mailhost, since, identifier="postfix/smtp")
+            if "status=sent" in line and "relay=default-smarthost" in line]
+    assert len(sent) >= 20, sent
+    reused = [line for line in sent if "conn_use=" in line]
+    assert reused, "no message reused a connection:\n" + "\n".join(sent)
 
 
 def test_converge_test_message_arrived(smarthost):

@@ -19,8 +19,7 @@ import uuid
 
 import pytest
 
-from egress_helpers import (container, journal_lines, mail_queue, message_ids, shell_quote,
-                            wait_until)
+from egress_helpers import journal_lines, mail_queue, message_ids, shell_quote, wait_until
 
 MAILHOST = "outage-mailhost"
 SMARTHOST = "outage-smarthost"
@@ -67,16 +66,6 @@ def report():
     if directory:
         with open(os.path.join(directory, "outage-figures.json"), "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
-
-
-@pytest.fixture(scope="module")
-def mailhost():
-    return container(MAILHOST)
-
-
-@pytest.fixture(scope="module")
-def smarthost():
-    return container(SMARTHOST)
 
 
 @pytest.fixture(scope="module")

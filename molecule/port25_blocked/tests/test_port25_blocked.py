@@ -4,23 +4,11 @@ import os
 import subprocess
 import uuid
 
-import pytest
-
-from egress_helpers import container, postconf, wait_for_records
+from egress_helpers import postconf, wait_for_records
 
 SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAILHOST = "blocked-mailhost"
 SMARTHOST = "blocked-smarthost"
-
-
-@pytest.fixture(scope="module")
-def mailhost():
-    return container(MAILHOST)
-
-
-@pytest.fixture(scope="module")
-def smarthost():
-    return container(SMARTHOST)
 
 
 def ansible_env():

@@ -7,19 +7,11 @@ import uuid
 
 import pytest
 
-from egress_helpers import container, postconf, wait_for_records
+from egress_helpers import postconf, wait_for_records
 
 SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture(scope="module")
-def mailhost():
-    return container("options-mailhost")
-
-
-@pytest.fixture(scope="module")
-def smarthost():
-    return container("options-smarthost")
+MAILHOST = "options-mailhost"
+SMARTHOST = "options-smarthost"
 
 
 def send(host, sender, rcpt="someone@example.test"):

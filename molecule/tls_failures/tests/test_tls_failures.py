@@ -14,8 +14,7 @@ import uuid
 
 import pytest
 
-from egress_helpers import (container, journal_lines, mail_queue, message_ids, postconf,
-                            wait_until)
+from egress_helpers import journal_lines, mail_queue, message_ids, postconf, wait_until
 
 MAILHOST = "tlsfail-mailhost"
 SMARTHOST = "tlsfail-smarthost"
@@ -31,16 +30,6 @@ GOOD = {"postfix_relay_tls_security_level": "verify", "postfix_relay_tls_ca_file
 TLS_NOT_OFFERED = "TLS is required, but was not offered by host %s[" % SMARTHOST
 NOT_VERIFIED = "Server certificate not verified"
 AUTH_535 = "535 5.7.8 Error: authentication failed"
-
-
-@pytest.fixture(scope="module")
-def mailhost():
-    return container(MAILHOST)
-
-
-@pytest.fixture(scope="module")
-def smarthost():
-    return container(SMARTHOST)
 
 
 class Run(object):

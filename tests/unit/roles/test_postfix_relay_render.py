@@ -32,12 +32,12 @@ def role_vars(family="Debian", db_type="hash", services="smtp relay", **override
         "postfix_relay_password": PASSWORD,
         "ansible_facts": {"os_family": family, "fqdn": "web1.example.com"},
         "__postfix_relay_host_state": {"db_type": db_type, "services": services, "missing": "",
-                                       "stale_maps": "", "active": "active", "enabled": "enabled"},
+                                       "active": "active", "enabled": "enabled"},
     }
     variables.update(overrides)
     settings = {key: variables.get("postfix_relay_" + key) for key in
                 ("host", "port", "username", "password", "tls_security_level", "sender_dependent",
-                 "provider", "provider_region")}
+                 "provider", "provider_region", "concurrency_limit")}
     variables["__postfix_relay"] = resolve(settings, "postfix_relay_")
     return variables
 
@@ -91,15 +91,16 @@ def test_ipv6_next_hop():
 def test_map_type_comes_from_postconf():
     conf = main_cf(db_type="lmdb")
     assert conf["smtp_sasl_password_maps"] == "lmdb:/etc/postfix/sasl_passwd"
-    assert renderer("Debian").render("{{ __postfix_relay_maps }}", **role_vars(db_type="lmdb")) == [
-        "/etc/postfix/sasl_passwd"]
+    maps = renderer("Debian").render("{{ __postfix_relay_map_files }}", **role_vars(db_type="lmdb"))
+    assert [(m["path"], m["mode"], m["secret"]) for m in maps] == [("/etc/postfix/sasl_passwd", "0600", True)]
+    assert maps[0]["content"].endswith("[smtp.example.net]:587 relayuser:%s\n" % PASSWORD)
 
 
 def test_no_credentials_no_sasl():
     conf = main_cf(postfix_relay_username=None, postfix_relay_password=None)
     assert conf["smtp_sasl_auth_enable"] == "no"
     assert "smtp_sasl_password_maps" not in conf
-    assert renderer("Debian").render("{{ __postfix_relay_maps }}",
+    assert renderer("Debian").render("{{ __postfix_relay_map_files }}",
                                      **role_vars(postfix_relay_username=None, postfix_relay_password=None)) == []
 
 
@@ -126,6 +127,44 @@ def test_sender_dependent_relays():
     assert "@billing.example.com billing:b1ll:ing pw\n" in sasl
     assert "ops@example.com ops:0ps#pw\n" in sasl
     assert "b1ll:ing" not in transport
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_throughput_tuning_defaults(family):
+    """The tuned settings measured in bench/throughput_bench.py are the defaults."""
+    conf = main_cf(family)
+    assert conf["smtp_tls_connection_reuse"] == "yes"
+    assert conf["smtp_connection_cache_destinations"] == "[smtp.example.net]:587"
+    assert conf["default_destination_concurrency_limit"] == "10"
+    assert "tlsproxy" in template("master.cf.block.j2", family)
+
+
+def test_connection_cache_covers_every_relay():
+    sender_dependent = [{"sender": "@a.example", "host": "smtp.sendgrid.net", "port": 465,
+                         "username": "apikey", "password": "SG.x"},
+                        {"sender": "@b.example", "host": "2001:db8::25"},
+                        {"sender": "@c.example", "host": "smtp.example.net"}]
+    conf = main_cf(postfix_relay_sender_dependent=sender_dependent)
+    assert conf["smtp_connection_cache_destinations"] == (
+        "[smtp.example.net]:587, [smtp.sendgrid.net]:465, [ipv6:2001:db8::25]:587")
+    transport = template("egress_sender_transport.j2", postfix_relay_sender_dependent=sender_dependent)
+    assert "@a.example egress_smtps:[smtp.sendgrid.net]:465\n" in transport
+    assert "@b.example egress_starttls:[ipv6:2001:db8::25]:587\n" in transport
+
+
+def test_plain_relay_without_reuse_or_cache():
+    conf = main_cf(postfix_relay_tls_connection_reuse=False)
+    assert conf["smtp_tls_connection_reuse"] == "no"
+    assert conf["smtp_connection_cache_destinations"] == ""
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    ({"postfix_relay_concurrency_limit": 4}, "4"),
+    ({"postfix_relay_provider": "office365", "postfix_relay_host": None,
+      "postfix_relay_username": "mailer@example.com"}, "3"),
+])
+def test_concurrency_limit(overrides, expected):
+    assert main_cf(**overrides)["default_destination_concurrency_limit"] == expected
 
 
 def test_sender_rewrite_one_address_and_map():
@@ -159,3 +198,16 @@ def test_master_cf_block_adds_tlsproxy_only_when_missing(family):
     assert "tlsproxy  unix  -       -       %s" % chroot in block
     assert "tlsproxy" not in template("master.cf.block.j2", family, services="smtp relay tlsproxy")
     assert "tlsproxy" not in template("master.cf.block.j2", family, postfix_relay_tls_connection_reuse=False)
+
+
+@pytest.mark.parametrize("apt_lists, expected", [("0", 0), ("", 0), ("12", 86400)])
+def test_apt_cache_is_refreshed_when_the_package_lists_are_gone(apt_lists, expected):
+    """Images often delete /var/lib/apt/lists but keep apt's update stamp: then the cache must
+    be refreshed although the stamp is recent (the apt module would trust it otherwise)."""
+    r = renderer("Debian")
+    [task] = [t for t in r.loader.load_from_file(os.path.join(r.path, "tasks", "install.yml"))
+              if "ansible.builtin.apt" in t]
+    expression = task["ansible.builtin.apt"]["cache_valid_time"]
+    state = {"db_type": "", "services": "", "missing": "postfix", "apt_lists": apt_lists,
+             "active": "", "enabled": ""}
+    assert int(r.render(expression, __postfix_relay_host_state=state)) == expected

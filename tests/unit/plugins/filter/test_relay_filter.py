@@ -113,7 +113,7 @@ def test_filter_through_templar():
     assert out['result']['wrappermode'] is True
     assert out['result']['sender_dependent'] == [{
         'sender': '@shop.example.com', 'host': 'smtp.sendgrid.net', 'port': 465, 'username': 'apikey',
-        'password_set': True, 'wrappermode': True}]
+        'nexthop': '[smtp.sendgrid.net]:465', 'password_set': True, 'wrappermode': True}]
     assert 'SG.secret' not in json.dumps(out)
     out = _render("{{ ('sparkpost' | egress.mail.provider_preset(region='eu')).host }}", {})
     assert out['result'] == 'smtp.eu.sparkpostmail.com'

@@ -23,6 +23,7 @@ EXPECTED = ['brevo', 'gmail', 'google_relay', 'mailgun', 'mailjet', 'office365',
             'sparkpost']
 REQUIRED_KEYS = {'title', 'host', 'port', 'ports', 'tls_wrapper_ports', 'username', 'username_hint', 'auth_required',
                  'regions', 'notes', 'source'}
+OPTIONAL_KEYS = {'max_connections', 'limits_source'}
 
 
 def test_provider_names():
@@ -32,7 +33,10 @@ def test_provider_names():
 @pytest.mark.parametrize('name', EXPECTED)
 def test_preset_shape(name):
     preset = PRESETS[name]
-    assert set(preset) == REQUIRED_KEYS
+    assert REQUIRED_KEYS <= set(preset) <= REQUIRED_KEYS | OPTIONAL_KEYS
+    if 'max_connections' in preset:
+        assert isinstance(preset['max_connections'], int) and 1 <= preset['max_connections'] <= 100
+        assert preset['limits_source'].startswith('https://')
     assert preset['port'] == 587
     assert preset['ports'][0] == preset['port']
     assert len(set(preset['ports'])) == len(preset['ports'])

@@ -140,6 +140,21 @@ BAD = [
                                 sender_dependent=[{'sender': '@a.example', 'host': 'r.example.com', 'port': 465}]),
      P + 'sender_dependent[0].port', 'implicit TLS'),
     ('settings-not-dict', ['host'], P + '*', 'dict'),
+    ('concurrency-zero', _s(concurrency_limit=0), P + 'concurrency_limit', 'out of range'),
+    ('concurrency-too-high', _s(concurrency_limit=101), P + 'concurrency_limit', 'out of range'),
+    ('concurrency-word', _s(concurrency_limit='ten'), P + 'concurrency_limit', 'whole number'),
+    ('concurrency-bool', _s(concurrency_limit=True), P + 'concurrency_limit', 'whole number'),
+    ('concurrency-negative', _s(concurrency_limit='-1'), P + 'concurrency_limit', 'whole number'),
+    ('concurrency-over-provider', dict(provider='office365', username='u@example.com', password_set=True,
+                                       concurrency_limit=4),
+     P + 'concurrency_limit', "provider 'office365' allows (3"),
+    ('sasl-mechanisms-string', _s(sasl_mechanisms='plain'), P + 'sasl_mechanisms', 'list'),
+    ('sasl-mechanisms-empty', _s(sasl_mechanisms=[]), P + 'sasl_mechanisms', 'non-empty'),
+    ('sasl-mechanisms-space', _s(sasl_mechanisms=['plain login']), P + 'sasl_mechanisms[0]', 'whitespace'),
+    ('sasl-mechanisms-injection', _s(sasl_mechanisms=['plain', 'x"\nrelayhost: "[evil.test]:25']),
+     P + 'sasl_mechanisms[1]', 'one mechanism'),
+    ('sasl-mechanisms-backslash', _s(sasl_mechanisms=['pl\\ain']), P + 'sasl_mechanisms[0]', 'backslash'),
+    ('sasl-mechanisms-none', _s(sasl_mechanisms=[None]), P + 'sasl_mechanisms[0]', 'one mechanism'),
 ]
 
 
@@ -201,8 +216,8 @@ def test_password_never_in_result_or_sender_dependent():
     ]), P)
     assert SECRET not in repr(result)
     assert result['sender_dependent'] == [{
-        'sender': 'bob@a.example', 'host': 'r.example.com', 'port': 587, 'username': 'u2',
-        'password_set': True, 'wrappermode': False,
+        'sender': 'bob@a.example', 'host': 'r.example.com', 'port': 587, 'nexthop': '[r.example.com]:587',
+        'username': 'u2', 'password_set': True, 'wrappermode': False,
     }]
 
 
@@ -237,6 +252,7 @@ def test_defaults_without_provider():
         'candidate_ports': [587, 2525, 465],
         'tls_wrapper_ports': [465],
         'sender_dependent': [],
+        'concurrency_limit': 10,
     }
 
 
@@ -352,10 +368,40 @@ def test_sender_dependent_defaults_and_wrappermode():
                       ]}, P)
     entries = result['sender_dependent']
     assert entries[0] == {'sender': '@shop.example.com', 'host': 'smtp.sendgrid.net', 'port': 465,
+                          'nexthop': '[smtp.sendgrid.net]:465',
                           'username': 'apikey', 'password_set': True, 'wrappermode': True}
     assert entries[1]['wrappermode'] is True
     assert entries[2] == {'sender': 'noauth@example.com', 'host': '192.0.2.1', 'port': 2587, 'username': None,
-                          'password_set': False, 'wrappermode': False}
+                          'nexthop': '[192.0.2.1]:2587', 'password_set': False, 'wrappermode': False}
+
+
+def test_sender_dependent_ipv6_nexthop():
+    result = resolve(_s(sender_dependent=[{'sender': '@a.example', 'host': '2001:db8::25', 'port': 2525}]), P)
+    assert result['sender_dependent'][0]['nexthop'] == '[ipv6:2001:db8::25]:2525'
+
+
+@pytest.mark.parametrize('settings, expected', [
+    ({}, 10),
+    ({'concurrency_limit': None}, 10),
+    ({'concurrency_limit': ''}, 10),
+    ({'concurrency_limit': 4}, 4),
+    ({'concurrency_limit': '20'}, 20),
+    ({'concurrency_limit': 100}, 100),
+    ({'provider': 'office365', 'username': 'u@example.com', 'password_set': True}, 3),
+    ({'provider': 'office365', 'username': 'u@example.com', 'password_set': True, 'concurrency_limit': 2}, 2),
+    ({'provider': 'sendgrid', 'password_set': True}, 10),
+])
+def test_concurrency_limit(settings, expected):
+    settings = dict(settings)
+    if 'provider' not in settings:
+        settings['host'] = 'smtp.example.com'
+    assert resolve(settings, P)['concurrency_limit'] == expected
+
+
+@pytest.mark.parametrize('mechanisms', [['plain', 'login'], ['PLAIN'], ['!gssapi', '!ntlm', 'static:all'],
+                                        ['cram-md5', 'scram-sha-256', 'xoauth2']])
+def test_sasl_mechanisms_accepted(mechanisms):
+    resolve(_s(sasl_mechanisms=mechanisms), P)
 
 
 @pytest.mark.parametrize('value, expected', [

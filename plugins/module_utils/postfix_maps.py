@@ -1,0 +1,173 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Write Postfix lookup tables and build their indexed files, in one round trip.
+
+Used by the egress.mail.postfix_maps module. ``apply()`` takes the desired maps and callables
+for running commands and moving files, so that the logic is testable without a module.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import stat
+import tempfile
+
+# File that postmap(1) builds next to the source, per database type.
+SUFFIXES = {'hash': '.db', 'btree': '.db', 'dbm': '.db', 'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
+_DB_TYPE_RE = re.compile(r'^[a-z0-9]+$')
+
+
+class PostfixMapsError(Exception):
+    pass
+
+
+def parse_mode(value, name):
+    """'0600', '600', 0o600 or 384 -> 0o600; symbolic modes are not accepted."""
+    if isinstance(value, bool):
+        raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
+    if isinstance(value, int):
+        mode = value
+    elif isinstance(value, str) and re.match(r'^0?[0-7]{3,4}$', value.strip()):
+        mode = int(value.strip(), 8)
+    else:
+        raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
+    if mode & ~0o7777:
+        raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
+    return mode
+
+
+def check_maps(maps):
+    """Validate the ``maps`` option; returns a list of (path, content, mode, secret)."""
+    result = []
+    seen = set()
+    for index, entry in enumerate(maps or []):
+        name = 'maps[%d]' % index
+        path = entry.get('path')
+        if not isinstance(path, str) or not os.path.isabs(path) or path.endswith('/'):
+            raise PostfixMapsError('%s.path: %r must be an absolute file path' % (name, path))
+        if path in seen:
+            raise PostfixMapsError('%s.path: %s is listed twice' % (name, path))
+        seen.add(path)
+        content = entry.get('content')
+        if not isinstance(content, str):
+            raise PostfixMapsError('%s.content: must be a string' % name)
+        if content and not content.endswith('\n'):
+            content += '\n'
+        mode = parse_mode(entry.get('mode', '0644'), name + '.mode')
+        result.append((path, content, mode, bool(entry.get('secret'))))
+    return result
+
+
+def _read(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _needs_build(source, built):
+    """The built file is missing or older than its source (what postmap would refresh)."""
+    try:
+        return os.stat(built).st_mtime < os.stat(source).st_mtime
+    except OSError:
+        return True
+
+
+def _owner():
+    return os.geteuid(), os.getegid()
+
+
+def _set_attrs(path, mode):
+    os.chown(path, *_owner())
+    os.chmod(path, mode)
+
+
+def _write(path, data, mode, move):
+    """Write atomically: a temporary file in the same directory, then moved over ``path``.
+    An existing file gets the new mode first: the move keeps the old file's mode, and a
+    password must never sit in a file more open than asked for."""
+    if os.path.exists(path):
+        _set_attrs(path, mode)
+    fd, tmp = tempfile.mkstemp(prefix='.egress-', dir=os.path.dirname(path))
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data)
+        move(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _set_attrs(path, mode)
+
+
+def apply(maps, db_type, run_command, postmap, move, check_mode=False):
+    """Bring every map to its content and mode (owned by the running user and group), then run postmap
+    for each map that changed or whose built file is missing or older than the source.
+
+    ``run_command(args, umask) -> (rc, stdout, stderr)``; ``move(src, dest)`` moves a file atomically.
+    Returns changed, changed_maps, rebuilt_maps and diff (a list; secret maps show no content).
+    """
+    if not isinstance(db_type, str) or not _DB_TYPE_RE.match(db_type):
+        raise PostfixMapsError('db_type: %r is not a Postfix database type such as hash or lmdb' % (db_type,))
+    suffix = SUFFIXES.get(db_type, '.db')
+    uid, gid = _owner()
+    changed_maps, rebuilt, diffs = [], [], []
+    entries = check_maps(maps)
+    for path, dummy, dummy, dummy in entries:  # every input is checked before anything is written
+        if not os.path.isdir(os.path.dirname(path)):
+            raise PostfixMapsError('%s: directory %s does not exist' % (path, os.path.dirname(path)))
+    for path, content, mode, secret in entries:
+        data = content.encode('utf-8')
+        current = _read(path)
+        info = os.stat(path) if current is not None else None
+        content_changed = current != data
+        attrs_changed = info is not None and (stat.S_IMODE(info.st_mode) != mode
+                                              or (info.st_uid, info.st_gid) != (uid, gid))
+        if content_changed or attrs_changed:
+            changed_maps.append(path)
+            if secret:
+                before = '' if current is None else '(%d lines, not shown)\n' % current.count(b'\n')
+                after = '(%d lines, not shown)\n' % data.count(b'\n')
+            else:
+                before = '' if current is None else current.decode('utf-8', 'replace')
+                after = content
+            if info is not None and stat.S_IMODE(info.st_mode) != mode:
+                before = 'mode %04o\n' % stat.S_IMODE(info.st_mode) + before
+                after = 'mode %04o\n' % mode + after
+            diffs.append({'before': before, 'after': after, 'before_header': path, 'after_header': path})
+            if not check_mode:
+                if content_changed:
+                    _write(path, data, mode, move)
+                else:
+                    _set_attrs(path, mode)
+        built = path + suffix
+        if content_changed or _needs_build(path, built):
+            rebuilt.append(path)
+            if not check_mode:
+                # The umask makes postmap create the indexed file with the source's mode.
+                rc, out, err = run_command([postmap, '%s:%s' % (db_type, path)], 0o777 & ~mode)
+                if rc != 0:
+                    # postmap quotes the offending line; never echo a secret map's content.
+                    detail = 'exit %d' % rc if secret else (err or out).strip()
+                    raise PostfixMapsError('postmap %s:%s failed: %s' % (db_type, path, detail))
+        if os.path.exists(built):
+            # The built file holds the same data as its source: same mode (0600 for passwords).
+            built_info = os.stat(built)
+            if stat.S_IMODE(built_info.st_mode) != mode or (built_info.st_uid, built_info.st_gid) != (uid, gid):
+                if path not in rebuilt and path not in changed_maps:
+                    changed_maps.append(path)
+                if not check_mode:
+                    _set_attrs(built, mode)
+    return {
+        'changed': bool(changed_maps or rebuilt),
+        'changed_maps': changed_maps,
+        'rebuilt_maps': rebuilt,
+        'diff': diffs,
+    }
