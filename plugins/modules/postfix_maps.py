@@ -61,7 +61,7 @@ options:
       - Path of the C(postmap) executable. By default it is searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
     type: path
 notes:
-  - Tables that are no longer wanted are not removed; delete them with M(ansible.builtin.file).
+  - Tables that are no longer wanted are not removed; delete them with the C(ansible.builtin.file) module.
 requirements:
   - Postfix (the C(postmap) and C(postconf) commands) on the target.
 seealso:
