@@ -20,8 +20,10 @@ description:
   - Files are replaced atomically, so Postfix never reads a half-written table.
   - The indexed file (C(.db), C(.lmdb), ...) gets the same mode as its source, so a password map stays
     private in both forms.
-  - Table contents are never logged. The diff shows the content of ordinary tables and only the line count of
-    O(maps[].secret) tables.
+  - The diff shows the content of ordinary tables and only the line count of O(maps[].secret) tables, and
+    error messages never quote a secret table.
+  - Run a task that writes secrets with C(no_log=true). Ansible writes every module's arguments to the
+    target's system log (journal or syslog), and it cannot mask an option nested in a list there.
   - The module does not reload Postfix; notify a handler when it reports a change.
 extends_documentation_fragment:
   - egress.mail.attributes
@@ -40,7 +42,7 @@ options:
       content:
         description:
           - Full content of the table source. A final newline is added when missing.
-          - Never logged; in diff mode shown only when O(maps[].secret=false).
+          - In diff mode shown only when O(maps[].secret=false).
         type: str
         required: true
       mode:
@@ -72,13 +74,19 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Write the SASL password map (private) and a sender-dependent transport table
+- name: Write the SASL password map (private; no_log keeps it out of the host's journal too)
   egress.mail.postfix_maps:
     maps:
       - path: /etc/postfix/sasl_passwd
         content: "[smtp.sendgrid.net]:587 apikey:{{ sendgrid_api_key }}\n"
         mode: "0600"
         secret: true
+  no_log: true
+  notify: Reload postfix
+
+- name: Write a sender-dependent transport table (its diff is shown)
+  egress.mail.postfix_maps:
+    maps:
       - path: /etc/postfix/sender_transport
         content: |
           @shop.example.com smtp:[smtp.eu.mailgun.org]:587
@@ -124,7 +132,7 @@ def main():
         argument_spec=dict(
             maps=dict(type='list', elements='dict', required=True, options=dict(
                 path=dict(type='path', required=True),
-                content=dict(type='str', required=True, no_log=True),
+                content=dict(type='str', required=True),  # secrets: no_log on the task (DOCUMENTATION)
                 mode=dict(type='raw', default='0644'),
                 secret=dict(type='bool', default=False),
             )),

@@ -91,7 +91,7 @@ def test_ipv6_next_hop():
 def test_map_type_comes_from_postconf():
     conf = main_cf(db_type="lmdb")
     assert conf["smtp_sasl_password_maps"] == "lmdb:/etc/postfix/sasl_passwd"
-    maps = renderer("Debian").render("{{ __postfix_relay_map_files }}", **role_vars(db_type="lmdb"))
+    maps = renderer("Debian").render("{{ __postfix_relay_password_map }}", **role_vars(db_type="lmdb"))
     assert [(m["path"], m["mode"], m["secret"]) for m in maps] == [("/etc/postfix/sasl_passwd", "0600", True)]
     assert maps[0]["content"].endswith("[smtp.example.net]:587 relayuser:%s\n" % PASSWORD)
 
@@ -100,7 +100,7 @@ def test_no_credentials_no_sasl():
     conf = main_cf(postfix_relay_username=None, postfix_relay_password=None)
     assert conf["smtp_sasl_auth_enable"] == "no"
     assert "smtp_sasl_password_maps" not in conf
-    assert renderer("Debian").render("{{ __postfix_relay_map_files }}",
+    assert renderer("Debian").render("{{ __postfix_relay_password_map }}",
                                      **role_vars(postfix_relay_username=None, postfix_relay_password=None)) == []
 
 
