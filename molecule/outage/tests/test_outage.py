@@ -19,7 +19,7 @@ import uuid
 
 import pytest
 
-from egress_helpers import journal_lines, mail_queue, message_ids, shell_quote, wait_until
+from egress_helpers import journal_lines, mail_queue, message_ids, shell_quote, wait_deferred_queue, wait_until
 
 MAILHOST = "outage-mailhost"
 SMARTHOST = "outage-smarthost"
@@ -84,13 +84,7 @@ def outage(mailhost, smarthost):
     FIGURES["sent"] = injected["accepted"]
     FIGURES["inject_seconds"] = injected["seconds"]
 
-    def settled():
-        queue = mail_queue(mailhost)
-        if len(queue) >= COUNT and all(m["queue_name"] == "deferred" for m in queue):
-            return queue
-        return None
-
-    queue = wait_until(settled, QUEUE_TIMEOUT) or mail_queue(mailhost)
+    queue = wait_deferred_queue(mailhost, COUNT, QUEUE_TIMEOUT)
     FIGURES["queued_deferred_seconds"] = round(time.monotonic() - started, 1)
     FIGURES["queued"] = len(queue)
     FIGURES["queued_deferred"] = sum(1 for m in queue if m["queue_name"] == "deferred")

@@ -74,6 +74,19 @@ def mail_queue(host):
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
+def wait_deferred_queue(host, count, timeout):
+    """Wait until at least `count` messages are in host's queue and all of them are deferred
+    (tried and refused, not still active); return the queue as it then is, or as it is when
+    timeout seconds have passed."""
+    def settled():
+        queue = mail_queue(host)
+        if len(queue) >= count and all(m["queue_name"] == "deferred" for m in queue):
+            return queue
+        return None
+
+    return wait_until(settled, timeout) or mail_queue(host)
+
+
 def message_ids(smarthost):
     """Message-ID of every message the smarthost fixture accepted (with angle brackets), one
     entry per stored message: an ID that arrived twice is listed twice."""

@@ -67,7 +67,7 @@ POSTFIX_BAD = [
     ("sender-rewrite-newline", {"postfix_relay_sender_rewrite": "noreply@example.test\n@evil x"},
      "postfix_relay_sender_rewrite"),
     ("ca-file-relative", {"postfix_relay_tls_ca_file": "ca.pem"}, "postfix_relay_tls_ca_file"),
-    # YAML injection into main.cf (refused since the fix in tasks/validate.yml).
+    # YAML injection into main.cf (refused by relay_settings.validate_sasl_mechanisms).
     ("sasl-mechanisms-injection", {"postfix_relay_sasl_mechanisms": ['plain"\nrelayhost: "[evil.test]:25']},
      "postfix_relay_sasl_mechanisms"),
 ]

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from egress_helpers import journal_lines, mail_queue, message_ids, postconf, wait_until
+from egress_helpers import journal_lines, mail_queue, message_ids, postconf, wait_deferred_queue, wait_until
 
 MAILHOST = "tlsfail-mailhost"
 SMARTHOST = "tlsfail-smarthost"
@@ -83,13 +83,7 @@ def mailhost_ip(mailhost):
 
 def wait_deferred(mailhost, count, reason, timeout=60):
     """Wait until `count` messages wait in the queue, deferred; assert their reason."""
-    def settled():
-        queue = mail_queue(mailhost)
-        if len(queue) >= count and all(m["queue_name"] == "deferred" for m in queue):
-            return queue
-        return None
-
-    queue = wait_until(settled, timeout) or mail_queue(mailhost)
+    queue = wait_deferred_queue(mailhost, count, timeout)
     assert len(queue) == count, queue
     assert all(m["queue_name"] == "deferred" for m in queue), queue
     reasons = [r.get("delay_reason", "") for m in queue for r in m["recipients"]]
