@@ -4,7 +4,7 @@
 
 """Filters around smarthost relay settings.
 
-Documentation lives in the sidecar files relay_settings.yml and provider_preset.yml.
+Documentation lives in the sidecar files relay_settings.yml, relay_ports.yml and provider_preset.yml.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,13 +14,21 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.egress.mail.plugins.module_utils.providers import get_preset
-from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve
+from ansible_collections.egress.mail.plugins.module_utils.relay_settings import apply_probed_ports, resolve
 
 
 def relay_settings(settings, prefix=''):
     """Validate relay settings and fill in provider presets; see relay_settings.yml."""
     try:
         return resolve(settings, prefix)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def relay_ports(relay, ports_by_host, implicit_tls_ports, prefix=''):
+    """Fill in the probed ports of ``port: auto``; see relay_ports.yml."""
+    try:
+        return apply_probed_ports(relay, ports_by_host, implicit_tls_ports, prefix)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 
@@ -39,5 +47,6 @@ class FilterModule(object):
     def filters(self):
         return {
             'relay_settings': relay_settings,
+            'relay_ports': relay_ports,
             'provider_preset': provider_preset,
         }

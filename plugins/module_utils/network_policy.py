@@ -13,7 +13,8 @@ listeners and ``http-access``):
 * all entries together may cover at most ``PUBLIC_IPV4_LIMIT`` public IPv4 addresses and
   ``PUBLIC_IPV6_LIMIT`` public IPv6 addresses (private, loopback, link-local, documentation and
   other special-purpose blocks are not public) unless the caller's opt-in variable says so.
-  IPv4-mapped IPv6 networks (``::ffff:0:0/96``) count as the IPv4 networks they map.
+  IPv4-mapped IPv6 networks (``::ffff:0:0/96``) and the NAT64 prefix (``64:ff9b::/96``, RFC 6052:
+  clients behind a NAT64 gateway appear with it) count as the IPv4 networks they embed.
 
 Every error is a ValueError whose message starts with the variable's name.
 """
@@ -39,9 +40,11 @@ NON_PUBLIC_IPV4 = tuple(ipaddress.IPv4Network(n) for n in (
     '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
 ))
 NON_PUBLIC_IPV6 = tuple(ipaddress.IPv6Network(n) for n in (
-    '::/128', '::1/128', '::ffff:0:0/96', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10', 'ff00::/8',
+    '::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10',
+    'ff00::/8',
 ))
-_MAPPED = ipaddress.IPv6Network('::ffff:0:0/96')
+# IPv6 blocks whose last 32 bits are an IPv4 address: counted as those IPv4 addresses.
+EMBEDDED_IPV4 = tuple(ipaddress.IPv6Network(n) for n in ('::ffff:0:0/96', '64:ff9b::/96'))
 
 _OCTET = r'(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
 _IPV4 = r'%s(?:\.%s){3}' % (_OCTET, _OCTET)
@@ -116,11 +119,12 @@ def public_addresses(networks):
             ipv4.append(network)
             continue
         ipv6.append(network)
-        if network.subnet_of(_MAPPED):
-            ipv4.append(ipaddress.IPv4Network((int(network.network_address) & 0xFFFFFFFF,
-                                               network.prefixlen - 96)))
-        elif _MAPPED.subnet_of(network):
-            ipv4.append(ipaddress.IPv4Network('0.0.0.0/0'))
+        for block in EMBEDDED_IPV4:
+            if network.subnet_of(block):
+                ipv4.append(ipaddress.IPv4Network((int(network.network_address) & 0xFFFFFFFF,
+                                                   network.prefixlen - 96)))
+            elif block.subnet_of(network):
+                ipv4.append(ipaddress.IPv4Network('0.0.0.0/0'))
     count4 = sum(n.num_addresses - _overlap(n, NON_PUBLIC_IPV4) for n in ipaddress.collapse_addresses(ipv4))
     count6 = sum(n.num_addresses - _overlap(n, NON_PUBLIC_IPV6) for n in ipaddress.collapse_addresses(ipv6))
     return count4, count6

@@ -8,6 +8,12 @@ Shared by the Postfix and PowerMTA roles (through the ``egress.mail.relay_settin
 filter). Every error is a ValueError whose message starts with the full name of
 the offending variable (``prefix + key``), so the user knows what to fix.
 Passwords are validated but never returned and never quoted in messages.
+
+Every string of the settings (keys and values, nested ones too) is first checked for control
+characters and line separators in one place (``check_text_values``); each value is then
+type-checked and matched as a whole (``fullmatch``). No input raises anything but ValueError.
+The Postfix-side checks (addresses, networks, listening addresses, ``extra_config``) return
+the canonical values the role writes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,14 +26,17 @@ import unicodedata
 
 from collections.abc import Mapping, Sequence
 
+from ansible_collections.egress.mail.plugins.module_utils import network_policy, postfix_parameters
+from ansible_collections.egress.mail.plugins.module_utils.mail_address import check_address, check_domain
+from ansible_collections.egress.mail.plugins.module_utils.postconf import PostconfError, format_value
 from ansible_collections.egress.mail.plugins.module_utils.providers import PRESETS, get_preset, provider_names
 
 SETTINGS_KEYS = (
     'host', 'port', 'provider', 'provider_region', 'username', 'password', 'password_set',
     'tls_security_level', 'allow_plaintext', 'sender_dependent', 'tls_ca_file', 'concurrency_limit',
     'sasl_mechanisms',
-) + ('myhostname', 'myorigin', 'root_forward', 'sender_rewrite', 'mynetworks', 'inet_interfaces',
-     'extra_config')
+) + ('myhostname', 'myorigin', 'root_forward', 'sender_rewrite', 'mynetworks', 'mynetworks_allow_public',
+     'inet_interfaces', 'extra_config')
 SENDER_DEPENDENT_KEYS = ('sender', 'host', 'port', 'username', 'password')
 TLS_LEVELS = ('encrypt', 'verify', 'secure', 'may', 'none')
 PLAINTEXT_TLS_LEVELS = ('may', 'none')
@@ -42,9 +51,11 @@ DEFAULT_CONCURRENCY_LIMIT = 10
 MAX_CONCURRENCY_LIMIT = 100
 MAX_USERNAME_LENGTH = 256
 MAX_HOSTNAME_LENGTH = 253
+# What the Postfix role writes when the caller gives no mynetworks / inet_interfaces.
+DEFAULT_MYNETWORKS = ('127.0.0.0/8', '[::1]/128')
+DEFAULT_INET_INTERFACES = 'loopback-only'
 
-_LABEL_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
-_DIGITS_RE = re.compile(r'^[0-9]+$')
+_DIGITS_RE = re.compile(r'[0-9]+', re.ASCII)
 _TRUE_STRINGS = ('yes', 'true', 'on', '1', 'y')
 _FALSE_STRINGS = ('no', 'false', 'off', '0', 'n', '')
 # Characters refused in host names, with a human description.
@@ -57,8 +68,12 @@ _HOST_BAD_CHARS = (
     (']', "']' (give the bare host name or IPv6 address; brackets are added where needed)"),
     ('@', "'@'"),
 )
-# Characters refused in the local part of a sender address.
-_SENDER_LOCAL_BAD = set(',<>"():;[]\\@')
+# Line breaks for Python's str.splitlines() (and so for parsers that use it) beyond \n and \r.
+_SEPARATORS = frozenset('\v\f\x1c\x1d\x1e\x85\u2028\u2029')
+# Unicode categories refused in every value: control (Cc: C0, DEL, C1 with \t \n \r \x85),
+# format (Cf: zero-width and bidi controls that hide text), surrogates (Cs), line and
+# paragraph separators (Zl, Zp: U+2028, U+2029).
+_FORBIDDEN_CATEGORIES = frozenset(('Cc', 'Cf', 'Cs', 'Zl', 'Zp'))
 
 
 def _is_unset(value):
@@ -70,11 +85,60 @@ def _is_unset(value):
     return False
 
 
+def _forbidden(ch):
+    return ch in _SEPARATORS or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
+
+
 def _has_control(value):
+    return any(_forbidden(ch) for ch in value)
+
+
+def check_text(value, name, secret=False):
+    """Refuse a string holding a newline, a control or format character or a line separator.
+
+    The message names the variable and, unless ``secret``, the code point; it never quotes
+    the value.
+    """
     for ch in value:
-        if unicodedata.category(ch) in ('Cc', 'Cs'):
-            return True
-    return False
+        if ch in '\n\r':
+            raise ValueError('%s: contains a newline%s' % (
+                name, ' (check for a trailing line break from a file or vault)' if secret else ''))
+        if _forbidden(ch):
+            if secret:
+                raise ValueError('%s: contains a control character or line separator' % name)
+            raise ValueError('%s: contains a control character or line separator (U+%04X), refused in every '
+                             'value written to a configuration file' % (name, ord(ch)))
+    return value
+
+
+def _is_secret(path):
+    return path and path[-1] == 'password'
+
+
+def check_text_values(value, name, path=()):
+    """``check_text`` on every string in ``value`` (dict keys too), nested lists and dicts included.
+
+    A key of a dict is never quoted in the message (it could be anything); values of a key
+    ``password`` are treated as secrets.
+    """
+    if isinstance(value, str):
+        check_text(value, name, secret=_is_secret(path))
+    elif isinstance(value, Mapping):
+        for key in value:
+            if isinstance(key, str):
+                check_text(key, '%s (a key)' % name)
+            sub = key if isinstance(key, str) else str(key)
+            sep = '' if not name or name.endswith('_') else '.'
+            check_text_values(value[key], name + sep + sub, path + (sub,))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_text_values(item, '%s[%d]' % (name, index), path + (index,))
+
+
+def _require_str(value, name, what):
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError('%s: must be %s (a string), got %s' % (name, what, type(value).__name__))
+    return value
 
 
 def _has_newline(value):
@@ -86,7 +150,7 @@ def _check_text(value, name, what):
     if _has_newline(value):
         raise ValueError('%s: %s contains a newline' % (name, what))
     if _has_control(value):
-        raise ValueError('%s: %s contains a control character' % (name, what))
+        raise ValueError('%s: %s contains a control character or line separator' % (name, what))
     if any(ch.isspace() for ch in value):
         raise ValueError('%s: %s contains whitespace' % (name, what))
 
@@ -118,27 +182,9 @@ def _validate_ipv4(value, name):
 
 def _validate_dns_name(value, name, what='host name'):
     """Validate an RFC 1123 host name; returns it lower-cased without a trailing dot."""
-    text = value[:-1] if value.endswith('.') else value
-    if not text:
-        raise ValueError('%s: %r is not a valid %s' % (name, value, what))
-    if len(text) > MAX_HOSTNAME_LENGTH:
-        raise ValueError('%s: %s is longer than %d characters' % (name, what, MAX_HOSTNAME_LENGTH))
-    labels = text.split('.')
-    for label in labels:
-        if label == '':
-            raise ValueError('%s: %r has an empty label (two dots in a row, or a leading dot)' % (name, value))
-        if len(label) > 63:
-            raise ValueError('%s: %r has a label longer than 63 characters' % (name, value))
-        if not _LABEL_RE.fullmatch(label):
-            bad = [ch for ch in label if not (ch.isascii() and (ch.isalnum() or ch == '-'))]
-            if bad:
-                raise ValueError('%s: %r contains the invalid character %r (allowed: letters, digits, '
-                                 "'-' and '.')" % (name, value, bad[0]))
-            raise ValueError("%s: %r has a label that starts or ends with '-'" % (name, value))
-    if _DIGITS_RE.fullmatch(labels[-1]):
-        raise ValueError('%s: %r is neither a valid IPv4 address nor a host name '
-                         '(the last label is all digits)' % (name, value))
-    return text.lower()
+    _require_str(value, name, 'a %s' % what)
+    _check_text(value, name, 'the %s' % what)
+    return check_domain(value, name, what)
 
 
 def validate_host(value, name):
@@ -222,12 +268,15 @@ def validate_password(value, name):
     if _has_newline(value):
         raise ValueError('%s: contains a newline (check for a trailing line break from a file or vault)' % name)
     if _has_control(value):
-        raise ValueError('%s: contains a control character' % name)
+        raise ValueError('%s: contains a control character or line separator' % name)
+    if value[0].isspace() or value[-1].isspace():
+        raise ValueError('%s: starts or ends with whitespace, which postmap strips from the password map: '
+                         'the login would fail (remove it, or fix the vault or file it comes from)' % name)
     return value
 
 
 def validate_sender(value, name):
-    """Validate a sender-dependent lookup key: user@domain or @domain."""
+    """Validate a sender-dependent lookup key: user@domain or @domain (mail_address rule)."""
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError('%s: must be an address string (user@domain or @domain)' % name)
     if value.strip() == '':
@@ -235,16 +284,7 @@ def validate_sender(value, name):
     _check_text(value, name, 'the sender')
     if ',' in value:
         raise ValueError('%s: %r contains a comma (one sender per entry)' % (name, value))
-    if value.count('@') != 1:
-        raise ValueError('%s: %r must be an address user@domain or a domain written as @domain' % (name, value))
-    local, domain = value.split('@')
-    bad = [ch for ch in local if ch in _SENDER_LOCAL_BAD]
-    if bad:
-        raise ValueError('%s: %r contains the invalid character %r in the local part' % (name, value, bad[0]))
-    if domain == '':
-        raise ValueError('%s: %r has no domain after @' % (name, value))
-    domain = _validate_dns_name(domain, name, what='sender domain')
-    return '%s@%s' % (local, domain)
+    return check_address(value, name, 'sender')
 
 
 def validate_tls_level(value, name):
@@ -257,8 +297,7 @@ def validate_tls_level(value, name):
 
 
 def validate_ca_file(value, name):
-    if not isinstance(value, str):
-        raise ValueError('%s: must be a file path string' % name)
+    _require_str(value, name, 'a file path')
     _check_text(value, name, 'the path')
     if not value.startswith('/'):
         raise ValueError('%s: %r must be an absolute path' % (name, value))
@@ -300,7 +339,7 @@ def validate_concurrency(value, name, preset=None):
     limit = (preset.get('max_connections') if preset else None) or 0
     if _is_unset(value):
         return limit or DEFAULT_CONCURRENCY_LIMIT
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _DIGITS_RE.match(value))):
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _DIGITS_RE.fullmatch(value))):
         raise ValueError('%s: %r is not a whole number of connections (1 to %d)' % (name, value, MAX_CONCURRENCY_LIMIT))
     value = int(value)
     if not 1 <= value <= MAX_CONCURRENCY_LIMIT:
@@ -311,7 +350,7 @@ def validate_concurrency(value, name, preset=None):
     return value
 
 
-_MECHANISM_RE = re.compile(r'^!?[A-Za-z0-9*?_.:/-]+$')
+_MECHANISM_RE = re.compile(r'!?[A-Za-z0-9*?_.:/-]+', re.ASCII)
 
 
 def validate_sasl_mechanisms(value, name):
@@ -319,7 +358,7 @@ def validate_sasl_mechanisms(value, name):
     if isinstance(value, str) or not isinstance(value, Sequence) or not value:
         raise ValueError('%s: must be a non-empty list of mechanism names such as plain, login' % name)
     for index, item in enumerate(value):
-        if not isinstance(item, str) or not _MECHANISM_RE.match(item):
+        if not isinstance(item, str) or not _MECHANISM_RE.fullmatch(item):
             raise ValueError('%s[%d]: %r is not one mechanism name or pattern (plain, login, !gssapi, ...): '
                              'no whitespace, line breaks, quotes or backslashes' % (name, index, item))
     return list(value)
@@ -359,16 +398,19 @@ def _resolve_sender_dependent(value, prefix, default_port, tls_level, preset):
             username = validate_username(entry['username'], ename + '.username')
         password_set = _credentials(username, entry.get('password'), False,
                                     (ename + '.username', ename + '.password'))
+        # The main preset's implicit-TLS ports apply only to an entry for the preset's own host.
         entry_preset = preset if preset and host == preset['host'] else None
         wrappermode = _wrappermode(port, entry_preset)
         if wrappermode and tls_level in PLAINTEXT_TLS_LEVELS:
             raise ValueError('%s.port: port %s uses implicit TLS (wrappermode), which cannot be combined with '
                              '%stls_security_level %r' % (ename, port, prefix, tls_level))
         result.append({
+            'index': index,
             'sender': sender,
             'host': host,
             'port': port,
-            'nexthop': nexthop(host, port),
+            # Filled in by apply_probed_ports() when the port is probed (auto).
+            'nexthop': None if port == 'auto' else nexthop(host, port),
             'username': username,
             'password_set': password_set,
             'wrappermode': wrappermode,
@@ -399,8 +441,11 @@ def resolve(settings, prefix=''):
 
     for key in sorted(settings, key=str):
         if key not in SETTINGS_KEYS:
-            raise ValueError("%s: unknown relay setting '%s' (valid: %s)"
+            raise ValueError("%s: unknown relay setting %r (valid: %s)"
                              % (var(str(key)), key, ', '.join(SETTINGS_KEYS)))
+    for key in SETTINGS_KEYS:
+        if key in settings:
+            check_text_values(settings[key], var(key), (key,))
 
     # Provider preset.
     preset = None
@@ -410,6 +455,8 @@ def resolve(settings, prefix=''):
         if not isinstance(provider, str) or provider.strip().lower() not in PRESETS:
             raise ValueError("%s: unknown provider %r; valid providers: %s"
                              % (var('provider'), provider, ', '.join(provider_names())))
+        if not _is_unset(region):
+            _require_str(region, var('provider_region'), 'a region name')
         try:
             preset = get_preset(provider, None if _is_unset(region) else region)
         except ValueError as exc:
@@ -477,7 +524,8 @@ def resolve(settings, prefix=''):
     concurrency_limit = validate_concurrency(settings.get('concurrency_limit'), var('concurrency_limit'), preset)
     if 'sasl_mechanisms' in settings:
         validate_sasl_mechanisms(settings['sasl_mechanisms'], var('sasl_mechanisms'))
-    check_local_settings(settings, prefix)
+    local = check_local_settings(settings, prefix)
+    probe_hosts = ([host] if port == 'auto' else []) + [e['host'] for e in sender_dependent if e['port'] == 'auto']
 
     return {
         'host': host,
@@ -494,61 +542,139 @@ def resolve(settings, prefix=''):
         'tls_wrapper_ports': sorted(set([WRAPPER_PORT] + (list(preset['tls_wrapper_ports']) if preset else []))),
         'sender_dependent': sender_dependent,
         'concurrency_limit': concurrency_limit,
+        'probe_hosts': sorted(set(probe_hosts)),
+        'mynetworks': local['mynetworks'],
+        'inet_interfaces': local['inet_interfaces'],
+        'extra_config': local['extra_config'],
     }
 
 
-_PARAM_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]*$')
-# main.cf parameters the role derives from its checked variables: extra_config may not
-# override them, or it could send mail in clear text, unauthenticated, or open the relay.
-PROTECTED_PARAMETERS = frozenset((
-    'relayhost', 'inet_interfaces', 'mynetworks', 'smtpd_relay_restrictions', 'smtpd_recipient_restrictions',
-    'smtp_tls_security_level', 'smtp_tls_wrappermode', 'smtp_tls_CAfile', 'smtp_tls_CApath',
-    'smtp_tls_protocols', 'smtp_tls_mandatory_protocols', 'smtp_tls_policy_maps', 'smtp_tls_verify_cert_match',
-    'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
-    'smtp_sasl_tls_security_options', 'smtp_sasl_mechanism_filter', 'smtp_sasl_auth_soft_bounce',
-    'smtp_sender_dependent_authentication', 'sender_dependent_default_transport_maps',
-    'sender_dependent_relayhost_maps', 'default_transport', 'relay_transport', 'transport_maps',
-    'always_bcc', 'sender_bcc_maps', 'recipient_bcc_maps',
-))
-_OPEN_NETWORKS = ('0.0.0.0/0', '0/0', '[::]/0', '[::/0]', '[0::0]/0')
-_NETWORK_RE = re.compile(r'^(?:[0-9.]+(?:/[0-9]{1,2})?|\[[0-9A-Fa-f:.]+\](?:/[0-9]{1,3})?)$')
+
+
+def apply_probed_ports(relay, ports_by_host, implicit_tls_ports, prefix=''):
+    """Fill in the ports of ``port: auto`` (the relay and every sender-dependent entry) from a probe.
+
+    ``relay`` is what :func:`resolve` returned, ``ports_by_host`` the probe's
+    ``recommended_by_host`` (host -> port or None), ``implicit_tls_ports`` the ports the probe
+    treated as implicit TLS. Returns a new dict in which no port is ``auto`` and every
+    ``nexthop`` is set; a host without a usable port is an error naming the variable.
+    """
+    if not isinstance(relay, Mapping) or not isinstance(ports_by_host, Mapping):
+        raise ValueError('%sport: auto: the probe result must be a dict of host -> port' % prefix)
+    if isinstance(implicit_tls_ports, (str, bytes)) or not isinstance(implicit_tls_ports, Sequence):
+        raise ValueError('%sport: auto: the implicit TLS ports must be a list of ports' % prefix)
+    implicit = [validate_port(p, prefix + 'probe implicit TLS ports', allow_auto=False) for p in implicit_tls_ports]
+    plaintext = relay.get('tls_security_level') in PLAINTEXT_TLS_LEVELS
+
+    def probed(host, name):
+        port = ports_by_host.get(host)
+        if port is None or isinstance(port, bool):
+            raise ValueError('%s: auto: no port of the probe is open with TLS on %s; set the port' % (name, host))
+        port = validate_port(port, name, allow_auto=False)
+        if plaintext and port in implicit:
+            raise ValueError('%s: auto: the probe chose port %d (implicit TLS), which cannot be combined with '
+                             '%stls_security_level %r' % (name, port, prefix, relay.get('tls_security_level')))
+        return port, port in implicit
+
+    result = dict(relay)
+    if relay.get('port') == 'auto':
+        result['port'], result['wrappermode'] = probed(relay['host'], prefix + 'port')
+    entries = []
+    for entry in relay.get('sender_dependent') or []:
+        entry = dict(entry)
+        if entry.get('port') == 'auto':
+            name = '%ssender_dependent[%s].port' % (prefix, entry.get('index'))
+            entry['port'], entry['wrappermode'] = probed(entry['host'], name)
+        entry['nexthop'] = nexthop(entry['host'], entry['port'])
+        entries.append(entry)
+    result['sender_dependent'] = entries
+    result['probe_hosts'] = []
+    return result
 
 
 def validate_address(value, name):
-    """A full mail address user@domain (no display name, no list)."""
-    address = validate_sender(value, name)
-    if address.startswith('@'):
-        raise ValueError('%s: %r must be a full address user@domain' % (name, value))
-    return address
-
-
-def validate_network(value, name):
-    """A mynetworks entry: 127.0.0.0/8, 192.0.2.1 or [::1]/128 (IPv6 in brackets)."""
-    if not isinstance(value, str) or not _NETWORK_RE.match(value.strip()):
-        raise ValueError('%s: %r is not a network such as 127.0.0.0/8 or [::1]/128' % (name, value))
-    prefix = value.strip().rsplit('/', 1)[1] if '/' in value else None
-    if value.strip() in _OPEN_NETWORKS or prefix == '0':
-        raise ValueError('%s: %r would let every client relay (an open relay)' % (name, value))
-    return value.strip()
+    """A full mail address local@domain (no display name, no list): the mail_address rule."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError('%s: must be an address local@domain (a string), got %s' % (name, type(value).__name__))
+    _check_text(value, name, 'the address')
+    if ',' in value:
+        raise ValueError('%s: %r contains a comma (one address)' % (name, value))
+    return check_address(value, name, 'address')
 
 
 def validate_interfaces(value, name):
-    """inet_interfaces: all, loopback-only, or addresses / host names separated by commas."""
-    if not isinstance(value, str) or value.strip() == '':
+    """inet_interfaces: ``all``, ``loopback-only``, or IP addresses and host names.
+
+    A string (items separated by commas and/or spaces) or a list. Returns the canonical
+    spelling: the keyword alone, or the items joined with ``, `` (IPv6 addresses compressed, in
+    the brackets they were given with, if any).
+    """
+    if isinstance(value, str):
+        items = [item for item in re.split(r'[,\s]+', value) if item]
+    elif isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        items = [item.strip() for item in value]
+    else:
+        raise ValueError('%s: must be all, loopback-only or a list of addresses, got %s' % (name, type(value).__name__))
+    if not items or '' in items:
         raise ValueError('%s: must be all, loopback-only or a list of addresses' % name)
-    _check_text(value, name, 'the value')
-    for item in re.split(r'[,\s]+', value.strip()):
-        if item in ('all', 'loopback-only'):
-            continue
-        validate_host(item, name)
-    return value.strip()
+    if any(item in ('all', 'loopback-only') for item in items):
+        if len(items) != 1:
+            raise ValueError('%s: all and loopback-only stand alone, not in a list with other items' % name)
+        return items[0]
+    canonical = []
+    for index, item in enumerate(items):
+        iname = '%s[%d]' % (name, index)
+        bracketed = item.startswith('[') and item.endswith(']')
+        text = item[1:-1] if bracketed else item
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            address = None
+        if address is not None:
+            if address.version == 4 and bracketed:
+                raise ValueError('%s: %r: only IPv6 addresses are written in brackets' % (iname, item))
+            spelled = address.compressed
+            canonical.append('[%s]' % spelled if bracketed else spelled)
+        elif bracketed or ':' in text or re.fullmatch(r'[0-9.]+', text):
+            raise ValueError('%s: %r is not a valid IP address' % (iname, item))
+        else:
+            canonical.append(_validate_dns_name(text, iname, 'host name or address'))
+    return ', '.join(canonical)
+
+
+def validate_extra_config(extra, name, prefix=''):
+    """extra_config: only parameters of the allow-list (postfix_parameters), values of their kind.
+
+    Each value is formatted the way egress.mail.postconf writes it, and that text is what is
+    checked and returned: {parameter: text}.
+    """
+    if not isinstance(extra, Mapping):
+        raise ValueError('%s: must be a dict of main.cf parameters' % name)
+    result = {}
+    for key in sorted(extra, key=str):
+        if not isinstance(key, str) or not _PARAM_RE.fullmatch(key):
+            raise ValueError('%s: %r is not a main.cf parameter name' % (name, key))
+        if key not in postfix_parameters.ALLOWED:
+            raise ValueError('%s: %s' % (name, postfix_parameters.refusal(key, prefix)))
+        try:
+            text = format_value(extra[key], key)
+        except PostconfError as exc:
+            raise ValueError('%s.%s: %s' % (name, key, exc))
+        if not postfix_parameters.check_value(key, text):
+            raise ValueError('%s.%s: %r is not %s' % (name, key, text, postfix_parameters.kind_description(key)))
+        result[key] = text
+    return result
+
+
+_PARAM_RE = re.compile(r'[A-Za-z][A-Za-z0-9_]*', re.ASCII)
 
 
 def check_local_settings(settings, prefix=''):
     """Check the local side of a relay host (identity, listening, rewriting, extra main.cf).
 
     Every value that ends up in a configuration file is refused when it could inject
-    configuration (newlines, commas where one item is expected, and so on).
+    configuration (newlines, commas where one item is expected, and so on). Returns the
+    canonical values the Postfix role writes: mynetworks (list), inet_interfaces, extra_config.
     """
     def var(key):
         return prefix + key
@@ -560,31 +686,27 @@ def check_local_settings(settings, prefix=''):
         validate_address(settings['root_forward'], var('root_forward'))
     rewrite = settings.get('sender_rewrite')
     if isinstance(rewrite, Mapping):
+        if not rewrite:
+            raise ValueError('%s: is an empty dict; give one address or {local address: address}'
+                             % var('sender_rewrite'))
         for local, address in rewrite.items():
-            if not isinstance(local, str) or local.strip() == '' or re.search(r'[\s,:]', local):
+            if not isinstance(local, str) or local.strip() == '':
                 raise ValueError('%s: %r is not a local address, user or @domain' % (var('sender_rewrite'), local))
+            _check_text(local, var('sender_rewrite'), 'a key')
+            check_address(local, var('sender_rewrite'), 'key')
             validate_address(address, '%s[%s]' % (var('sender_rewrite'), local))
     elif not _is_unset(rewrite):
         validate_address(rewrite, var('sender_rewrite'))
-    networks = settings.get('mynetworks')
-    if not _is_unset(networks):
-        if isinstance(networks, str) or not isinstance(networks, Sequence) or not networks:
-            raise ValueError('%s: must be a non-empty list of networks' % var('mynetworks'))
-        for index, network in enumerate(networks):
-            validate_network(network, '%s[%d]' % (var('mynetworks'), index))
-    if settings.get('inet_interfaces') is not None:
-        validate_interfaces(settings['inet_interfaces'], var('inet_interfaces'))
+    allow_public = to_bool(settings.get('mynetworks_allow_public'), var('mynetworks_allow_public'))
+    if 'mynetworks' in settings:
+        mynetworks = network_policy.check_networks(settings['mynetworks'], var('mynetworks'), allow_public,
+                                                   var('mynetworks_allow_public'), 'postfix')
+    else:
+        mynetworks = list(DEFAULT_MYNETWORKS)
+    if 'inet_interfaces' in settings:
+        inet_interfaces = validate_interfaces(settings['inet_interfaces'], var('inet_interfaces'))
+    else:
+        inet_interfaces = DEFAULT_INET_INTERFACES
     extra = settings.get('extra_config')
-    if not _is_unset(extra):
-        if not isinstance(extra, Mapping):
-            raise ValueError('%s: must be a dict of main.cf parameters' % var('extra_config'))
-        for key, value in extra.items():
-            if not isinstance(key, str) or not _PARAM_RE.match(key):
-                raise ValueError('%s: %r is not a main.cf parameter name' % (var('extra_config'), key))
-            if key in PROTECTED_PARAMETERS:
-                raise ValueError('%s: %s is managed by the role from its checked variables and cannot be '
-                                 'overridden here (TLS, authentication, relay access and routing)'
-                                 % (var('extra_config'), key))
-            text = ', '.join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
-            if _has_newline(text) or _has_control(text):
-                raise ValueError('%s.%s: contains a newline or control character' % (var('extra_config'), key))
+    extra_config = {} if _is_unset(extra) else validate_extra_config(extra, var('extra_config'), prefix)
+    return {'mynetworks': mynetworks, 'inet_interfaces': inet_interfaces, 'extra_config': extra_config}

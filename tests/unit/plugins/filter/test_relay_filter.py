@@ -20,7 +20,7 @@ from ansible_collections.egress.mail.plugins.filter.relay import FilterModule, p
 
 def test_filter_names():
     filters = FilterModule().filters()
-    assert set(filters) == {'relay_settings', 'provider_preset'}
+    assert set(filters) == {'relay_settings', 'relay_ports', 'provider_preset'}
     assert filters['relay_settings'] is relay_settings
     assert filters['provider_preset'] is provider_preset
 
@@ -112,7 +112,7 @@ def test_filter_through_templar():
     assert out['result']['host'] == 'email-smtp.eu-west-1.amazonaws.com'
     assert out['result']['wrappermode'] is True
     assert out['result']['sender_dependent'] == [{
-        'sender': '@shop.example.com', 'host': 'smtp.sendgrid.net', 'port': 465, 'username': 'apikey',
+        'index': 0, 'sender': '@shop.example.com', 'host': 'smtp.sendgrid.net', 'port': 465, 'username': 'apikey',
         'nexthop': '[smtp.sendgrid.net]:465', 'password_set': True, 'wrappermode': True}]
     assert 'SG.secret' not in json.dumps(out)
     out = _render("{{ ('sparkpost' | egress.mail.provider_preset(region='eu')).host }}", {})

@@ -54,7 +54,7 @@ BAD = [
     ('host-ipv6-zone', _s(host='fe80::1%eth0'), P + 'host', 'zone'),
     ('host-not-string', _s(host=['smtp.example.com']), P + 'host', 'string'),
     ('host-trailing-newline', _s(host='smtp.example.com\n'), P + 'host', 'newline'),
-    ('port-inner-newline', _s(port='5\n87'), P + 'port', 'not a port'),
+    ('port-inner-newline', _s(port='5\n87'), P + 'port', 'newline'),
     ('port-zero', _s(port=0), P + 'port', 'out of range'),
     ('port-70000', _s(port=70000), P + 'port', 'out of range'),
     ('port-70000-str', _s(port='70000'), P + 'port', 'out of range'),
@@ -152,7 +152,8 @@ BAD = [
     ('sasl-mechanisms-empty', _s(sasl_mechanisms=[]), P + 'sasl_mechanisms', 'non-empty'),
     ('sasl-mechanisms-space', _s(sasl_mechanisms=['plain login']), P + 'sasl_mechanisms[0]', 'whitespace'),
     ('sasl-mechanisms-injection', _s(sasl_mechanisms=['plain', 'x"\nrelayhost: "[evil.test]:25']),
-     P + 'sasl_mechanisms[1]', 'one mechanism'),
+     P + 'sasl_mechanisms[1]', 'newline'),
+    ('sasl-mechanisms-quote', _s(sasl_mechanisms=['plain', 'x"relayhost']), P + 'sasl_mechanisms[1]', 'one mechanism'),
     ('sasl-mechanisms-backslash', _s(sasl_mechanisms=['pl\\ain']), P + 'sasl_mechanisms[0]', 'backslash'),
     ('sasl-mechanisms-none', _s(sasl_mechanisms=[None]), P + 'sasl_mechanisms[0]', 'one mechanism'),
 ]
@@ -181,7 +182,7 @@ def test_good_password_with_special_characters():
     assert 'password' not in result
 
 
-@pytest.mark.parametrize('password', [SECRET, ' leading space', 'trailing space ', 'ünïcödé€', '"quoted\'',
+@pytest.mark.parametrize('password', [SECRET, 'inner space', 'ünïcödé€', '"quoted\'',
                                       'a' * 512, '=:#$%&*()[]{}<>,;|\\/'])
 def test_validate_password_accepts_printable(password):
     assert validate_password(password, P + 'password') == password
@@ -196,6 +197,16 @@ def test_validate_password_accepts_printable(password):
     ('ab\x1bc', 'control'),
     ('ab\x7fc', 'control'),
     ('ab\x85c', 'control'),
+    ('ab\x0bc', 'control'),
+    ('ab\x0cc', 'control'),
+    ('ab\x1cc', 'control'),
+    ('ab\u2028c', 'control'),
+    ('ab\u2029c', 'control'),
+    ('ab\u200bc', 'control'),
+    ('ab\ud800c', 'control'),
+    (' leading space', 'whitespace'),
+    ('trailing space ', 'whitespace'),
+    ('trailing nbsp\u00a0', 'whitespace'),
     (None, 'string'),
     (True, 'string'),
     (123456, 'string'),
@@ -216,7 +227,7 @@ def test_password_never_in_result_or_sender_dependent():
     ]), P)
     assert SECRET not in repr(result)
     assert result['sender_dependent'] == [{
-        'sender': 'bob@a.example', 'host': 'r.example.com', 'port': 587, 'nexthop': '[r.example.com]:587',
+        'index': 0, 'sender': 'bob@a.example', 'host': 'r.example.com', 'port': 587, 'nexthop': '[r.example.com]:587',
         'username': 'u2', 'password_set': True, 'wrappermode': False,
     }]
 
@@ -253,6 +264,10 @@ def test_defaults_without_provider():
         'tls_wrapper_ports': [465],
         'sender_dependent': [],
         'concurrency_limit': 10,
+        'probe_hosts': [],
+        'mynetworks': ['127.0.0.0/8', '[::1]/128'],
+        'inet_interfaces': 'loopback-only',
+        'extra_config': {},
     }
 
 
@@ -367,11 +382,11 @@ def test_sender_dependent_defaults_and_wrappermode():
                           {'sender': 'noauth@example.com', 'host': '192.0.2.1'},
                       ]}, P)
     entries = result['sender_dependent']
-    assert entries[0] == {'sender': '@shop.example.com', 'host': 'smtp.sendgrid.net', 'port': 465,
+    assert entries[0] == {'index': 0, 'sender': '@shop.example.com', 'host': 'smtp.sendgrid.net', 'port': 465,
                           'nexthop': '[smtp.sendgrid.net]:465',
                           'username': 'apikey', 'password_set': True, 'wrappermode': True}
     assert entries[1]['wrappermode'] is True
-    assert entries[2] == {'sender': 'noauth@example.com', 'host': '192.0.2.1', 'port': 2587, 'username': None,
+    assert entries[2] == {'index': 2, 'sender': 'noauth@example.com', 'host': '192.0.2.1', 'port': 2587, 'username': None,
                           'nexthop': '[192.0.2.1]:2587', 'password_set': False, 'wrappermode': False}
 
 
