@@ -33,7 +33,7 @@ KINDS = {
                  r'(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*',
                  'a host name (letters, digits, - and .) or $myhostname'),
     'notify': (r'(?:2bounce|bounce|data|delay|policy|protocol|resource|software)'
-               r'(?:, (?:2bounce|bounce|data|delay|policy|protocol|resource|software))*',
+               r'(?:(?:, ?| )(?:2bounce|bounce|data|delay|policy|protocol|resource|software))*',
                'a list of the classes 2bounce, bounce, data, delay, policy, protocol, resource, software'),
     'text': (r'[!-~](?:[ -~]{0,498}[!-~])?', 'printable ASCII text, at most 500 characters'),
 }

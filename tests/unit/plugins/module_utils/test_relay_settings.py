@@ -500,3 +500,418 @@ def test_local_settings_accepted():
                                                                      'maximal_queue_lifetime': '5d'}}
     assert resolve(settings, 'postfix_relay_')['host'] == 'smtp.example.net'
     assert resolve(dict(settings, sender_rewrite='noreply@example.com', inet_interfaces='all'))
+
+
+# --- issue 12: regression cases (each was accepted, or crashed, on main 283c62b) ---------------
+from ansible_collections.egress.mail.plugins.module_utils import postfix_parameters  # noqa: E402
+from ansible_collections.egress.mail.plugins.module_utils.relay_settings import (  # noqa: E402
+    apply_probed_ports,
+    check_text,
+    validate_interfaces,
+)
+
+BASE = {'host': 'smtp.example.net', 'username': 'u', 'password': SECRET}
+
+
+def _refused(extra, name, fragment=''):
+    settings = dict(BASE)
+    settings.update(extra)
+    with pytest.raises(ValueError) as exc:
+        resolve(settings, P)
+    message = str(exc.value)
+    assert message.startswith(name), message
+    assert fragment in message, message
+    assert SECRET not in message
+    return message
+
+
+MYNETWORKS_BAD = [
+    ('v4-prefix-00', ['0.0.0.0/00'], 'every address'),
+    ('v6-prefix-00', ['[::]/00'], 'every address'),
+    ('v4-prefix-000', ['10.0.0.0/000'], 'every address'),
+    ('short-0-0', ['0/0'], 'not a network'),
+    ('v6-written-open', ['[0::0]/0'], 'every address'),
+    ('bad-octets', ['999.1.1.1/99'], 'not a network'),
+    ('dots', ['....'], 'not a network'),
+    ('prefix-too-long', ['10.0.0.0/33'], 'not a valid IP network'),
+    ('host-bits', ['10.0.0.1/8'], 'host bits'),
+    ('leading-zero-octet', ['010.0.0.0/8'], 'not a network'),
+    ('leading-zero-prefix', ['10.0.0.0/08'], 'leading zeros'),
+    ('v6-without-brackets', ['::1/128'], 'not a network'),
+    ('name', ['localhost'], 'not a network'),
+    ('table', ['hash:/etc/postfix/network_table'], 'not a network'),
+    ('spaces', [' 127.0.0.0/8'], 'not a network'),
+    ('unicode-digit', ['١٢٧.0.0.0/8'], 'not a network'),
+    ('public-slash-23', ['198.51.99.0/24', '203.0.112.0/24'], 'public'),
+    ('public-v4-wide', ['8.0.0.0/8'], P + 'mynetworks_allow_public'),
+    ('public-v6-wide', ['[2a00::]/16'], 'public'),
+    ('mapped-v4-wide', ['[::ffff:0.0.0.0]/96'], 'public'),
+    ('nat64-v4-wide', ['[64:ff9b::]/96'], 'public'),
+    ('not-a-list', '127.0.0.0/8', 'non-empty list'),
+    ('empty', [], 'non-empty list'),
+    ('none', None, 'non-empty list'),
+    ('int-entry', [2130706432], 'string'),
+]
+
+
+@pytest.mark.parametrize('value, fragment', [c[1:] for c in MYNETWORKS_BAD], ids=[c[0] for c in MYNETWORKS_BAD])
+def test_mynetworks_refused(value, fragment):
+    _refused({'mynetworks': value}, P + 'mynetworks', fragment)
+
+
+def test_mynetworks_prefix_zero_refused_even_with_opt_in():
+    _refused({'mynetworks': ['0.0.0.0/0'], 'mynetworks_allow_public': True}, P + 'mynetworks[0]', 'every address')
+
+
+def test_mynetworks_public_opt_in_and_limit():
+    assert resolve(dict(BASE, mynetworks=['192.0.2.0/24', '198.51.100.7', '203.0.113.0/24']),
+                   P)['mynetworks'] == ['192.0.2.0/24', '198.51.100.7/32', '203.0.113.0/24']
+    # One public /24 is within the limit; two are not, unless the opt-in says so.
+    assert resolve(dict(BASE, mynetworks=['8.8.8.0/24']), P)['mynetworks'] == ['8.8.8.0/24']
+    _refused({'mynetworks': ['8.8.8.0/24', '8.8.9.0/24']}, P + 'mynetworks', P + 'mynetworks_allow_public')
+    assert resolve(dict(BASE, mynetworks=['8.8.8.0/23'], mynetworks_allow_public=True),
+                   P)['mynetworks'] == ['8.8.8.0/23']
+    _refused({'mynetworks_allow_public': 'perhaps'}, P + 'mynetworks_allow_public', 'boolean')
+
+
+def test_mynetworks_canonical_spelling():
+    result = resolve(dict(BASE, mynetworks=['10.0.0.0/8', '[2001:DB8:0:0::]/64', '[::1]', '127.0.0.1']), P)
+    assert result['mynetworks'] == ['10.0.0.0/8', '[2001:db8::]/64', '[::1]/128', '127.0.0.1/32']
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('all', 'all'),
+    ('loopback-only', 'loopback-only'),
+    ('127.0.0.1', '127.0.0.1'),
+    ('127.0.0.1, ::1', '127.0.0.1, ::1'),
+    ('127.0.0.1,::1', '127.0.0.1, ::1'),
+    ('127.0.0.1 192.0.2.5', '127.0.0.1, 192.0.2.5'),
+    ('[0:0::1]', '[::1]'),
+    ('Mail.Example.COM, 127.0.0.1', 'mail.example.com, 127.0.0.1'),
+    (['127.0.0.1', '::1'], '127.0.0.1, ::1'),
+])
+def test_inet_interfaces_accepted(value, expected):
+    assert resolve(dict(BASE, inet_interfaces=value), P)['inet_interfaces'] == expected
+
+
+@pytest.mark.parametrize('value, fragment', [
+    ('999.1.1.1', 'not a valid IP address'),
+    ('127.0.0.1, 2001:db8:::1', 'not a valid IP address'),
+    ('[127.0.0.1]', 'only IPv6'),
+    ('all, 127.0.0.1', 'stand alone'),
+    ('127.0.0.1, mail_host', 'invalid character'),
+    (' , ', 'must be'),
+    (5, 'int'),
+    ({'all': True}, 'dict'),
+    (None, 'NoneType'),
+])
+def test_inet_interfaces_refused(value, fragment):
+    _refused({'inet_interfaces': value}, P + 'inet_interfaces', fragment)
+
+
+EXTRA_REFUSED = [
+    # (id, extra_config, fragment)
+    ('tls-per-site', {'smtp_tls_per_site': 'hash:/etc/postfix/tls_per_site'}, 'security-relevant'),
+    ('tls-policy', {'smtp_tls_policy_maps': 'hash:/etc/postfix/tls_policy'}, 'security-relevant'),
+    ('relay-domains', {'relay_domains': 'static:all'}, 'security-relevant'),
+    ('tls-level', {'smtp_tls_security_level': 'may'}, 'set postfix_relay_tls_security_level'),
+    ('relayhost', {'relayhost': '[evil.example]:25'}, 'set postfix_relay_host and postfix_relay_port'),
+    ('mynetworks', {'mynetworks': '0.0.0.0/0'}, 'set postfix_relay_mynetworks'),
+    ('sasl', {'smtp_sasl_auth_enable': 'no'}, 'written by the role'),
+    ('always-bcc', {'always_bcc': 'spy@example.com'}, 'security-relevant'),
+    ('transport-maps', {'transport_maps': 'hash:/etc/postfix/transport'}, 'where mail goes'),
+    ('content-filter', {'content_filter': 'smtp:[evil.example]:25'}, 'where mail goes'),
+    ('debug-peer', {'debug_peer_list': 'smtp.example.net'}, 'security-relevant'),
+    ('smtpd-tls', {'smtpd_tls_security_level': 'none'}, 'TLS'),
+    ('recipient-restrictions', {'smtpd_recipient_restrictions': 'permit'}, 'who may relay'),
+    ('unknown', {'egress_frobnicate': '1'}, 'not on the allow-list'),
+    ('bad-name', {'relayhost = evil': 'x'}, 'not a main.cf parameter name'),
+    ('not-a-dict', ['message_size_limit'], 'dict'),
+    ('size-with-unit', {'message_size_limit': '10M'}, 'a size in bytes'),
+    ('size-negative', {'message_size_limit': -1}, 'a size in bytes'),
+    ('time-bad-unit', {'maximal_queue_lifetime': '5x'}, 'a time'),
+    ('yesno-word', {'biff': 'maybe'}, 'yes or no'),
+    ('level-word', {'compatibility_level': 'latest'}, 'compatibility level'),
+    ('helo-name-expansion', {'smtp_helo_name': '$relayhost'}, 'host name'),
+    ('notify-unknown', {'notify_classes': 'resource, everything'}, 'classes'),
+    ('banner-too-long', {'smtpd_banner': 'x' * 501}, 'printable ASCII'),
+    ('banner-non-ascii', {'smtpd_banner': 'mail \u00e9'}, 'printable ASCII'),
+    ('value-none', {'message_size_limit': None}, 'null'),
+    ('value-dict', {'message_size_limit': {'a': 1}}, 'unsupported value type'),
+    ('value-nested-list', {'notify_classes': [['resource']]}, 'scalars'),
+    ('value-newline', {'smtp_helo_name': 'a.example\nrelayhost = evil'}, 'newline'),
+    ('value-u2028', {'smtpd_banner': 'mail\u2028relayhost = [evil]'}, 'U+2028'),
+    ('key-control', {'biff\x0b': 'no'}, 'a key'),
+]
+
+
+@pytest.mark.parametrize('extra, fragment', [c[1:] for c in EXTRA_REFUSED], ids=[c[0] for c in EXTRA_REFUSED])
+def test_extra_config_refused_naming_parameter_and_reason(extra, fragment):
+    message = _refused({'extra_config': extra}, P + 'extra_config', fragment)
+    name = [k for k in extra][0] if isinstance(extra, dict) else None
+    if name and name.isidentifier() and 'not a main.cf' not in message:
+        assert name in message
+
+
+@pytest.mark.parametrize('extra, expected', [
+    ({'message_size_limit': 10240000}, {'message_size_limit': '10240000'}),
+    ({'message_size_limit': '0'}, {'message_size_limit': '0'}),
+    ({'biff': False, 'disable_vrfy_command': True}, {'biff': 'no', 'disable_vrfy_command': 'yes'}),
+    ({'maximal_queue_lifetime': '5d', 'bounce_queue_lifetime': '1d', 'minimal_backoff_time': 300},
+     {'maximal_queue_lifetime': '5d', 'bounce_queue_lifetime': '1d', 'minimal_backoff_time': '300'}),
+    ({'notify_classes': ['resource', 'software']}, {'notify_classes': 'resource, software'}),
+    ({'notify_classes': 'resource,  software'}, {'notify_classes': 'resource, software'}),
+    ({'notify_classes': 'resource,software delay'}, {'notify_classes': 'resource,software delay'}),
+    ({'notify_classes': 'resource,,software'}, None),
+    ({'smtpd_banner': '$myhostname   ESMTP'}, {'smtpd_banner': '$myhostname ESMTP'}),
+    ({'smtp_helo_name': 'web1.example.com'}, {'smtp_helo_name': 'web1.example.com'}),
+    ({'smtp_helo_name': '$myhostname'}, {'smtp_helo_name': '$myhostname'}),
+    ({'compatibility_level': '3.6'}, {'compatibility_level': '3.6'}),
+    ({'compatibility_level': 2}, {'compatibility_level': '2'}),
+    ({}, {}),
+    (None, {}),
+])
+def test_extra_config_accepted_as_postconf_writes_it(extra, expected):
+    if expected is None:
+        _refused({'extra_config': extra}, P + 'extra_config.notify_classes', 'classes')
+        return
+    assert resolve(dict(BASE, extra_config=extra), P)['extra_config'] == expected
+
+
+def test_extra_config_allow_list_holds_nothing_the_role_manages_or_that_is_security_relevant():
+    assert not set(postfix_parameters.ALLOWED) & set(postfix_parameters.MANAGED)
+    for name in postfix_parameters.ALLOWED:
+        assert not any(word in name for word in ('tls', 'sasl', 'relay', 'transport', 'maps', 'network',
+                                                 'restriction', 'bcc', 'domain', 'filter', 'milter')), name
+    assert len(postfix_parameters.ALLOWED) == sum(len(g[2]) for g in postfix_parameters.GROUPS)
+    assert set(postfix_parameters.ALLOWED.values()) <= set(postfix_parameters.KINDS)
+    assert all(g[1] for g in postfix_parameters.GROUPS)  # every group says why it is safe
+
+
+def test_protected_parameters_deny_list_is_gone():
+    from ansible_collections.egress.mail.plugins.module_utils import relay_settings
+    assert not hasattr(relay_settings, 'PROTECTED_PARAMETERS')
+
+
+ADDRESS_BAD = [
+    ('pipe', '|/bin/touch${IFS}/tmp/x@example.com'),
+    ('file', '/var/tmp/copy@example.com'),
+    ('include', ':include:/etc/postfix/list@example.com'),
+    ('quoted', '"ops team"@example.com'),
+    ('single-quote', "o'brien@example.com"),
+    ('dollar', '${IFS}@example.com'),
+    ('backtick', '`id`@example.com'),
+    ('percent-hack', 'victim%example.org@example.com'),
+    ('bang-path', 'example.org!victim@example.com'),
+    ('hash', '#ops@example.com'),
+    ('leading-dot', '.ops@example.com'),
+    ('double-dot', 'o..ps@example.com'),
+    ('trailing-dot', 'ops.@example.com'),
+    ('leading-hyphen', '-oops@example.com'),
+    ('non-ascii', 'öps@example.com'),
+    ('two-at', 'ops@x@example.com'),
+    ('no-domain', 'ops@'),
+    ('domain-only', '@example.com'),
+    ('no-at', 'ops'),
+    ('list', 'a@example.com, b@example.com'),
+    ('display-name', 'Ops <ops@example.com>'),
+    ('domain-underscore', 'ops@ex_ample.com'),
+    ('too-long-local', 'o' * 65 + '@example.com'),
+    ('int', 12345),
+    ('dict', {'ops': 'example.com'}),
+    ('list-type', ['ops@example.com']),
+]
+
+
+@pytest.mark.parametrize('value', [c[1] for c in ADDRESS_BAD], ids=[c[0] for c in ADDRESS_BAD])
+@pytest.mark.parametrize('key', ['root_forward', 'sender_rewrite', 'sender_rewrite_value'])
+def test_addresses_refused_everywhere(key, value):
+    if key == 'sender_rewrite_value':
+        if not isinstance(value, str):
+            value = [value]  # a list as a value of the dict
+        _refused({'sender_rewrite': {'root': value}}, P + 'sender_rewrite')
+    elif key == 'sender_rewrite' and isinstance(value, (dict, list)):
+        _refused({key: value if isinstance(value, list) else {'root@x': 'a b'}}, P + key)
+    else:
+        _refused({key: value}, P + key)
+
+
+@pytest.mark.parametrize('value', ['ops@example.com', 'Ops.Team+alerts@Example.COM', 'a_b=c-d@mail.example.com',
+                                   'o' * 64 + '@example.com', 'ops@localhost', '0@example.com'])
+def test_plain_addresses_accepted(value):
+    resolve(dict(BASE, root_forward=value, sender_rewrite={'root': value, '@localhost': value}), P)
+
+
+@pytest.mark.parametrize('key', ['#root', '#', 'ro#ot', '@#example.com', '|x', '/tmp/x', 'root@host name'])
+def test_sender_rewrite_key_refused(key):
+    _refused({'sender_rewrite': {key: 'ops@example.com'}}, P + 'sender_rewrite')
+
+
+@pytest.mark.parametrize('sender', ['#bob@example.com', '#@example.com', '|cmd@example.com', '/x@example.com',
+                                    '"bob"@example.com', 'bob%x@example.com'])
+def test_sender_dependent_sender_refused(sender):
+    _refused({'sender_dependent': [{'sender': sender, 'host': 'r.example.com'}]}, P + 'sender_dependent[0].sender')
+
+
+# Every character that a parser might read as a line break, or that hides text, in every value.
+BAD_CHARS = ['\n', '\r', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x1f', '\x85', '\u2028', '\u2029', '\x00', '\t',
+             '\x7f', '\u200b', '\u202e', '\ufeff', '\ud800']
+WHERE = [
+    ('host', lambda c: {'host': 'smtp%s.example.net' % c}, P + 'host'),
+    ('username', lambda c: {'username': 'u%sx' % c}, P + 'username'),
+    ('password', lambda c: {'password': SECRET + c + SECRET}, P + 'password'),
+    ('myhostname', lambda c: {'myhostname': 'web1%s.example.com' % c}, P + 'myhostname'),
+    ('myorigin', lambda c: {'myorigin': 'example.com' + c}, P + 'myorigin'),
+    ('root_forward', lambda c: {'root_forward': 'ops@example.com' + c}, P + 'root_forward'),
+    ('sender_rewrite', lambda c: {'sender_rewrite': 'ops@example.com' + c}, P + 'sender_rewrite'),
+    ('sender_rewrite_key', lambda c: {'sender_rewrite': {'root' + c: 'ops@example.com'}}, P + 'sender_rewrite'),
+    ('mynetworks', lambda c: {'mynetworks': ['127.0.0.0/8' + c]}, P + 'mynetworks[0]'),
+    ('inet_interfaces', lambda c: {'inet_interfaces': 'all' + c}, P + 'inet_interfaces'),
+    ('extra_config', lambda c: {'extra_config': {'smtpd_banner': 'a%sb' % c}}, P + 'extra_config.smtpd_banner'),
+    ('tls_ca_file', lambda c: {'tls_ca_file': '/etc/ssl/ca%s.pem' % c}, P + 'tls_ca_file'),
+    ('provider_region', lambda c: {'provider': 'ses', 'provider_region': 'eu-west-1' + c}, P + 'provider_region'),
+    ('sasl_mechanisms', lambda c: {'sasl_mechanisms': ['plain' + c]}, P + 'sasl_mechanisms[0]'),
+    ('sd_sender', lambda c: {'sender_dependent': [{'sender': '@a%s.example' % c, 'host': 'r.example.com'}]},
+     P + 'sender_dependent[0].sender'),
+    ('sd_password', lambda c: {'sender_dependent': [{'sender': '@a.example', 'host': 'r.example.com',
+                                                     'username': 'x', 'password': SECRET + c}]},
+     P + 'sender_dependent[0].password'),
+]
+
+
+@pytest.mark.parametrize('char', BAD_CHARS, ids=['U+%04X' % ord(c) for c in BAD_CHARS])
+@pytest.mark.parametrize('make, name', [w[1:] for w in WHERE], ids=[w[0] for w in WHERE])
+def test_control_characters_refused_in_every_value(make, name, char):
+    message = _refused(make(char), name)
+    assert char not in message
+    assert SECRET not in message and 'secret' not in message.lower()
+
+
+def test_check_text_names_code_point_but_not_for_secrets():
+    with pytest.raises(ValueError, match=r'^x: .*\(U\+000B\)'):
+        check_text('a\vb', 'x')
+    with pytest.raises(ValueError) as exc:
+        check_text('hunter2\vb', 'x_password', secret=True)
+    assert 'U+' not in str(exc.value) and 'hunter2' not in str(exc.value)
+
+
+TYPE_BAD = [
+    ('myhostname-int', {'myhostname': 12345}, P + 'myhostname'),
+    ('myhostname-dict', {'myhostname': {'a': 1}}, P + 'myhostname'),
+    ('myhostname-list', {'myhostname': ['a.example']}, P + 'myhostname'),
+    ('myorigin-bool', {'myorigin': True}, P + 'myorigin'),
+    ('region-int', {'provider': 'ses', 'provider_region': 5}, P + 'provider_region'),
+    ('region-list', {'provider': 'ses', 'provider_region': ['eu-west-1']}, P + 'provider_region'),
+    ('tls-level-int', {'tls_security_level': 5}, P + 'tls_security_level'),
+    ('ca-file-int', {'tls_ca_file': 5}, P + 'tls_ca_file'),
+    ('concurrency-trailing-newline', {'concurrency_limit': '10\n'}, P + 'concurrency_limit'),
+    ('concurrency-float', {'concurrency_limit': 2.5}, P + 'concurrency_limit'),
+    ('concurrency-unicode-digits', {'concurrency_limit': '\u0661\u0660'}, P + 'concurrency_limit'),
+    ('port-unicode-digits', {'port': '\u0665\u0668\u0667'}, P + 'port'),
+    ('sasl-trailing-newline', {'sasl_mechanisms': ['plain\n']}, P + 'sasl_mechanisms[0]'),
+    ('sender-rewrite-int', {'sender_rewrite': 5}, P + 'sender_rewrite'),
+    ('sender-rewrite-list', {'sender_rewrite': ['ops@example.com']}, P + 'sender_rewrite'),
+    ('sender-rewrite-empty-dict-is-unset-or-refused', {'sender_rewrite': {1: 'ops@example.com'}},
+     P + 'sender_rewrite'),
+    ('sd-host-int', {'sender_dependent': [{'sender': '@a.example', 'host': 5}]}, P + 'sender_dependent[0].host'),
+    ('sd-sender-int', {'sender_dependent': [{'sender': 5, 'host': 'r.example.com'}]},
+     P + 'sender_dependent[0].sender'),
+    ('sd-username-dict', {'sender_dependent': [{'sender': '@a.example', 'host': 'r.example.com',
+                                                'username': {'a': 1}, 'password': 'x'}]},
+     P + 'sender_dependent[0].username'),
+    ('unknown-key-int', {5: 'x'}, P + '5'),
+]
+
+
+@pytest.mark.parametrize('extra, name', [c[1:] for c in TYPE_BAD], ids=[c[0] for c in TYPE_BAD])
+def test_wrong_types_give_a_value_error_naming_the_variable(extra, name):
+    _refused(extra, name)
+
+
+def test_password_edge_whitespace_message_is_clear():
+    message = _refused({'password': SECRET + ' '}, P + 'password', 'postmap strips')
+    assert SECRET not in message
+    _refused({'sender_dependent': [{'sender': '@a.example', 'host': 'r.example.com', 'username': 'x',
+                                    'password': '\t' + SECRET}]}, P + 'sender_dependent[0].password')
+
+
+# --- port auto with sender-dependent relays (item 8) ---------------------------------------
+SD_AUTO = [{'sender': '@A.Example.', 'host': 'r1.example.com'},
+           {'sender': 'bob@b.example', 'host': 'r2.example.com', 'port': 'auto', 'username': 'b', 'password': 'y'},
+           {'sender': '@c.example', 'host': 'r3.example.com', 'port': 2525}]
+
+
+def test_port_auto_sender_dependent_entries_are_probed_not_written_as_auto():
+    result = resolve(dict(BASE, port='auto', sender_dependent=SD_AUTO), P)
+    assert result['probe_hosts'] == ['r1.example.com', 'r2.example.com', 'smtp.example.net']
+    entries = result['sender_dependent']
+    assert [e['port'] for e in entries] == ['auto', 'auto', 2525]
+    assert [e['nexthop'] for e in entries] == [None, None, '[r3.example.com]:2525']
+    assert entries[0]['sender'] == '@a.example'
+    probed = apply_probed_ports(result, {'smtp.example.net': 587, 'r1.example.com': 465, 'r2.example.com': 2525},
+                                [465], P)
+    assert (probed['port'], probed['wrappermode']) == (587, False)
+    assert [(e['port'], e['wrappermode'], e['nexthop']) for e in probed['sender_dependent']] == [
+        (465, True, '[r1.example.com]:465'), (2525, False, '[r2.example.com]:2525'),
+        (2525, False, '[r3.example.com]:2525')]
+    assert probed['probe_hosts'] == []
+    assert ':auto' not in repr(probed)
+    assert result['sender_dependent'][0]['port'] == 'auto'  # the input is not changed
+
+
+def test_port_auto_on_an_entry_with_a_fixed_main_port():
+    result = resolve(dict(BASE, port=587, sender_dependent=SD_AUTO), P)
+    assert result['probe_hosts'] == ['r2.example.com']
+    assert result['sender_dependent'][0]['port'] == 587
+
+
+@pytest.mark.parametrize('ports, name', [
+    ({'smtp.example.net': 587, 'r1.example.com': None, 'r2.example.com': 587}, P + 'sender_dependent[0].port'),
+    ({'smtp.example.net': 587, 'r1.example.com': 587}, P + 'sender_dependent[1].port'),
+    ({'r1.example.com': 587, 'r2.example.com': 587}, P + 'port'),
+    ({'smtp.example.net': 'auto', 'r1.example.com': 587, 'r2.example.com': 587}, P + 'port'),
+    ({'smtp.example.net': True, 'r1.example.com': 587, 'r2.example.com': 587}, P + 'port'),
+    ({'smtp.example.net': 70000, 'r1.example.com': 587, 'r2.example.com': 587}, P + 'port'),
+])
+def test_port_auto_unresolved_is_an_error_naming_the_entry(ports, name):
+    result = resolve(dict(BASE, port='auto', sender_dependent=SD_AUTO), P)
+    with pytest.raises(ValueError) as exc:
+        apply_probed_ports(result, ports, [465], P)
+    assert str(exc.value).startswith(name + ':'), str(exc.value)
+
+
+def test_port_auto_probed_wrapper_port_refused_with_plaintext_level():
+    result = resolve(dict(BASE, port='auto', tls_security_level='may', allow_plaintext=True), P)
+    with pytest.raises(ValueError, match='^postfix_relay_port: auto: .*implicit TLS'):
+        apply_probed_ports(result, {'smtp.example.net': 465}, [465], P)
+    assert apply_probed_ports(result, {'smtp.example.net': 587}, [465], P)['port'] == 587
+
+
+@pytest.mark.parametrize('args', [
+    ('not a dict', {}, [465]), ({'port': 'auto', 'host': 'h'}, 'x', [465]), ({}, {}, '465'), ({}, {}, ['x']),
+])
+def test_apply_probed_ports_bad_arguments(args):
+    with pytest.raises(ValueError):
+        apply_probed_ports(*args)
+
+
+# --- surviving mutants of issue 21 -------------------------------------------------------------
+def test_sender_dependent_relay_does_not_inherit_the_main_presets_wrapper_ports():
+    # SES documents 2465 as implicit TLS; another host on 2465 is STARTTLS.
+    result = resolve({'provider': 'ses', 'provider_region': 'eu-west-1', 'username': 'A', 'password_set': True,
+                      'sender_dependent': [{'sender': '@a.example', 'host': 'relay.example.org', 'port': 2465},
+                                           {'sender': '@b.example', 'host': 'email-smtp.eu-west-1.amazonaws.com',
+                                            'port': 2465}]}, P)
+    assert [e['wrappermode'] for e in result['sender_dependent']] == [False, True]
+
+
+def test_office365_allows_exactly_its_maximum():
+    base = {'provider': 'office365', 'username': 'u@example.com', 'password_set': True}
+    assert resolve(dict(base, concurrency_limit=3), P)['concurrency_limit'] == 3
+    assert resolve(dict(base, concurrency_limit='3'), P)['concurrency_limit'] == 3
+    with pytest.raises(ValueError, match='allows'):
+        resolve(dict(base, concurrency_limit=4), P)
+
+
+def test_validate_interfaces_direct():
+    assert validate_interfaces('127.0.0.1,  ::1', 'x') == '127.0.0.1, ::1'
