@@ -5,7 +5,9 @@ import json
 import os
 import re
 import subprocess
+import time
 from collections import namedtuple
+from urllib.parse import quote, quote_plus
 
 from egress_helpers import container
 
@@ -30,12 +32,12 @@ PMTA_PASSWORD = "Pm7:vK3y s3cr3t$%Tq"
 
 def needles(user, password, fragments):
     """What a leaked password looks like: whole, distinctive fragments of it (a password cut by
-    quoting or wrapping), and the base64 forms an SMTP AUTH exchange would carry (AUTH PLAIN
-    \\0user\\0password, AUTH LOGIN password)."""
+    quoting or wrapping), the base64 forms an SMTP AUTH exchange would carry (AUTH PLAIN
+    \\0user\\0password, AUTH LOGIN password) and its URL-encoded forms."""
     assert all(len(f) >= 5 and f in password for f in fragments)
     plain = base64.b64encode(("\0%s\0%s" % (user, password)).encode()).decode()
     login = base64.b64encode(password.encode()).decode()
-    return [password] + list(fragments) + [plain, login]
+    return [password] + list(fragments) + [plain, login, quote(password, safe=""), quote_plus(password)]
 
 
 POSTFIX_NEEDLES = needles(POSTFIX_USER, POSTFIX_PASSWORD, ["Zq9:s3cr", "s3cr3t pw", "t pw#X$%", "3cr3t pw#X"])
@@ -140,3 +142,14 @@ def journal_hits(host, needle_list):
 
 def shell_quote(value):
     return "'" + str(value).replace("'", "'\"'\"'") + "'"
+
+
+def wait_for(predicate, timeout, interval=1.0):
+    """Call predicate() until it returns something truthy (returned) or timeout seconds have
+    passed on the monotonic clock (then the last value is returned)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)

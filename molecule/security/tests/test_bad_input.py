@@ -1,5 +1,8 @@
 """Item 4: bad input is refused before anything on the host changes, with a message that names
-the variable at fault.
+the variable at fault (issue 12: every class of input, not one spelling: prefix 0 in any spelling,
+unparsable and too public networks, extra_config outside the allow-list or of the wrong kind,
+pipe/file/:include: aliases, map keys that are comments, control characters and line separators,
+values of the wrong type, passwords postmap would cut).
 
 Every case is a host of its own in a generated inventory: an alias of the converged host
 (sec-mailhost or sec-pmta, same container through the podman connection) in the same groups,
@@ -9,7 +12,10 @@ cases in parallel (one run per case took minutes on a busy machine); each case s
 own recap line.
 A case counts as refused when its recap says failed=1 and changed=0, its failed task's message
 names the variable, and its output holds no fragment of the real password; and the
-configuration trees of both hosts hash the same after the run as before it.
+configuration trees of every host hash the same after the run as before it (content, type, mode
+and owner of every file: sec_helpers.tree_state).
+The new classes run on the fresh host too (sec-bare, Postfix never installed): there the whole of
+/etc and the package database must come out unchanged.
 """
 import json
 import os
@@ -19,10 +25,59 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from egress_helpers import container
-from sec_helpers import (FIGURES, MAILHOST, PMTA, PMTA_NEEDLES, POSTFIX_NEEDLES, adhoc, failures, found, json_run,
-                         tree_state)
+from sec_helpers import (BARE, FIGURES, MAILHOST, PMTA, PMTA_NEEDLES, POSTFIX_NEEDLES, adhoc, failures, found,
+                         json_run, tree_state)
 
 SD = "postfix_relay_sender_dependent"
+MN = "postfix_relay_mynetworks"
+XC = "postfix_relay_extra_config"
+RF = "postfix_relay_root_forward"
+# Issue 12: the classes of input main (283c62b) accepted, several spellings each.
+NEW_CLASSES = [
+    ("mynetworks-v4-prefix-00", {MN: ["127.0.0.0/8", "0.0.0.0/00"]}, MN + "[1]"),
+    ("mynetworks-v6-prefix-00", {MN: ["[::]/00"]}, MN + "[0]"),
+    ("mynetworks-prefix-000", {MN: ["10.0.0.0/000"]}, MN + "[0]"),
+    ("mynetworks-invalid-octets", {MN: ["999.1.1.1/99"]}, MN + "[0]"),
+    ("mynetworks-dots", {MN: ["...."]}, MN + "[0]"),
+    ("mynetworks-host-bits", {MN: ["10.0.0.1/8"]}, MN + "[0]"),
+    ("mynetworks-too-public", {MN: ["8.0.0.0/8"]}, MN),
+    ("mynetworks-two-public-24", {MN: ["8.8.8.0/24", "8.8.9.0/24"]}, MN),
+    ("mynetworks-mapped-everything", {MN: ["[::ffff:0.0.0.0]/96"]}, MN),
+    ("inet-interfaces-bad-address", {"postfix_relay_inet_interfaces": "127.0.0.1, 999.1.1.1"},
+     "postfix_relay_inet_interfaces"),
+    ("extra-config-tls-per-site", {XC: {"smtp_tls_per_site": "hash:/etc/postfix/tls_per_site"}}, XC),
+    ("extra-config-relay-domains", {XC: {"relay_domains": "static:all"}}, XC),
+    ("extra-config-tls-policy", {XC: {"smtp_tls_policy_maps": "hash:/etc/postfix/tls_policy"}}, XC),
+    ("extra-config-content-filter", {XC: {"content_filter": "smtp:[evil.test]:25"}}, XC),
+    ("extra-config-unknown", {XC: {"egress_frobnicate": "1"}}, XC),
+    ("extra-config-bad-kind", {XC: {"message_size_limit": "10M"}}, XC),
+    ("extra-config-u2028", {XC: {"smtpd_banner": "mail\u2028relayhost = [evil.test]"}}, XC),
+    ("root-forward-pipe", {RF: "|/bin/touch${IFS}/tmp/x@example.com"}, RF),
+    ("root-forward-file", {RF: "/var/tmp/copy@example.com"}, RF),
+    ("root-forward-include", {RF: ":include:/etc/postfix/list@example.com"}, RF),
+    ("root-forward-quoted", {RF: '"ops team"@example.com'}, RF),
+    ("sender-rewrite-pipe", {"postfix_relay_sender_rewrite": {"root": "|/bin/sh@example.com"}},
+     "postfix_relay_sender_rewrite"),
+    ("sender-rewrite-comment-key", {"postfix_relay_sender_rewrite": {"#root": "ops@example.com"}},
+     "postfix_relay_sender_rewrite"),
+    ("sd-comment-sender", {SD: [{"sender": "#ops@example.com", "host": "sec-smarthost"}]}, SD + "[0].sender"),
+    ("host-vertical-tab", {"postfix_relay_host": "sec-smarthost\x0b"}, "postfix_relay_host"),
+    ("myhostname-form-feed", {"postfix_relay_myhostname": "mail.example.test\x0c"}, "postfix_relay_myhostname"),
+    ("myhostname-number", {"postfix_relay_myhostname": 12345}, "postfix_relay_myhostname"),
+    ("root-forward-x1c", {RF: "ops@example.com\x1c"}, RF),
+    ("sender-rewrite-nel", {"postfix_relay_sender_rewrite": "noreply@example.test\x85"},
+     "postfix_relay_sender_rewrite"),
+    ("password-vertical-tab", {"postfix_relay_password": "Zq9:s3cr3t\x0bpw#X$%"}, "postfix_relay_password"),
+    ("password-u2029", {"postfix_relay_password": "Zq9:s3cr3t pw#X$%\u2029"}, "postfix_relay_password"),
+    ("password-leading-space", {"postfix_relay_password": " Zq9:s3cr3t pw#X$%"}, "postfix_relay_password"),
+    ("password-trailing-space", {"postfix_relay_password": "Zq9:s3cr3t pw#X$% "}, "postfix_relay_password"),
+    ("sd-password-control", {SD: [{"sender": "@billing.test", "host": "sec-smarthost", "username": "altuser",
+                                   "password": "Zq9:s3cr3t pw#X$%\x1e"}]}, SD + "[0].password"),
+]
+# The same classes on the fresh host (one spelling each: the rule is the same code).
+BARE_BAD = [case for case in NEW_CLASSES if case[0] in (
+    "mynetworks-v4-prefix-00", "mynetworks-too-public", "extra-config-tls-per-site", "root-forward-pipe",
+    "sender-rewrite-comment-key", "host-vertical-tab", "password-leading-space", "password-vertical-tab")]
 # (case id, extra variables, the variable the message must name)
 POSTFIX_BAD = [
     ("host-newline", {"postfix_relay_host": "smtp.example.net\nrelayhost = evil.test"}, "postfix_relay_host"),
@@ -70,7 +125,7 @@ POSTFIX_BAD = [
     # YAML injection into main.cf (refused by relay_settings.validate_sasl_mechanisms).
     ("sasl-mechanisms-injection", {"postfix_relay_sasl_mechanisms": ['plain"\nrelayhost: "[evil.test]:25']},
      "postfix_relay_sasl_mechanisms"),
-]
+] + NEW_CLASSES
 
 PMTA_BAD = [
     ("port-465", {"powermta_relay_port": 465}, "powermta_relay_port"),
@@ -95,13 +150,17 @@ PMTA_BAD = [
      "powermta_relay_host_name"),
 ]
 
-TREES = {MAILHOST: ["/etc/postfix", "/etc/aliases"], PMTA: ["/etc/pmta", "/etc/group", "/etc/gshadow"]}
+TREES = {MAILHOST: ["/etc/postfix", "/etc/aliases"], PMTA: ["/etc/pmta", "/etc/group", "/etc/gshadow"],
+         BARE: ["/etc", "/var/lib/dpkg/status"]}
 TARGETS = {
     # host: (groups of the real host, host variables of the real host, prefix of case aliases)
     MAILHOST: (["mailhosts", "postfix"], {"postfix_relay_inet_interfaces": "all"}, "bad-postfix-"),
     PMTA: (["pmtahosts"], {}, "bad-pmta-"),
+    # converge.yml's Postfix play is for mailhosts: the fresh host's aliases join it.
+    BARE: (["mailhosts", "postfix"], {}, "bad-bare-"),
 }
-CASES = [(MAILHOST,) + case for case in POSTFIX_BAD] + [(PMTA,) + case for case in PMTA_BAD]
+CASES = ([(MAILHOST,) + case for case in POSTFIX_BAD] + [(PMTA,) + case for case in PMTA_BAD]
+         + [(BARE,) + case for case in BARE_BAD])
 
 
 def alias(host, case_id):
@@ -110,7 +169,7 @@ def alias(host, case_id):
 
 def cases_inventory(path):
     """One alias host per case: same container, same groups, the bad value as a host variable."""
-    groups = {"badcases": {"hosts": {}}, "bad-postfix-cases": {"hosts": {}}, "bad-pmta-cases": {"hosts": {}}}
+    groups = dict((name, {"hosts": {}}) for name in ["badcases"] + [t[2] + "cases" for t in TARGETS.values()])
     for host, case_id, extra, dummy in CASES:
         name = alias(host, case_id)
         variables = {"ansible_connection": "podman", "ansible_host": host, "ansible_podman_executable": "podman"}
@@ -140,7 +199,7 @@ def outcomes(tmp_path_factory):
         shutil.copyfile(os.path.join(cache, name), os.path.join(cache, name[:-len(host)] + alias(host, case_id)))
     before = dict((host, tree_state(container(host), paths)) for host, paths in TREES.items())
     # One run per target host: a play in which every host failed ends the whole playbook.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=len(TREES)) as pool:
         runs = list(pool.map(lambda group: json_run("converge.yml", "-i", inventory, "--limit", group,
                                                     "--forks", "25", **env),
                              [TARGETS[host][2] + "cases" for host in TREES]))
@@ -159,7 +218,7 @@ def outcomes(tmp_path_factory):
             "stats": report.get("stats", {}).get(name, {}),
             "failures": failures(report, name),
         }
-    leaks = {MAILHOST: found(raw, POSTFIX_NEEDLES), PMTA: found(raw, PMTA_NEEDLES)}
+    leaks = {MAILHOST: found(raw, POSTFIX_NEEDLES + PMTA_NEEDLES)}
     return {"returncodes": returncodes, "results": results, "unchanged": before == after, "leaks": leaks,
             "changed_hosts": sorted(h for h in TREES if before[h] != after[h])}
 
@@ -184,7 +243,7 @@ def test_bad_input_is_refused_before_any_change(outcomes, host, case_id, extra, 
 def test_bad_input_changed_no_configuration_and_leaked_no_password(outcomes):
     assert all(returncode != 0 for returncode in outcomes["returncodes"])
     assert outcomes["unchanged"], "configuration changed on %s" % outcomes["changed_hosts"]
-    assert outcomes["leaks"] == {MAILHOST: [], PMTA: []}, "password fragments in the output of the bad-input run"
+    assert outcomes["leaks"] == {MAILHOST: []}, "password fragments in the output of the bad-input run"
 
 
 def test_bad_input_tally(outcomes):
@@ -195,5 +254,5 @@ def test_bad_input_tally(outcomes):
         entry["refused"] += 0 if _refused(result) or not outcomes["unchanged"] else 1
     FIGURES["bad input tried/refused"].update(
         dict((host, "%(tried)d tried, %(refused)d refused" % entry) for host, entry in tally.items()))
-    assert tally[MAILHOST]["tried"] >= 20 and tally[PMTA]["tried"] >= 5, tally
+    assert tally[MAILHOST]["tried"] >= 60 and tally[PMTA]["tried"] >= 5 and tally[BARE]["tried"] >= 8, tally
     assert all(entry["tried"] == entry["refused"] for entry in tally.values()), tally

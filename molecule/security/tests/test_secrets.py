@@ -13,6 +13,13 @@ as SMTP AUTH would send them (sec_helpers.needles). Places searched:
 The only files allowed to hold a password are /etc/postfix/sasl_passwd and its built map
 (0600 root) for Postfix and /etc/pmta/config (0640 root:pmta) for PowerMTA; that the search
 does find them proves it works.
+
+The runs above change nothing (the host is converged), so the password map task never reports a
+change and the secret is never near its output. The last tests (issue 21) therefore change the
+password on the converged mail host: a --check --diff -vvv run and a -vvv run with a new
+password, then a -vvv run back to the old one; each must report the password map task changed
+and is searched for both passwords (plain, fragments, base64, URL-encoded). The new password is
+given in a 0600 extra-vars file, never on a command line.
 """
 import json
 import os
@@ -21,8 +28,8 @@ import re
 import pytest
 
 from egress_helpers import container
-from sec_helpers import (BARE, FIGURES, MAILHOST, PMTA, PMTA_NEEDLES, POSTFIX_NEEDLES, found, grep_host, journal_hits,
-                         playbook, recap)
+from sec_helpers import (BARE, FIGURES, MAILHOST, PMTA, PMTA_NEEDLES, POSTFIX_NEEDLES, POSTFIX_PASSWORD, POSTFIX_USER,
+                         found, grep_host, journal_hits, needles, playbook, recap)
 
 SEARCHED = ["/etc", "/var/log", "/var/spool/postfix", "/root", "/tmp", "/var/lib"]
 ALL_NEEDLES = POSTFIX_NEEDLES + PMTA_NEEDLES
@@ -166,3 +173,69 @@ def test_journal_holds_no_password(name):
         assert "status=sent" in journal  # Postfix logs there: the mail the relay sent is in it
     _record("journal of %s" % name, len(leaks))
     assert leaks == []
+
+
+# --- runs that change the password (issue 21) -----------------------------------------------
+NEW_PASSWORD = "Nw4:ch4ng3d pw#Y$%&+/="
+NEW_NEEDLES = needles(POSTFIX_USER, NEW_PASSWORD, ["Nw4:ch4n", "ch4ng3d pw", "3d pw#Y$%", "pw#Y$%&+"])
+MAP_TASK = re.compile(r"^TASK \[egress\.mail\.postfix_relay : [^\]]*[Pp]assword map[^\]]*\]", re.M)
+
+
+def _extra_vars(directory, password):
+    """A 0600 extra-vars file: the password, and no test message (the smarthost knows only the old one)."""
+    path = os.path.join(directory, "password-%d.json" % len(os.listdir(directory)))
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump({"postfix_relay_password": password, "postfix_relay_test_recipient": ""}, handle)
+    return "@" + path
+
+
+def _map_task_changed(output):
+    """Whether the password map task reported a change on the mail host (it must have run once)."""
+    headers = list(MAP_TASK.finditer(output))
+    assert len(headers) == 1, "the password map task ran %d times" % len(headers)
+    start = headers[0].end()
+    end = output.find("\nTASK [", start)
+    section = output[start:end if end >= 0 else len(output)]
+    return "changed: [%s]" % MAILHOST in section
+
+
+@pytest.fixture(scope="module")
+def password_change_runs(tmp_path_factory):
+    """(check --diff -vvv with the new password, -vvv with the new password, -vvv back to the old one)."""
+    directory = str(tmp_path_factory.mktemp("extravars"))
+    runs = {}
+    try:
+        runs["check"] = playbook("converge.yml", "--limit", MAILHOST, "--check", "--diff", "-vvv",
+                                 "-e", _extra_vars(directory, NEW_PASSWORD))
+        runs["change"] = playbook("converge.yml", "--limit", MAILHOST, "-vvv", "-e", _extra_vars(directory, NEW_PASSWORD))
+    finally:
+        runs["restore"] = playbook("converge.yml", "--limit", MAILHOST, "-vvv", "-e",
+                                   _extra_vars(directory, POSTFIX_PASSWORD))
+    return runs
+
+
+@pytest.mark.parametrize("run", ["check", "change", "restore"])
+def test_runs_that_change_the_password_show_no_password(password_change_runs, run):
+    result = password_change_runs[run]
+    assert result.returncode == 0, result.output[-3000:]
+    assert "Using module file" in result.output  # really -vvv
+    assert _map_task_changed(result.output), "the password map task did not report a change"
+    assert recap(result.output)[MAILHOST]["changed"] >= 1
+    if run == "check":
+        assert "--- before" in result.output or "+++ after" in result.output  # --diff showed something
+    leaks = found(result.output, NEW_NEEDLES + POSTFIX_NEEDLES + PMTA_NEEDLES)
+    _record("password-changing run (%s) output" % run, len(leaks))
+    assert leaks == []
+
+
+def test_password_change_left_no_trace_on_the_host(password_change_runs):
+    assert password_change_runs["restore"].returncode == 0
+    host = container(MAILHOST)
+    holders = grep_host(host, NEW_NEEDLES, SEARCHED)
+    _record("files on the mail host holding the changed password after the restore", len(holders))
+    assert holders == []
+    dummy, leaks = journal_hits(host, NEW_NEEDLES)
+    assert leaks == []
+    # The restore put the old password back: the map holds it again.
+    assert grep_host(host, [POSTFIX_PASSWORD], ["/etc/postfix/sasl_passwd"]) == ["/etc/postfix/sasl_passwd"]
