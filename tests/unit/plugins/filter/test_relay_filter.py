@@ -124,3 +124,15 @@ def test_filter_error_through_templar():
                   {'settings': {'host': 'smtp.example.com', 'username': 'u', 'password': 's3cr3t!\n'}})
     assert 'postfix_relay_password: contains a newline' in out['error']
     assert 's3cr3t' not in out['error']
+
+
+def test_relay_ports_fills_in_probed_ports_and_raises_filter_errors():
+    from ansible_collections.egress.mail.plugins.filter.relay import relay_ports
+    relay = relay_settings({'host': 'smtp.example.com', 'port': 'auto',
+                            'sender_dependent': [{'sender': '@a.example', 'host': 'r.example.com'}]}, 'postfix_relay_')
+    assert relay['probe_hosts'] == ['r.example.com', 'smtp.example.com']
+    done = relay_ports(relay, {'smtp.example.com': 465, 'r.example.com': 2525}, [465], 'postfix_relay_')
+    assert (done['port'], done['wrappermode']) == (465, True)
+    assert done['sender_dependent'][0]['nexthop'] == '[r.example.com]:2525'
+    with pytest.raises(AnsibleFilterError, match=r'^postfix_relay_sender_dependent\[0\]\.port: auto: '):
+        relay_ports(relay, {'smtp.example.com': 587}, [465], 'postfix_relay_')
