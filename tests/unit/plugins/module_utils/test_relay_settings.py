@@ -915,3 +915,178 @@ def test_office365_allows_exactly_its_maximum():
 
 def test_validate_interfaces_direct():
     assert validate_interfaces('127.0.0.1,  ::1', 'x') == '127.0.0.1, ::1'
+
+
+# --- mutation-testing kills: boundaries, every accepted spelling, exact messages ----------------
+from ansible_collections.egress.mail.plugins.module_utils.relay_settings import (  # noqa: E402
+    DEFAULT_CANDIDATE_PORTS,
+    nexthop,
+    to_bool,
+    validate_concurrency,
+    validate_username,
+)
+
+
+@pytest.mark.parametrize('value', [True, 1, 'yes', 'YES', ' true ', 'on', '1', 'y', 'True'])
+def test_to_bool_true(value):
+    assert to_bool(value, 'x') is True
+
+
+@pytest.mark.parametrize('value', [False, 0, None, 'no', 'false', 'off', '0', 'n', '', ' No '])
+def test_to_bool_false(value):
+    assert to_bool(value, 'x') is False
+
+
+@pytest.mark.parametrize('value', [2, -1, 'maybe', 1.0, [], {}, 'yes!'])
+def test_to_bool_refused_with_exact_message(value):
+    with pytest.raises(ValueError) as exc:
+        to_bool(value, 'x_flag')
+    assert str(exc.value) == 'x_flag: must be a boolean (true or false), got %r' % (value,)
+
+
+def test_exact_messages():
+    def msg(settings):
+        with pytest.raises(ValueError) as exc:
+            resolve(settings, P)
+        return str(exc.value)
+    assert msg({'host': 'smtp.example.com', 'port': 0}) == P + 'port: 0 is out of range (1-65535)'
+    assert msg({'host': 'smtp.example.com', 'port': 'x'}) == P + "port: 'x' is not a port number (1-65535) or 'auto'"
+    assert msg({'host': 'smtp.example.com', 'port': True}) == (
+        P + "port: must be a port number (1-65535) or 'auto', not a boolean")
+    assert msg({'host': 'smtp.example.com', 'port': 1.5}) == (
+        P + "port: must be a port number (1-65535) or 'auto', got float")
+    assert msg({'host': ''}) == P + 'host: is required (or set %sprovider to use a provider preset: %s)' % (
+        P, ', '.join(__import__('ansible_collections.egress.mail.plugins.module_utils.providers',
+                                fromlist=['provider_names']).provider_names()))
+    assert msg({'host': 'h', 'username': 'u'}) == P + 'password: is required when %susername is set' % P
+    assert msg({'host': 'h', 'password_set': True}) == (
+        P + 'username: is empty but %spassword is set; the relay needs both' % P)
+    assert msg({'host': 'h', 'tls_security_level': 'may'}) == (
+        P + "tls_security_level: 'may' lets mail travel in clear text; set %sallow_plaintext: true to opt in" % P)
+    assert msg({'host': 'h', 'username': 'u', 'password_set': True, 'tls_security_level': 'none'}) == (
+        P + "tls_security_level: 'none' lets mail and the password travel in clear text; set "
+        "%sallow_plaintext: true to opt in" % P)
+    assert msg({'host': 'h', 'port': 465, 'tls_security_level': 'may', 'allow_plaintext': True}) == (
+        P + "tls_security_level: 'may' cannot be used with port 465, which uses implicit TLS (wrappermode); "
+        'use encrypt, verify or secure')
+    assert msg({'host': 'h', 'tls_security_level': 'x'}) == (
+        P + "tls_security_level: 'x' is not one of encrypt, verify, secure, may, none")
+    assert msg({'host': 'h', 'tls_security_level': 5}) == (
+        P + 'tls_security_level: must be one of encrypt, verify, secure, may, none')
+    assert msg({'host': 'h', 'tls_ca_file': 'ca.pem'}) == P + "tls_ca_file: 'ca.pem' must be an absolute path"
+    assert msg({'host': 'h', 'tls_ca_file': '/a,b'}) == P + "tls_ca_file: '/a,b' contains a comma"
+    assert msg({'host': 'h', 'concurrency_limit': 0}) == P + 'concurrency_limit: 0 is out of range (1 to 100)'
+    assert msg({'host': 'h', 'concurrency_limit': 'x'}) == (
+        P + "concurrency_limit: 'x' is not a whole number of connections (1 to 100)")
+    assert msg({'host': 'h', 'provider_region': 'eu'}) == P + 'provider_region: is set but %sprovider is empty' % P
+    assert msg({'provider': 'mailgun'}).startswith(P + "username: provider 'mailgun' requires SMTP AUTH; set %susername ("
+                                                   % P)
+    assert msg({'provider': 'sendgrid'}).startswith(P + "password: is required: provider 'sendgrid' authenticates as "
+                                                    "'apikey' (")
+    assert msg('x') == P + '*: the relay settings must be a dict, got str'
+    assert msg({'host': 'h', 'hots': 1}).startswith(P + "hots: unknown relay setting 'hots' (valid: host, port, ")
+    assert msg({'host': 'h', 'sender_dependent': [{'sender': '@a.example'}]}) == (
+        P + 'sender_dependent[0].host: is required')
+    assert msg({'host': 'h', 'sender_dependent': [{'host': 'r'}]}) == (
+        P + 'sender_dependent[0].sender: is required (user@domain or @domain)')
+    assert msg({'host': 'h', 'sender_dependent': ['x']}) == (
+        P + 'sender_dependent[0]: must be a dict (keys: sender, host, port, username, password)')
+    assert msg({'host': 'h', 'sender_dependent': 'x'}) == (
+        P + 'sender_dependent: must be a list of dicts (keys: sender, host, port, username, password)')
+    assert msg({'host': 'h', 'sender_dependent': [{'sender': '@a.example', 'host': 'r'},
+                                                  {'sender': '@a.example', 'host': 'r'}]}) == (
+        P + "sender_dependent[1].sender: '@a.example' is already used by %ssender_dependent[0]" % P)
+    assert msg({'host': 'h', 'sasl_mechanisms': 'plain'}) == (
+        P + 'sasl_mechanisms: must be a non-empty list of mechanism names such as plain, login')
+    assert msg({'host': 'h', 'myhostname': 'a b'}) == P + 'myhostname: the host name contains whitespace'
+    assert msg({'host': 'h', 'root_forward': 'a,b@example.com'}) == (
+        P + "root_forward: 'a,b@example.com' contains a comma (one address)")
+    assert msg({'host': 'h', 'sender_rewrite': {}}) == (
+        P + 'sender_rewrite: is an empty dict; give one address or {local address: address}')
+    assert msg({'host': 'h', 'sender_rewrite': {'': 'a@example.com'}}) == (
+        P + "sender_rewrite: '' is not a local address, user or @domain")
+    assert msg({'host': 'h', 'inet_interfaces': 'all loopback-only'}) == (
+        P + 'inet_interfaces: all and loopback-only stand alone, not in a list with other items')
+    assert msg({'host': 'h', 'extra_config': {'biff': 'x'}}) == P + "extra_config.biff: 'x' is not yes or no"
+    assert msg({'host': 'h', 'extra_config': 'x'}) == P + 'extra_config: must be a dict of main.cf parameters'
+    assert msg({'host': 'h', 'extra_config': {'1x': 'y'}}) == P + "extra_config: '1x' is not a main.cf parameter name"
+
+
+@pytest.mark.parametrize('host, fragment', [
+    ('a@b.example', "'@'"), ('a=b', "'='"), ('a#b', "'#'"), ('a/b', "'/'"), ('a,b', 'comma'),
+    ('[a]', "'['"), ('a]', "']'"),
+])
+def test_host_bad_characters_named(host, fragment):
+    with pytest.raises(ValueError) as exc:
+        validate_host(host, 'h')
+    assert str(exc.value).startswith("h: %r contains " % host) and fragment in str(exc.value)
+
+
+@pytest.mark.parametrize('host, ok', [
+    ('255.255.255.255', True), ('0.0.0.0', True), ('256.0.0.1', False), ('1.2.3.00', False), ('1.2.3.0', True),
+    ('10.0.0', False), ('a' * 63 + '.example', True), ('a' * 64 + '.example', False),
+])
+def test_ipv4_and_label_boundaries(host, ok):
+    if ok:
+        assert validate_host(host, 'h') == host
+    else:
+        with pytest.raises(ValueError, match='^h: '):
+            validate_host(host, 'h')
+
+
+def test_username_boundaries():
+    assert validate_username('u' * 256, 'x') == 'u' * 256
+    with pytest.raises(ValueError, match='^x: is longer than 256 characters$'):
+        validate_username('u' * 257, 'x')
+    with pytest.raises(ValueError, match='^x: is empty$'):
+        validate_username('', 'x')
+    with pytest.raises(ValueError, match='^x: the user name contains a comma$'):
+        validate_username('a,b', 'x')
+
+
+def test_concurrency_boundaries_and_preset_cap():
+    assert validate_concurrency(1, 'c') == 1
+    assert validate_concurrency(100, 'c') == 100
+    assert validate_concurrency(None, 'c') == 10
+    assert validate_concurrency('', 'c', {'max_connections': 3, 'name': 'x'}) == 3
+    assert validate_concurrency(3, 'c', {'max_connections': 3, 'name': 'x'}) == 3
+    assert validate_concurrency(5, 'c', {'max_connections': None, 'name': 'x'}) == 5
+    for bad in (101, 0, -1, 4):
+        with pytest.raises(ValueError, match='^c: '):
+            validate_concurrency(bad, 'c', {'max_connections': 3, 'name': 'x'})
+
+
+def test_nexthop_and_candidates():
+    assert nexthop('smtp.example.com', 587) == '[smtp.example.com]:587'
+    assert nexthop('2001:db8::1', 25) == '[ipv6:2001:db8::1]:25'
+    assert DEFAULT_CANDIDATE_PORTS == [587, 2525, 465]
+    result = resolve({'host': 'smtp.example.com'}, P)
+    assert result['candidate_ports'] == [587, 2525, 465] and result['tls_wrapper_ports'] == [465]
+    ses = resolve({'provider': 'ses', 'provider_region': 'eu-west-1', 'username': 'A', 'password_set': True}, P)
+    assert ses['tls_wrapper_ports'] == [465, 2465]
+
+
+def test_sender_dependent_entry_wrapper_with_main_preset_port_465_and_plaintext():
+    # A sender-dependent relay on 465 with may/none: implicit TLS cannot be combined with plaintext.
+    with pytest.raises(ValueError, match=r'^postfix_relay_sender_dependent\[0\]\.port: port 465 uses implicit TLS'):
+        resolve(_s(tls_security_level='none', allow_plaintext=True,
+                   sender_dependent=[{'sender': '@a.example', 'host': 'r.example.com', 'port': '465'}]), P)
+    ok = resolve(_s(tls_security_level='none', allow_plaintext=True,
+                    sender_dependent=[{'sender': '@a.example', 'host': 'r.example.com', 'port': 2525}]), P)
+    assert ok['sender_dependent'][0]['wrappermode'] is False
+
+
+def test_password_set_and_username_from_preset():
+    result = resolve({'provider': 'sendgrid', 'password': SECRET}, P)
+    assert result['username'] == 'apikey' and result['password_set'] is True
+    result = resolve({'host': 'h', 'username': 'u', 'password': '', 'password_set': True}, P)
+    assert result['password_set'] is True
+    result = resolve({'host': 'h', 'username': '', 'password': '   '}, P)
+    assert result['username'] is None and result['password_set'] is False
+
+
+def test_probe_hosts_sorted_unique():
+    result = resolve({'host': 'z.example.com', 'port': 'auto', 'sender_dependent': [
+        {'sender': '@a.example', 'host': 'z.example.com'}, {'sender': '@b.example', 'host': 'a.example.com'}]}, P)
+    assert result['probe_hosts'] == ['a.example.com', 'z.example.com']
+    assert resolve({'host': 'z.example.com'}, P)['probe_hosts'] == []
