@@ -228,3 +228,42 @@ def test_prefix_zero_refused_even_when_public_is_allowed():
 def test_non_public_ipv6_includes_the_mapped_and_nat64_blocks():
     assert ipaddress.IPv6Network('::ffff:0:0/96') in NON_PUBLIC_IPV6
     assert ipaddress.IPv6Network('64:ff9b::/96') in NON_PUBLIC_IPV6
+
+
+def test_exact_messages():
+    def msg(*args, **kwargs):
+        with pytest.raises(ValueError) as exc:
+            (check_networks if isinstance(args[0], list) else parse_network)(*args, **kwargs)
+        return str(exc.value)
+    assert msg(5, N) == N + ': must be a network string such as 127.0.0.0/8, 192.0.2.10 or [::1]/128, got int'
+    assert msg(5, N, 'plain') == N + ': must be a network string such as 127.0.0.0/8, 192.0.2.10 or ::1/128, got int'
+    assert msg('x', N) == (N + ": 'x' is not a network such as 127.0.0.0/8, 192.0.2.10 or [::1]/128 (one network, "
+                           'no spaces, names or tables)')
+    assert msg('0.0.0.0/0', N) == N + ": '0.0.0.0/0' covers every address: an open relay"
+    assert msg('10.0.0.0/08', N) == N + ": '10.0.0.0/08': write the prefix length without leading zeros"
+    assert msg('10.0.0.1/8', N) == N + ": '10.0.0.1/8' has host bits set after the prefix; write the network address"
+    assert msg('10.0.0.0/33', N).startswith(N + ": '10.0.0.0/33' is not a valid IP network (")
+    assert msg('x', N, 'cidr') == N + ": unknown network syntax 'cidr'"
+    assert msg(['8.8.8.0/23'], N, opt_in='x_allow') == (
+        N + ': together the networks cover 512 public IPv4 and 0 public IPv6 addresses; at most 256 IPv4 (a /24) '
+        'and one IPv6 /64 may relay without an opt-in (set x_allow: true if every client there may send mail '
+        'through this host)')
+    assert msg(['8.8.8.0/23'], N) == (
+        N + ': together the networks cover 512 public IPv4 and 0 public IPv6 addresses; at most 256 IPv4 (a /24) '
+        'and one IPv6 /64 may relay without an opt-in')
+    assert msg([], N, syntax='plain') == N + ': must be a non-empty list of networks such as 127.0.0.0/8, 192.0.2.10 or ::1/128'
+
+
+def test_format_network_both_syntaxes():
+    v6 = ipaddress.IPv6Network('2001:db8::/32')
+    v4 = ipaddress.IPv4Network('10.0.0.0/8')
+    assert format_network(v6) == '[2001:db8::]/32' and format_network(v6, 'plain') == '2001:db8::/32'
+    assert format_network(v4) == '10.0.0.0/8' and format_network(v4, 'plain') == '10.0.0.0/8'
+
+
+def test_embedded_ipv4_counts_exactly():
+    # A mapped /120 is the IPv4 /24 it embeds, counted once with the same IPv4 network.
+    assert public_addresses(_nets('::ffff:8.8.8.0/120', '8.8.8.0/24')) == (256, 0)
+    assert public_addresses(_nets('64:ff9b::808:800/121')) == (128, 0)
+    assert public_addresses(_nets('::fffe:0:0/95')) == (2 ** 32 - sum(n.num_addresses for n in NON_PUBLIC_IPV4),
+                                                        2 ** 32)
