@@ -80,8 +80,7 @@ def parse_network(value, name, syntax='postfix'):
         if match.group('v4'):
             network = ipaddress.IPv4Network('%s/%s' % (address, prefix or 32))
         else:
-            if '%' in address:
-                raise ValueError('zone index')
+            # No zone index (fe80::1%eth0) gets here: the syntax allows only hex digits, ':' and '.'.
             network = ipaddress.IPv6Network('%s/%s' % (address, prefix or 128))
     except ValueError as exc:
         detail = str(exc)

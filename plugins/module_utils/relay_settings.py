@@ -50,7 +50,6 @@ WRAPPER_PORT = 465
 DEFAULT_CONCURRENCY_LIMIT = 10
 MAX_CONCURRENCY_LIMIT = 100
 MAX_USERNAME_LENGTH = 256
-MAX_HOSTNAME_LENGTH = 253
 # What the Postfix role writes when the caller gives no mynetworks / inet_interfaces.
 DEFAULT_MYNETWORKS = ('127.0.0.0/8', '[::1]/128')
 DEFAULT_INET_INTERFACES = 'loopback-only'
