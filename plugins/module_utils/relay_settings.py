@@ -548,8 +548,6 @@ def resolve(settings, prefix=''):
     }
 
 
-
-
 def apply_probed_ports(relay, ports_by_host, implicit_tls_ports, prefix=''):
     """Fill in the ports of ``port: auto`` (the relay and every sender-dependent entry) from a probe.
 

@@ -127,4 +127,3 @@ def test_powermta_listener_is_loopback_only_and_strangers_get_no_service():
     relaying = [m for m, s in sources.items() if s.get("always_allow_relaying") and not s.get("require_auth")]
     assert relaying == ["127.0.0.1"], sources
     assert summary["route"]["host"] == "sec-smarthost" and summary["starttls"] == {"use": True, "require": True}
-
