@@ -88,8 +88,7 @@ def parse_network(value, name, syntax='postfix'):
             raise ValueError('%s: %r has host bits set after the prefix; write the network address'
                              % (name, value))
         raise ValueError('%s: %r is not a valid IP network (%s)' % (name, value, detail))
-    if network.prefixlen == 0:
-        raise ValueError('%s: %r covers every address: an open relay' % (name, value))
+    # A prefix length of 0 was refused above; a missing one is /32 or /128.
     return network
 
 
