@@ -67,11 +67,10 @@ _HOST_BAD_CHARS = (
     (']', "']' (give the bare host name or IPv6 address; brackets are added where needed)"),
     ('@', "'@'"),
 )
-# Line breaks for Python's str.splitlines() (and so for parsers that use it) beyond \n and \r.
-_SEPARATORS = frozenset('\v\f\x1c\x1d\x1e\x85\u2028\u2029')
-# Unicode categories refused in every value: control (Cc: C0, DEL, C1 with \t \n \r \x85),
-# format (Cf: zero-width and bidi controls that hide text), surrogates (Cs), line and
-# paragraph separators (Zl, Zp: U+2028, U+2029).
+# Unicode categories refused in every value: control (Cc: C0, DEL and C1, so \t \n \r \v \f
+# \x1c-\x1e and \x85, every line break of Python's str.splitlines() but two), format (Cf:
+# zero-width and bidi controls that hide text), surrogates (Cs), line and paragraph separators
+# (Zl, Zp: U+2028, U+2029, the other two).
 _FORBIDDEN_CATEGORIES = frozenset(('Cc', 'Cf', 'Cs', 'Zl', 'Zp'))
 
 
@@ -85,7 +84,7 @@ def _is_unset(value):
 
 
 def _forbidden(ch):
-    return ch in _SEPARATORS or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
+    return unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
 
 
 def _has_control(value):
@@ -127,8 +126,7 @@ def check_text_values(value, name, path=()):
             if isinstance(key, str):
                 check_text(key, '%s (a key)' % name)
             sub = key if isinstance(key, str) else str(key)
-            sep = '' if not name or name.endswith('_') else '.'
-            check_text_values(value[key], name + sep + sub, path + (sub,))
+            check_text_values(value[key], '%s.%s' % (name, sub), path + (sub,))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             check_text_values(item, '%s[%d]' % (name, index), path + (index,))

@@ -1012,14 +1012,52 @@ def test_exact_messages():
     assert msg({'host': 'h', 'extra_config': {'1x': 'y'}}) == P + "extra_config: '1x' is not a main.cf parameter name"
 
 
-@pytest.mark.parametrize('host, fragment', [
-    ('a@b.example', "'@'"), ('a=b', "'='"), ('a#b', "'#'"), ('a/b', "'/'"), ('a,b', 'comma'),
-    ('[a]', "'['"), ('a]', "']'"),
+BRACKETS = '(give the bare host name or IPv6 address; brackets are added where needed)'
+
+
+@pytest.mark.parametrize('host, description', [
+    ('a@b.example', "'@'"), ('a=b', "'='"), ('a#b', "'#'"), ('a/b', "'/'"), ('a,b', 'a comma (give a single host)'),
+    ('a[b', "'[' " + BRACKETS), ('a]b', "']' " + BRACKETS),
 ])
-def test_host_bad_characters_named(host, fragment):
+def test_host_bad_characters_named(host, description):
     with pytest.raises(ValueError) as exc:
         validate_host(host, 'h')
-    assert str(exc.value).startswith("h: %r contains " % host) and fragment in str(exc.value)
+    assert str(exc.value) == 'h: %r contains %s' % (host, description)
+
+
+def test_every_line_break_python_knows_is_refused():
+    breaks = [chr(c) for c in range(0x110000) if len(('a%sb' % chr(c)).splitlines()) > 1]
+    assert len(breaks) == 10
+    for ch in breaks:
+        with pytest.raises(ValueError):
+            check_text('a%sb' % ch, 'x')
+
+
+def test_check_text_exact_messages():
+    def msg(value, secret=False, name='x'):
+        with pytest.raises(ValueError) as exc:
+            check_text(value, name, secret)
+        return str(exc.value)
+    assert msg('a\nb') == 'x: contains a newline'
+    assert msg('a\rb', True) == 'x: contains a newline (check for a trailing line break from a file or vault)'
+    assert msg('a\u2028b') == ('x: contains a control character or line separator (U+2028), refused in every value '
+                              'written to a configuration file')
+    assert msg('a\u2029b', True) == 'x: contains a control character or line separator'
+    assert check_text('a b', 'x') == 'a b'
+
+
+def test_nested_passwords_are_secrets_and_names_are_dotted():
+    with pytest.raises(ValueError) as exc:
+        resolve(_s(sender_dependent=[{'sender': '@a.example', 'host': 'r.example.com', 'username': 'u',
+                                      'password': 'x\vy'}]), P)
+    assert str(exc.value) == P + 'sender_dependent[0].password: contains a control character or line separator'
+    with pytest.raises(ValueError) as exc:
+        resolve(_s(extra_config={'smtpd_banner': 'x\vy'}), P)
+    assert str(exc.value).startswith(P + 'extra_config.smtpd_banner: contains a control character or line '
+                                     'separator (U+000B)')
+    with pytest.raises(ValueError) as exc:
+        resolve(_s(sender_rewrite={'a\vb': 'ops@example.com'}), P)
+    assert str(exc.value).startswith(P + 'sender_rewrite (a key): contains a control character')
 
 
 @pytest.mark.parametrize('host, ok', [
