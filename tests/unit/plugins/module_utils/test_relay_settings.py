@@ -1040,8 +1040,8 @@ def test_check_text_exact_messages():
         return str(exc.value)
     assert msg('a\nb') == 'x: contains a newline'
     assert msg('a\rb', True) == 'x: contains a newline (check for a trailing line break from a file or vault)'
-    assert msg('a\u2028b') == ('x: contains a control character or line separator (U+2028), refused in every value '
-                              'written to a configuration file')
+    assert msg('a\u2028b') == ('x: contains a control character or line separator (U+2028), refused in every '
+                               'value written to a configuration file')
     assert msg('a\u2029b', True) == 'x: contains a control character or line separator'
     assert check_text('a b', 'x') == 'a b'
 
