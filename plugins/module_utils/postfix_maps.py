@@ -15,7 +15,8 @@ __metaclass__ = type
 import os
 import re
 import stat
-import tempfile
+
+from ansible_collections.egress.mail.plugins.module_utils import secret_file
 
 # File that postmap(1) builds next to the source, per database type.
 SUFFIXES = {'hash': '.db', 'btree': '.db', 'dbm': '.db', 'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
@@ -83,35 +84,41 @@ def _owner():
     return os.geteuid(), os.getegid()
 
 
-def _set_attrs(path, mode):
-    os.chown(path, *_owner())
-    os.chmod(path, mode)
+def _wrong_attrs(info, mode, uid, gid):
+    return stat.S_IMODE(info.st_mode) != mode or (info.st_uid, info.st_gid) != (uid, gid)
 
 
-def _write(path, data, mode, move):
-    """Write atomically: a temporary file in the same directory, then moved over ``path``.
-    An existing file gets the new mode first: the move keeps the old file's mode, and a
-    password must never sit in a file more open than asked for."""
-    if os.path.exists(path):
-        _set_attrs(path, mode)
-    fd, tmp = tempfile.mkstemp(prefix='.egress-', dir=os.path.dirname(path))
+def _stat(path):
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-        move(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _set_attrs(path, mode)
+        return os.stat(path)
+    except OSError:
+        return None
 
 
-def apply(maps, db_type, run_command, postmap, move, check_mode=False):
+def _tighten(path, mode, uid, gid):
+    try:
+        secret_file.tighten(path, mode, uid, gid)
+    except OSError as exc:
+        raise PostfixMapsError('%s: cannot set mode %04o: %s' % (path, mode, exc.strerror or exc))
+
+
+def _write(path, data, mode, uid, gid):
+    """Replace ``path`` by a new file that has its final owner and mode before a byte is in it."""
+    try:
+        secret_file.write(path, data, mode, uid, gid)
+    except OSError as exc:
+        raise PostfixMapsError('%s: cannot write: %s' % (path, exc.strerror or exc))
+
+
+def apply(maps, db_type, run_command, postmap, check_mode=False):
     """Bring every map to its content and mode (owned by the running user and group), then run postmap
     for each map that changed or whose built file is missing or older than the source.
 
-    ``run_command(args, umask) -> (rc, stdout, stderr)``; ``move(src, dest)`` moves a file atomically.
+    A source is replaced by a new file created with its final owner and mode (secret_file.write),
+    never written in place; an existing built file is given its final owner and mode *before*
+    postmap writes the new content into it.
+
+    ``run_command(args, umask) -> (rc, stdout, stderr)``.
     Returns changed, changed_maps, rebuilt_maps and diff (a list; secret maps show no content).
     """
     if not isinstance(db_type, str) or not _DB_TYPE_RE.match(db_type):
@@ -128,8 +135,7 @@ def apply(maps, db_type, run_command, postmap, move, check_mode=False):
         current = _read(path)
         info = os.stat(path) if current is not None else None
         content_changed = current != data
-        attrs_changed = info is not None and (stat.S_IMODE(info.st_mode) != mode
-                                              or (info.st_uid, info.st_gid) != (uid, gid))
+        attrs_changed = info is not None and _wrong_attrs(info, mode, uid, gid)
         if content_changed or attrs_changed:
             changed_maps.append(path)
             if secret:
@@ -144,27 +150,29 @@ def apply(maps, db_type, run_command, postmap, move, check_mode=False):
             diffs.append({'before': before, 'after': after, 'before_header': path, 'after_header': path})
             if not check_mode:
                 if content_changed:
-                    _write(path, data, mode, move)
+                    _write(path, data, mode, uid, gid)
                 else:
-                    _set_attrs(path, mode)
+                    _tighten(path, mode, uid, gid)
         built = path + suffix
-        if content_changed or _needs_build(path, built):
+        build = content_changed or _needs_build(path, built)
+        built_info = _stat(built)
+        if built_info is not None and _wrong_attrs(built_info, mode, uid, gid):
+            # The built file holds the same data as its source: same owner and mode (0600 for
+            # passwords), and before postmap writes the new data into it (it keeps the inode).
+            if not build and path not in changed_maps:
+                changed_maps.append(path)
+            if not check_mode:
+                _tighten(built, mode, uid, gid)
+        if build:
             rebuilt.append(path)
             if not check_mode:
-                # The umask makes postmap create the indexed file with the source's mode.
+                # The umask makes postmap create a new indexed file with the source's mode.
                 rc, out, err = run_command([postmap, '%s:%s' % (db_type, path)], 0o777 & ~mode)
                 if rc != 0:
                     # postmap quotes the offending line; never echo a secret map's content.
                     detail = 'exit %d' % rc if secret else (err or out).strip()
                     raise PostfixMapsError('postmap %s:%s failed: %s' % (db_type, path, detail))
-        if os.path.exists(built):
-            # The built file holds the same data as its source: same mode (0600 for passwords).
-            built_info = os.stat(built)
-            if stat.S_IMODE(built_info.st_mode) != mode or (built_info.st_uid, built_info.st_gid) != (uid, gid):
-                if path not in rebuilt and path not in changed_maps:
-                    changed_maps.append(path)
-                if not check_mode:
-                    _set_attrs(built, mode)
+                _tighten(built, mode, uid, gid)  # a new file: the umask cannot add bits (0755)
     return {
         'changed': bool(changed_maps or rebuilt),
         'changed_maps': changed_maps,

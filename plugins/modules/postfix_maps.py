@@ -17,9 +17,12 @@ description:
   - Writes Postfix lookup table sources (for example C(/etc/postfix/sasl_passwd)) with the given content and
     mode, owned by the user the module runs as (root), and runs C(postmap) for each table whose source changed
     or whose indexed file is missing or older than the source. All tables are handled in one round trip.
-  - Files are replaced atomically, so Postfix never reads a half-written table.
-  - The indexed file (C(.db), C(.lmdb), ...) gets the same mode as its source, so a password map stays
-    private in both forms.
+  - Files are replaced atomically, so Postfix never reads a half-written table. A new file is created
+    next to the table with its final owner and mode before any content is written to it, then renamed over
+    the table, so a password is never readable with a wider mode, not even for a moment.
+  - The indexed file (C(.db), C(.lmdb), ...) gets the same owner and mode as its source, so a password map
+    stays private in both forms. An existing indexed file is given them before C(postmap) writes the new
+    content into it.
   - The diff shows the content of ordinary tables and only the line count of O(maps[].secret) tables, and
     error messages never quote a secret table.
   - Run a task that writes secrets with C(no_log=true). Ansible writes every module's arguments to the
@@ -154,11 +157,8 @@ def main():
             module.fail_json(msg='postconf -h default_database_type failed: %s' % err.strip())
         db_type = out.strip()
 
-    def move(src, dest):
-        module.atomic_move(src, dest)
-
     try:
-        result = apply(module.params['maps'], db_type, run_command, postmap, move, check_mode=module.check_mode)
+        result = apply(module.params['maps'], db_type, run_command, postmap, check_mode=module.check_mode)
     except PostfixMapsError as exc:
         module.fail_json(msg=str(exc))
     diff = result.pop('diff')

@@ -3,12 +3,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """postfix_maps on real files in a temporary directory. postmap itself is stood in for by a
 function that builds <source>.db (or .lmdb) the way postmap does: from the source, honouring
-the umask. The real postmap runs in the molecule scenarios."""
+the umask, into the existing file when there is one (same inode, same mode). The real postmap
+runs in the molecule scenarios.
+
+`Audit` watches every moment a password could become readable: each write of content into a
+file (the file's mode and owner at that moment, read from its descriptor) and the state of the
+map files after every rename, replace, chmod or chown."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import os
 import shutil
 import stat
@@ -26,6 +32,7 @@ class Postmap(object):
 
     def __init__(self):
         self.calls = []
+        self.seen = []  # (built file, its mode and owner before postmap wrote to it, or None)
 
     def __call__(self, args, umask):
         self.calls.append(args)
@@ -37,6 +44,11 @@ class Postmap(object):
         old = os.umask(umask)
         try:
             built = path + {'lmdb': '.lmdb'}.get(db_type, '.db')
+            try:
+                info = os.stat(built)
+                self.seen.append((built, (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)))
+            except OSError:
+                self.seen.append((built, None))
             with open(built, 'w') as handle:
                 handle.write('built from ' + data)
         finally:
@@ -44,15 +56,82 @@ class Postmap(object):
         return 0, '', ''
 
 
-def move(src, dest):
-    """Like AnsibleModule.atomic_move: an existing destination's mode is kept."""
-    if os.path.exists(dest):
-        os.chmod(src, stat.S_IMODE(os.stat(dest).st_mode))
-    shutil.move(src, dest)
-
-
 def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
+
+
+OWNER = (os.geteuid(), os.getegid())
+
+
+class _WatchedFile(object):
+    def __init__(self, handle, audit):
+        self._handle = handle
+        self._audit = audit
+
+    def write(self, data):
+        info = os.fstat(self._handle.fileno())
+        self._audit.check('write into fd %d' % self._handle.fileno(), info, data)
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self._handle.__exit__(*exc)
+
+
+class Audit(object):
+    """Records every moment a file holding ``secret`` has another mode than ``secret_mode`` or
+    another owner than the running user's (``bad``), and every write of content (``writes``)."""
+
+    def __init__(self, watched, secret=SECRET, secret_mode=0o600):
+        self.watched = watched
+        self.secret = secret.encode()
+        self.secret_mode = secret_mode
+        self.bad = []
+        self.writes = 0
+
+    def check(self, moment, info, data):
+        if isinstance(data, str):
+            data = data.encode()
+        if self.secret in data:
+            attrs = (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid)
+            if attrs != (self.secret_mode,) + OWNER:
+                self.bad.append('%s: mode %04o owner %d:%d' % ((moment,) + attrs))
+        self.writes += 1
+
+    def look(self, moment):
+        for path in self.watched:
+            try:
+                with open(path, 'rb') as handle:
+                    data = handle.read()
+                info = os.stat(path)
+            except OSError:
+                continue
+            self.check('%s, then %s' % (moment, path), info, data)
+
+    @contextlib.contextmanager
+    def watching(self, monkeypatch):
+        def wrap(owner, name):
+            real = getattr(owner, name)
+
+            def wrapped(*args, **kwargs):
+                result = real(*args, **kwargs)
+                self.look(name)
+                return result
+            monkeypatch.setattr(owner, name, wrapped)
+        for name in ('rename', 'replace', 'chmod', 'fchmod', 'chown', 'fchown'):
+            wrap(os, name)
+        wrap(shutil, 'move')
+        real_fdopen = os.fdopen
+        monkeypatch.setattr(os, 'fdopen', lambda *a, **k: _WatchedFile(real_fdopen(*a, **k), self))
+        try:
+            yield self
+        finally:
+            monkeypatch.undo()
 
 
 @pytest.fixture
@@ -62,9 +141,27 @@ def run(tmp_path):
     def _run(maps, check_mode=False, db_type='hash'):
         for entry in maps:
             entry['path'] = str(tmp_path / entry['path'])
-        return apply(maps, db_type, postmap, '/usr/sbin/postmap', move, check_mode=check_mode)
+        return apply(maps, db_type, postmap, '/usr/sbin/postmap', check_mode=check_mode)
     _run.postmap = postmap
     _run.dir = tmp_path
+    return _run
+
+
+@pytest.fixture
+def audited(run, monkeypatch):
+    """``run`` under an Audit of sasl_passwd and sasl_passwd.db, with the usual umask 022."""
+    audit = Audit([str(run.dir / 'sasl_passwd'), str(run.dir / 'sasl_passwd.db')])
+
+    def _run(maps, **kwargs):
+        old = os.umask(0o022)
+        try:
+            with audit.watching(monkeypatch):
+                return run(maps, **kwargs)
+        finally:
+            os.umask(old)
+    _run.audit = audit
+    _run.postmap = run.postmap
+    _run.dir = run.dir
     return _run
 
 
@@ -119,10 +216,104 @@ def test_a_loosened_password_map_is_made_private_again(run):
     assert result['diff'][0]['before'].startswith('mode 0644\n')
 
 
-def test_new_content_with_a_stricter_mode_never_lands_in_the_old_mode(run):
+def test_new_content_with_a_stricter_mode_never_lands_in_the_old_mode(run, audited):
     run([sasl('[relay]:587 user:old\n', '0644')])
-    run([sasl()])  # now a password, 0600: the move keeps the old mode unless fixed first
+    audited([sasl()])  # now a password, 0600
+    assert audited.audit.bad == [] and audited.audit.writes > 0
+    # postmap writes into the existing .db (same inode): it must already be 0600 then.
+    assert audited.postmap.seen[-1] == (str(run.dir / 'sasl_passwd.db'), (0o600,) + OWNER)
     assert mode(run.dir / 'sasl_passwd') == 0o600 and mode(run.dir / 'sasl_passwd.db') == 0o600
+
+
+def test_a_new_password_map_is_private_from_its_first_byte(audited):
+    """AnsibleModule.atomic_move gives a new file 0666 & ~umask and chmods it only later."""
+    audited([sasl()])
+    assert audited.audit.bad == [] and audited.audit.writes > 0
+    assert audited.postmap.seen == [(str(audited.dir / 'sasl_passwd.db'), None)]
+    assert mode(audited.dir / 'sasl_passwd') == 0o600 and mode(audited.dir / 'sasl_passwd.db') == 0o600
+
+
+def test_a_changed_password_is_private_from_its_first_byte(run, audited):
+    run([sasl('[relay]:587 user:old\n')])
+    audited([sasl()])
+    assert audited.audit.bad == [] and audited.audit.writes > 0
+    assert (audited.dir / 'sasl_passwd').read_text() == '[relay]:587 user:%s\n' % SECRET
+
+
+def test_an_open_built_map_is_tightened_before_postmap_writes_into_it(run, audited):
+    """A sasl_passwd.db left 0644 (by hand, or by an older tool) gets the new password only
+    after it is 0600: postmap keeps the inode and its mode."""
+    run([sasl('[relay]:587 user:old\n')])
+    os.chmod(str(run.dir / 'sasl_passwd.db'), 0o644)
+    result = audited([sasl()])
+    assert audited.postmap.seen[-1] == (str(run.dir / 'sasl_passwd.db'), (0o600,) + OWNER)
+    assert audited.audit.bad == []
+    assert result['rebuilt_maps'] == [str(run.dir / 'sasl_passwd')]
+    assert mode(run.dir / 'sasl_passwd.db') == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='changing a file to another owner needs root')
+def test_foreign_owner_is_taken_back_before_the_password_is_written(run, audited):
+    run([sasl('[relay]:587 user:old\n')])
+    for name in ('sasl_passwd', 'sasl_passwd.db'):
+        os.chown(str(run.dir / name), 65534, 65534)
+    result = audited([sasl()])
+    assert audited.audit.bad == []
+    assert audited.postmap.seen[-1] == (str(run.dir / 'sasl_passwd.db'), (0o600,) + OWNER)
+    assert result['changed_maps'] == [str(run.dir / 'sasl_passwd')]
+    for name in ('sasl_passwd', 'sasl_passwd.db'):
+        info = os.stat(str(run.dir / name))
+        assert (info.st_uid, info.st_gid) == OWNER
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='a set-group-ID directory of another group needs root')
+def test_set_group_id_directory_does_not_give_the_map_its_group(run, audited):
+    os.chown(str(run.dir), -1, 65534)
+    os.chmod(str(run.dir), 0o2755)
+    audited([sasl()])
+    assert audited.audit.bad == []
+    assert os.stat(str(run.dir / 'sasl_passwd')).st_gid == OWNER[1]
+
+
+def test_the_audit_sees_a_late_chmod(tmp_path, monkeypatch):
+    """The audit itself can fail: a file written 0644 and chmodded 0600 afterwards is caught."""
+    path = str(tmp_path / 'sasl_passwd')
+    audit = Audit([path])
+    with audit.watching(monkeypatch):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(SECRET.encode())
+        os.chmod(path, 0o600)
+    assert len(audit.bad) == 1 and audit.bad[0].startswith('write into fd')
+    assert mode(path) == 0o600
+
+
+def test_a_write_error_names_the_map_and_leaves_no_temporary_file(run, monkeypatch):
+    run([sasl('[relay]:587 user:old\n')])
+
+    def refuse(src, dst):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(os, 'replace', refuse)
+    with pytest.raises(PostfixMapsError) as excinfo:
+        run([sasl()])
+    assert str(excinfo.value) == '%s: cannot write: No space left on device' % (run.dir / 'sasl_passwd')
+    assert sorted(os.listdir(str(run.dir))) == ['sasl_passwd', 'sasl_passwd.db']
+    assert (run.dir / 'sasl_passwd').read_text() == '[relay]:587 user:old\n'
+
+
+def test_a_built_map_that_cannot_be_tightened_stops_before_postmap(run):
+    run([sasl('[relay]:587 user:old\n')])
+    built = run.dir / 'sasl_passwd.db'
+    os.unlink(str(built))
+    os.symlink(str(run.dir / 'elsewhere'), str(built))
+    (run.dir / 'elsewhere').write_text('x')
+    os.chmod(str(run.dir / 'elsewhere'), 0o644)
+    calls = len(run.postmap.calls)
+    with pytest.raises(PostfixMapsError) as excinfo:
+        run([sasl()])
+    assert str(excinfo.value).startswith('%s: cannot set mode 0600: ' % built)
+    assert SECRET not in str(excinfo.value)
+    assert len(run.postmap.calls) == calls and mode(run.dir / 'elsewhere') == 0o644
 
 
 def test_stale_index_is_rebuilt_without_rewriting_the_source(run):
@@ -174,14 +365,14 @@ def test_final_newline_added(run):
 ])
 def test_bad_input_is_refused_before_writing(maps, fragment):
     with pytest.raises(PostfixMapsError) as excinfo:
-        apply(maps, 'hash', None, 'postmap', move)
+        apply(maps, 'hash', None, 'postmap')
     assert fragment in str(excinfo.value)
 
 
 @pytest.mark.parametrize('db_type', ['', 'hash;rm', 'Hash', None])
 def test_bad_db_type(db_type):
     with pytest.raises(PostfixMapsError):
-        apply([], db_type, None, 'postmap', move)
+        apply([], db_type, None, 'postmap')
 
 
 @pytest.mark.parametrize('value, expected', [('0600', 0o600), ('600', 0o600), (0o640, 0o640), ('0644', 0o644)])
