@@ -35,6 +35,8 @@ _OUTPUT_LINE_RE = re.compile(r'^([A-Za-z0-9_./-]+) =(?: (.*))?$')
 _UNKNOWN_RE = re.compile(r'warning: ([^\s:]+): unknown parameter')
 _SEPARATORS_RE = re.compile(r'[ \t\r\n]+')
 MAIN_CF = 'main.cf'
+# What Postfix's ISSPACE() trims; str.strip() would also take \x1c-\x1f, \x85, \u2028 ...
+_POSTFIX_SPACE = ' \t\n\r\v\f'
 
 
 class PostconfError(Exception):
@@ -85,8 +87,8 @@ def format_value(value, name):
         text = _format_scalar(value, name)
     if '\n' in text or '\r' in text:
         raise PostconfError("parameter '%s': value contains a newline" % name)
-    if any(ord(ch) < 32 and ch != '\t' or ord(ch) == 127 for ch in text):
-        raise PostconfError("parameter '%s': value contains a control character" % name)
+    if any(ord(ch) < 32 and ch != '\t' or 127 <= ord(ch) <= 159 or ch in u'\u2028\u2029' for ch in text):
+        raise PostconfError("parameter '%s': value contains a control character or a line separator" % name)
     return normalize_value(text)
 
 
@@ -128,7 +130,7 @@ def build_remove_command(postconf, config_dir, names):
 def parse_show_output(stdout):
     """Parse ``name = value`` lines printed by postconf into a dict (value '' for ``name =``)."""
     values = {}
-    for line in stdout.splitlines():
+    for line in stdout.split('\n'):  # not splitlines(): \v \f \x1c-\x1e \x85 \u2028 \u2029 are not line ends
         if not line.strip():
             continue
         match = _OUTPUT_LINE_RE.match(line)
@@ -152,8 +154,8 @@ def parse_main_cf(text):
     overrides an earlier one.
     """
     logical = []
-    for line in text.splitlines():
-        stripped = line.strip()
+    for line in text.split('\n'):  # as Postfix reads it: only \n ends a line
+        stripped = line.strip(_POSTFIX_SPACE)
         if not stripped or stripped.startswith('#'):
             continue
         if line[0] in ' \t' and logical:
@@ -165,7 +167,7 @@ def parse_main_cf(text):
         if '=' not in line:
             continue
         name, value = line.split('=', 1)
-        name = name.strip()
+        name = name.strip(_POSTFIX_SPACE)
         if name in result:
             del result[name]
         result[name] = normalize_value(value)

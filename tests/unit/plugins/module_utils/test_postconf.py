@@ -290,3 +290,81 @@ def test_apply_nothing_to_do_reads_nothing(tmp_path):
     result = apply(run, REAL_POSTCONF, str(tmp_path), {}, None)
     assert result['changed'] is False
     assert result['values'] == {}
+
+
+# --- line breaks: postconf and Postfix end a line at \n only (issue 12 item 5) ------------------
+
+# What str.splitlines() also breaks at; none of them ends a line for Postfix.
+NOT_LINE_ENDS = ['\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', u'\u2028', u'\u2029']
+
+
+@pytest.mark.parametrize('char', NOT_LINE_ENDS, ids=[repr(c) for c in NOT_LINE_ENDS])
+def test_parse_show_output_keeps_a_value_with_a_unicode_separator(char):
+    out = 'smtpd_banner = a%sb\nrelayhost = [r]:587\n' % char
+    assert parse_show_output(out) == {'smtpd_banner': 'a%sb' % char, 'relayhost': '[r]:587'}
+
+
+@pytest.mark.parametrize('char', NOT_LINE_ENDS, ids=[repr(c) for c in NOT_LINE_ENDS])
+def test_parse_main_cf_keeps_a_value_with_a_unicode_separator(char):
+    parsed = parse_main_cf('smtpd_banner = a%sb\nrelayhost = [r]:587\n' % char)
+    assert parsed == OrderedDict([('smtpd_banner', 'a%sb' % char), ('relayhost', '[r]:587')])
+
+
+def test_parse_main_cf_trims_only_what_postfix_trims():
+    assert parse_main_cf(u'a = \u2028x \t\r\n')['a'] == u'\u2028x'
+    assert parse_main_cf(u'\x1c = 1\n') == OrderedDict([(u'\x1c', '1')])
+
+
+@pytest.mark.parametrize('char', NOT_LINE_ENDS + ['\x7f', '\x9f', '\x1f'], ids=repr)
+def test_format_value_refuses_separators_and_control_characters(char):
+    with pytest.raises(PostconfError, match="parameter 'smtpd_banner': value contains a control character"):
+        format_value('a%sb' % char, 'smtpd_banner')
+
+
+def test_format_value_keeps_other_non_ascii():
+    assert format_value(u'caf\xe9 \xa0 \u2027', 'x') == u'caf\xe9 \xa0 \u2027'
+
+
+def test_a_host_with_a_separator_in_main_cf_still_converges(tmp_path):
+    """A \\u2028 that got into main.cf (by hand, or by an older version) does not break the
+    next runs: they read it, report it and replace it."""
+    banner = u'$myhostname\u2028ESMTP'
+    (tmp_path / 'main.cf').write_text(u'smtpd_banner = %s\n' % banner, encoding='utf-8')
+    calls = []
+
+    def run(args):
+        calls.append(args)
+        if '-e' in args:
+            return 0, '', ''
+        return 0, u'smtpd_banner = %s\nrelayhost =\n' % banner, ''
+    result = apply(run, 'postconf', str(tmp_path), {'smtpd_banner': '$myhostname ESMTP', 'relayhost': ''})
+    assert result['changed_parameters'] == ['smtpd_banner']
+    assert result['diff']['before'] == u'smtpd_banner = %s\n' % banner
+    assert calls[-1] == ['postconf', '-c', str(tmp_path), '-e', 'smtpd_banner=$myhostname ESMTP']
+    assert apply(run, 'postconf', str(tmp_path), {'smtpd_banner': banner.replace(u'\u2028', ' ')},
+                 check_mode=True)['changed'] is True
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover - hypothesis is in requirements-test.txt
+    given = None
+
+if given is not None:
+    NAMES = st.from_regex(r'[A-Za-z0-9_]{1,30}', fullmatch=True)
+    VALUES = st.text(st.characters(blacklist_characters='\n', blacklist_categories=('Cs',)), max_size=40)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(NAMES, VALUES), max_size=6, unique_by=lambda pair: pair[0]))
+    def test_parse_show_output_property(pairs):
+        """Any value without \\n survives: one name = value line each, nothing split elsewhere."""
+        out = ''.join('%s = %s\n' % pair for pair in pairs)
+        assert parse_show_output(out) == dict((name, normalize_value(value)) for name, value in pairs)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(max_size=80))
+    def test_parse_show_output_raises_only_its_error(text):
+        try:
+            parse_show_output(text)
+        except PostconfError:
+            pass
