@@ -19,6 +19,11 @@ How postconf behaves (checked against the Postfix sources, postconf_main.c):
   value of unknown ones, are read from main.cf itself.
 * ``postconf -e name=value ...`` writes several parameters in one call;
   ``postconf -X name ...`` removes several.
+
+With ``stage=True`` a change is first made to a copy of the configuration directory (a
+temporary directory, 0700), which ``postconf -c STAGE -M`` (parses master.cf) and
+``postfix -c STAGE check`` must accept; only then are the live main.cf and master.cf changed.
+A configuration Postfix refuses therefore never becomes live.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,14 +32,21 @@ __metaclass__ = type
 
 import os
 import re
+import shutil
+import stat
+import tempfile
 
 from collections import OrderedDict
+
+from ansible_collections.egress.mail.plugins.module_utils import secret_file
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_]+$')
 _OUTPUT_LINE_RE = re.compile(r'^([A-Za-z0-9_./-]+) =(?: (.*))?$')
 _UNKNOWN_RE = re.compile(r'warning: ([^\s:]+): unknown parameter')
 _SEPARATORS_RE = re.compile(r'[ \t\r\n]+')
 MAIN_CF = 'main.cf'
+MASTER_CF = 'master.cf'
+DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK'
 # What Postfix's ISSPACE() trims; str.strip() would also take \x1c-\x1f, \x85, \u2028 ...
 _POSTFIX_SPACE = ' \t\n\r\v\f'
 
@@ -208,6 +220,86 @@ def build_diff(changes, removals, current, config_dir):
     }
 
 
+def set_block(text, block, marker=DEFAULT_MARKER):
+    """``text`` (master.cf) with ``block`` between the lines ``marker`` gives for BEGIN and END.
+
+    Written the way ansible.builtin.blockinfile writes it (insertafter=EOF, the last marker
+    pair replaced), so a file converged with blockinfile is unchanged. An empty block removes
+    the block and its markers. Only ``\n`` ends a line.
+    """
+    begin, end = marker.replace('{mark}', 'BEGIN'), marker.replace('{mark}', 'END')
+    lines = text.split('\n')
+    if lines[-1] == '':
+        lines.pop()
+    new = []
+    if block:
+        new = [begin] + (block[:-1] if block.endswith('\n') else block).split('\n') + [end]
+    starts = [i for i, line in enumerate(lines) if line == begin]
+    ends = [i for i, line in enumerate(lines) if line == end]
+    if starts and ends:
+        first, last = sorted((starts[-1], ends[-1]))
+        lines[first:last + 1] = new
+    else:
+        lines.extend(new)
+    return ''.join(line + '\n' for line in lines)
+
+
+def _read_text(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8', 'surrogateescape')
+    except (IOError, OSError) as exc:
+        raise PostconfError('cannot read %s: %s' % (path, exc))
+
+
+def _copy_config(config_dir, stage):
+    """Copy every entry of ``config_dir`` into ``stage`` (symlinks as symlinks)."""
+    for name in os.listdir(config_dir):
+        src, dest = os.path.join(config_dir, name), os.path.join(stage, name)
+        if os.path.isdir(src) and not os.path.islink(src):
+            shutil.copytree(src, dest, symlinks=True)
+        else:
+            shutil.copy2(src, dest, follow_symlinks=False)
+
+
+def _replace(path, text):
+    """Replace ``path`` atomically, keeping its owner and mode (0644 for a new file)."""
+    try:
+        info = os.stat(path)
+        mode, uid, gid = stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid
+    except OSError:
+        mode, uid, gid = 0o644, -1, -1
+    try:
+        secret_file.write(path, text.encode('utf-8', 'surrogateescape'), mode, uid, gid)
+    except OSError as exc:
+        raise PostconfError('cannot write %s: %s' % (path, exc))
+
+
+def staged_check(run_command, postconf, postfix, config_dir, changes, removals, master_text):
+    """Make the changes to a copy of ``config_dir`` and have Postfix check it; raise when refused."""
+    stage = tempfile.mkdtemp(prefix='egress-postfix-stage-')
+    try:
+        try:
+            _copy_config(config_dir, stage)
+        except (IOError, OSError, shutil.Error) as exc:
+            raise PostconfError('cannot copy %s to a staging directory: %s' % (config_dir, exc))
+        if master_text is not None:
+            _replace(os.path.join(stage, MASTER_CF), master_text)
+        if changes:
+            _run(run_command, build_edit_command(postconf, stage, changes))
+        if removals:
+            _run(run_command, build_remove_command(postconf, stage, removals))
+        for args in ([postconf, '-c', stage, '-M'], [postfix, '-c', stage, 'check']):
+            rc, out, err = run_command(args)
+            if rc != 0:
+                detail = ' '.join((err or out or '').replace(stage, config_dir).split())
+                raise PostconfError('the new configuration was refused and nothing in %s was changed: '
+                                    '%s (on a staged copy) failed: %s'
+                                    % (config_dir, ' '.join(args[:1] + args[3:]), detail[:2000]))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def _run(run_command, args):
     rc, out, err = run_command(args)
     if rc != 0:
@@ -215,13 +307,15 @@ def _run(run_command, args):
     return out or '', err or ''
 
 
-def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False):
-    """Bring main.cf in ``config_dir`` to the desired state.
+def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False,
+          master_cf_block=None, master_cf_marker=DEFAULT_MARKER, stage=False, postfix='postfix'):
+    """Bring main.cf (and, when ``master_cf_block`` is not None, the marked block of master.cf)
+    in ``config_dir`` to the desired state; with ``stage``, check a staged copy first.
 
     ``run_command(args)`` runs a command without a shell and returns
     (rc, stdout, stderr), like AnsibleModule.run_command. Returns a dict with
-    changed, changed_parameters, removed_parameters, values, diff, warnings.
-    Raises PostconfError.
+    changed, changed_parameters, removed_parameters, master_cf_changed, staged, values, diff,
+    warnings. Raises PostconfError.
     """
     desired, removals_wanted = prepare(parameters, absent)
     names = list(desired) + removals_wanted
@@ -246,17 +340,37 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
     warnings = ["postconf does not know the parameter '%s' (typo, or a parameter of a newer Postfix?)" % name
                 for name in unknown if name in desired]
 
-    if not check_mode:
+    master_path = os.path.join(config_dir, MASTER_CF)
+    master_before = master_after = None
+    if master_cf_block is not None:
+        master_before = _read_text(master_path) if os.path.exists(master_path) else ''
+        master_after = set_block(master_before, master_cf_block, master_cf_marker)
+    master_changed = master_before != master_after
+
+    staged = False
+    if not check_mode and (changes or removals or master_changed):
+        if stage:
+            staged_check(run_command, postconf, postfix, config_dir, changes, removals,
+                         master_after if master_changed else None)
+            staged = True
+        if master_changed:
+            _replace(master_path, master_after)
         if changes:
             _run(run_command, build_edit_command(postconf, config_dir, changes))
         if removals:
             _run(run_command, build_remove_command(postconf, config_dir, removals))
 
+    diff = build_diff(changes, removals, current, config_dir)
+    if master_cf_block is not None:  # a list of two diffs: main.cf, then master.cf
+        diff = [diff, {'before': master_before, 'after': master_after,
+                       'before_header': master_path, 'after_header': master_path}]
     return {
-        'changed': bool(changes or removals),
+        'changed': bool(changes or removals or master_changed),
         'changed_parameters': [name for name, dummy in changes],
         'removed_parameters': removals,
+        'master_cf_changed': master_changed,
+        'staged': staged,
         'values': dict(desired),
-        'diff': build_diff(changes, removals, current, config_dir),
+        'diff': diff,
         'warnings': warnings,
     }

@@ -43,7 +43,8 @@ def parse_mode(value, name):
 
 
 def check_maps(maps):
-    """Validate the ``maps`` option; returns a list of (path, content, mode, secret)."""
+    """Validate the ``maps`` option; returns a list of (path, content, mode, secret); content is
+    None for a table to remove (``state: absent``)."""
     result = []
     seen = set()
     for index, entry in enumerate(maps or []):
@@ -54,14 +55,37 @@ def check_maps(maps):
         if path in seen:
             raise PostfixMapsError('%s.path: %s is listed twice' % (name, path))
         seen.add(path)
+        state = entry.get('state') or 'present'
+        if state not in ('present', 'absent'):
+            raise PostfixMapsError('%s.state: %r is neither present nor absent' % (name, state))
         content = entry.get('content')
-        if not isinstance(content, str):
+        if state == 'absent':
+            content = None
+        elif not isinstance(content, str):
             raise PostfixMapsError('%s.content: must be a string' % name)
-        if content and not content.endswith('\n'):
+        elif content and not content.endswith('\n'):
             content += '\n'
         mode = parse_mode(entry.get('mode', '0644'), name + '.mode')
         result.append((path, content, mode, bool(entry.get('secret'))))
     return result
+
+
+def _remove(path, suffix, check_mode):
+    """Remove a table's source and built file; returns the diff, or None when both are gone."""
+    current = _read(path)
+    built = path + suffix
+    if current is None and not os.path.lexists(path) and not os.path.lexists(built):
+        return None
+    if not check_mode:
+        for name in (built, path):  # the built file first: it is what Postfix reads
+            try:
+                os.unlink(name)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise PostfixMapsError('%s: cannot remove: %s' % (name, exc.strerror or exc))
+    before = '' if current is None else '(%d lines, not shown)\n' % current.count(b'\n')
+    return {'before': before, 'after': '', 'before_header': path, 'after_header': path}
 
 
 def _read(path):
@@ -127,10 +151,16 @@ def apply(maps, db_type, run_command, postmap, check_mode=False):
     uid, gid = _owner()
     changed_maps, rebuilt, diffs = [], [], []
     entries = check_maps(maps)
-    for path, dummy, dummy, dummy in entries:  # every input is checked before anything is written
-        if not os.path.isdir(os.path.dirname(path)):
+    for path, content, dummy, dummy in entries:  # every input is checked before anything is written
+        if content is not None and not os.path.isdir(os.path.dirname(path)):
             raise PostfixMapsError('%s: directory %s does not exist' % (path, os.path.dirname(path)))
     for path, content, mode, secret in entries:
+        if content is None:  # state: absent
+            diff = _remove(path, suffix, check_mode)
+            if diff is not None:
+                changed_maps.append(path)
+                diffs.append(diff)
+            continue
         data = content.encode('utf-8')
         current = _read(path)
         info = os.stat(path) if current is not None else None

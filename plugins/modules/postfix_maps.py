@@ -46,8 +46,15 @@ options:
         description:
           - Full content of the table source. A final newline is added when missing.
           - In diff mode shown only when O(maps[].secret=false).
+          - Required when O(maps[].state=present).
         type: str
-        required: true
+      state:
+        description:
+          - V(absent) removes the table source and its indexed file (the indexed file first); the diff
+            shows only the number of lines removed.
+        type: str
+        choices: [present, absent]
+        default: present
       mode:
         description: Octal mode of the source and of its indexed file, for example V('0600').
         type: raw
@@ -66,7 +73,7 @@ options:
       - Path of the C(postmap) executable. By default it is searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
     type: path
 notes:
-  - Tables that are no longer wanted are not removed; delete them with the C(ansible.builtin.file) module.
+  - A table that is no longer used should be removed only after C(main.cf) stopped naming it.
 requirements:
   - Postfix (the C(postmap) and C(postconf) commands) on the target.
 seealso:
@@ -95,6 +102,12 @@ EXAMPLES = r"""
           @shop.example.com smtp:[smtp.eu.mailgun.org]:587
   notify: Reload postfix
 
+- name: Remove the password map of a relay that no longer logs in (after main.cf stopped naming it)
+  egress.mail.postfix_maps:
+    maps:
+      - path: /etc/postfix/sasl_passwd
+        state: absent
+
 - name: Build lmdb tables explicitly
   egress.mail.postfix_maps:
     db_type: lmdb
@@ -105,7 +118,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed_maps:
-  description: Table sources whose content, mode or owner were (or, in check mode, would be) changed.
+  description: Table sources whose content, mode or owner were (or, in check mode, would be) changed, or that were
+    removed.
   returned: always
   type: list
   elements: str
@@ -135,7 +149,8 @@ def main():
         argument_spec=dict(
             maps=dict(type='list', elements='dict', required=True, options=dict(
                 path=dict(type='path', required=True),
-                content=dict(type='str', required=True),  # secrets: no_log on the task (DOCUMENTATION)
+                content=dict(type='str'),  # secrets: no_log on the task (DOCUMENTATION)
+                state=dict(type='str', choices=['present', 'absent'], default='present'),
                 mode=dict(type='raw', default='0644'),
                 secret=dict(type='bool', default=False),
             )),

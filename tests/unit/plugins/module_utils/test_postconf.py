@@ -8,7 +8,9 @@ __metaclass__ = type
 
 import os
 import shutil
+import stat
 import subprocess
+import tempfile
 from collections import OrderedDict
 
 import pytest
@@ -368,3 +370,249 @@ if given is not None:
             parse_show_output(text)
         except PostconfError:
             pass
+
+
+# --- master.cf block and the staged check (issue 12 item 7) ---------------------------------------
+
+from ansible_collections.egress.mail.plugins.module_utils.postconf import set_block  # noqa: E402
+
+MARKER = '# {mark} egress.mail postfix_relay transports'
+BLOCK = 'egress_smtps unix  -       -       n       -       -       smtp\n  -o smtp_tls_wrappermode=yes\n'
+MASTER = 'smtp      inet  n       -       y       -       -       smtpd\npickup    unix  n       -       y       60      1       pickup\n'
+WITH_BLOCK = MASTER + '# BEGIN egress.mail postfix_relay transports\n' + BLOCK + '# END egress.mail postfix_relay transports\n'
+
+
+@pytest.mark.parametrize('text, block, expected', [
+    (MASTER, BLOCK, WITH_BLOCK),
+    (MASTER, BLOCK.rstrip('\n'), WITH_BLOCK),                      # a final newline or not: the same
+    (MASTER.rstrip('\n'), BLOCK, WITH_BLOCK),                      # the last line gets its newline
+    (WITH_BLOCK, BLOCK, WITH_BLOCK),                               # converged: unchanged
+    (WITH_BLOCK, 'x unix - - n - - smtp\n',
+     MASTER + '# BEGIN egress.mail postfix_relay transports\nx unix - - n - - smtp\n'
+     '# END egress.mail postfix_relay transports\n'),
+    (WITH_BLOCK + 'after unix - - n - - smtp\n', 'y\n',
+     MASTER + '# BEGIN egress.mail postfix_relay transports\ny\n# END egress.mail postfix_relay transports\n'
+     'after unix - - n - - smtp\n'),                               # replaced where it is
+    (WITH_BLOCK, '', MASTER),                                      # an empty block removes it
+    (MASTER, '', MASTER),
+    ('', BLOCK, WITH_BLOCK[len(MASTER):]),
+    ('# END egress.mail postfix_relay transports\nold\n# BEGIN egress.mail postfix_relay transports\n', 'new\n',
+     '# BEGIN egress.mail postfix_relay transports\nnew\n# END egress.mail postfix_relay transports\n'),
+    (MASTER + '# BEGIN egress.mail postfix_relay transports\n', 'a\n',   # an unpaired marker: appended
+     MASTER + '# BEGIN egress.mail postfix_relay transports\n# BEGIN egress.mail postfix_relay transports\na\n'
+     '# END egress.mail postfix_relay transports\n'),
+])
+def test_set_block(text, block, expected):
+    assert set_block(text, block, MARKER) == expected
+
+
+def test_set_block_splits_on_newline_only():
+    block = u'a\u2028b\x0bc\n'
+    assert set_block('', block, MARKER).split('\n')[1] == u'a\u2028b\x0bc'
+
+
+def test_set_block_default_marker():
+    assert set_block('', 'x') == '# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n'
+
+
+class FakePostfix(object):
+    """postconf -c DIR [-e|-X|-M] and postfix -c DIR check, on the files of DIR.
+
+    `postfix check` refuses a ``*_limit`` that is not a number (Postfix: "bad numerical
+    configuration"); `postconf -M` refuses a master.cf entry with fewer than 8 fields."""
+
+    def __init__(self):
+        self.calls = []
+        self.stages = []
+        self.seen_in_stage = []
+
+    def __call__(self, args):
+        self.calls.append(args)
+        prog, config_dir, rest = os.path.basename(args[0]), args[2], args[3:]
+        if config_dir not in self.stages and os.path.basename(config_dir).startswith('egress-postfix-stage-'):
+            self.stages.append(config_dir)
+            self.seen_in_stage.append(sorted(os.listdir(config_dir)))
+        main_cf = os.path.join(config_dir, 'main.cf')
+        with open(main_cf) as handle:
+            current = parse_main_cf(handle.read())
+        if prog == 'postfix':
+            for name, value in current.items():
+                if name.endswith('_limit') and not value.isdigit():
+                    return 1, '', 'postfix: fatal: bad numerical configuration: %s = %s\n' % (name, value)
+            return 0, '', ''
+        if rest[:1] == ['-M']:
+            with open(os.path.join(config_dir, 'master.cf')) as handle:
+                for number, line in enumerate(handle.read().split('\n'), 1):
+                    if line and line[0] not in '# \t' and len(line.split()) < 8:
+                        return 1, '', 'postconf: fatal: file %s/master.cf: line %d: bad field count\n' % (
+                            config_dir, number)
+            return 0, '', ''
+        if rest[:1] in (['-e'], ['-X']):
+            for item in rest[1:]:
+                name = item.split('=', 1)[0]
+                current.pop(name, None)
+                if rest[0] == '-e':
+                    current[name] = item.split('=', 1)[1]
+            with open(main_cf, 'w') as handle:
+                handle.write(''.join('%s = %s\n' % pair for pair in current.items()))
+            return 0, '', ''
+        return 0, ''.join('%s = %s\n' % (name, current.get(name, '')) for name in rest), ''
+
+
+@pytest.fixture
+def live(tmp_path):
+    config = tmp_path / 'postfix'
+    config.mkdir()
+    (config / 'main.cf').write_text('relayhost =\ndefault_process_limit = 100\n')
+    (config / 'master.cf').write_text(MASTER)
+    os.chmod(str(config / 'master.cf'), 0o640)
+    (config / 'sasl_passwd').write_text('x\n')
+    (config / 'sasl').mkdir()
+    (config / 'sasl' / 'smtpd.conf').write_text('x\n')
+    os.symlink('main.cf', str(config / 'link.cf'))
+    return config
+
+
+def snapshot(directory):
+    result = {}
+    for root, dirs, files in os.walk(str(directory)):
+        for name in files + dirs:
+            path = os.path.join(root, name)
+            info = os.lstat(path)
+            data = os.readlink(path) if os.path.islink(path) else (
+                open(path, 'rb').read() if os.path.isfile(path) else None)
+            result[os.path.relpath(path, str(directory))] = (info.st_mode, info.st_uid, info.st_gid, data)
+    return result
+
+
+def staged_apply(live, fake, parameters, **kwargs):
+    kwargs.setdefault('master_cf_block', BLOCK)
+    return apply(fake, '/usr/sbin/postconf', str(live), parameters, master_cf_marker=MARKER, stage=True,
+                 postfix='/usr/sbin/postfix', **kwargs)
+
+
+def test_staged_change_is_checked_then_made_live(live):
+    fake = FakePostfix()
+    result = staged_apply(live, fake, {'relayhost': '[r]:587'})
+    assert result['changed'] is True and result['staged'] is True and result['master_cf_changed'] is True
+    [stage] = fake.stages
+    assert [(os.path.basename(c[0]), c[2] == stage, c[3:]) for c in fake.calls] == [
+        ('postconf', False, ['relayhost']),
+        ('postconf', True, ['-e', 'relayhost=[r]:587']),
+        ('postconf', True, ['-M']),
+        ('postfix', True, ['check']),
+        ('postconf', False, ['-e', 'relayhost=[r]:587']),
+    ]
+    assert fake.seen_in_stage == [['link.cf', 'main.cf', 'master.cf', 'sasl', 'sasl_passwd']]
+    assert not os.path.exists(stage)
+    assert (live / 'master.cf').read_text() == WITH_BLOCK
+    assert stat.S_IMODE(os.stat(str(live / 'master.cf')).st_mode) == 0o640
+    assert parse_main_cf((live / 'main.cf').read_text())['relayhost'] == '[r]:587'
+    main_diff, master_diff = result['diff']
+    assert main_diff['after'] == 'relayhost = [r]:587\n'
+    assert (master_diff['before'], master_diff['after']) == (MASTER, WITH_BLOCK)
+    assert master_diff['after_header'] == str(live / 'master.cf')
+
+
+@pytest.mark.parametrize('parameters, master_extra, fragment', [
+    ({'default_process_limit': 'abc'}, '',
+     'postfix check (on a staged copy) failed: postfix: fatal: bad numerical configuration: '
+     'default_process_limit = abc'),
+    ({'relayhost': '[r]:587'}, 'broken unix -\n',
+     'postconf -M (on a staged copy) failed: postconf: fatal: file LIVE/master.cf: line 6: bad field count'),
+], ids=['main.cf refused by postfix check', 'master.cf refused by postconf -M'])
+def test_refused_configuration_never_becomes_live(live, parameters, master_extra, fragment):
+    before = snapshot(live)
+    fake = FakePostfix()
+    with pytest.raises(PostconfError) as excinfo:
+        staged_apply(live, fake, parameters, master_cf_block=BLOCK + master_extra)
+    message = str(excinfo.value)
+    assert message.startswith('the new configuration was refused and nothing in %s was changed: ' % live)
+    assert message.endswith(fragment.replace('LIVE', str(live)))  # the stage's path reads as the live one
+    assert snapshot(live) == before
+    assert not os.path.exists(fake.stages[0])
+    assert all(call[2] != str(live) for call in fake.calls[1:])   # only the first read touched the live dir
+    # The next run tries again (and fails again): nothing was recorded as done.
+    with pytest.raises(PostconfError):
+        staged_apply(live, FakePostfix(), parameters, master_cf_block=BLOCK + master_extra)
+    assert snapshot(live) == before
+
+
+def test_a_failing_edit_on_the_stage_changes_nothing_live(live):
+    before = snapshot(live)
+
+    def run(args):
+        if '-e' in args:
+            return 1, '', 'postconf: fatal: cannot write'
+        return FakePostfix()(args)
+    with pytest.raises(PostconfError, match='failed'):
+        staged_apply(live, run, {'relayhost': '[r]:587'})
+    assert snapshot(live) == before
+
+
+def test_converged_host_runs_no_staged_check(live):
+    staged_apply(live, FakePostfix(), {'relayhost': '[r]:587'})
+    fake = FakePostfix()
+    result = staged_apply(live, fake, {'relayhost': '[r]:587'})
+    assert result['changed'] is False and result['staged'] is False and result['master_cf_changed'] is False
+    assert [c[3:] for c in fake.calls] == [['relayhost']] and fake.stages == []
+
+
+def test_master_cf_alone_is_staged_too(live):
+    staged_apply(live, FakePostfix(), {'relayhost': '[r]:587'})
+    fake = FakePostfix()
+    result = staged_apply(live, fake, {'relayhost': '[r]:587'}, master_cf_block='x unix - - n - - smtp\n')
+    assert result['changed'] is True and result['staged'] is True and result['changed_parameters'] == []
+    assert [c[3:] for c in fake.calls[1:]] == [['-M'], ['check']]
+    assert 'x unix - - n - - smtp\n' in (live / 'master.cf').read_text()
+
+
+def test_check_mode_stages_nothing_and_changes_nothing(live):
+    before = snapshot(live)
+    fake = FakePostfix()
+    result = staged_apply(live, fake, {'relayhost': '[r]:587'}, check_mode=True)
+    assert result['changed'] is True and result['staged'] is False and result['master_cf_changed'] is True
+    assert fake.stages == [] and len(fake.calls) == 1
+    assert snapshot(live) == before
+
+
+def test_without_stage_nothing_is_checked(live):
+    fake = FakePostfix()
+    result = apply(fake, 'postconf', str(live), {'relayhost': '[r]:587'})
+    assert result['staged'] is False and isinstance(result['diff'], dict) and fake.stages == []
+    assert (live / 'master.cf').read_text() == MASTER          # master.cf is not managed without a block
+
+
+def test_removals_are_staged(live):
+    fake = FakePostfix()
+    result = staged_apply(live, fake, {}, absent=['default_process_limit'], master_cf_block=None)
+    assert result['removed_parameters'] == ['default_process_limit'] and result['staged'] is True
+    assert [c[3:] for c in fake.calls[1:]] == [['-X', 'default_process_limit'], ['-M'], ['check'],
+                                               ['-X', 'default_process_limit']]
+
+
+def test_a_missing_master_cf_is_created(tmp_path):
+    (tmp_path / 'main.cf').write_text('')
+    result = apply(FakePostfix(), 'postconf', str(tmp_path), None, master_cf_block='x\n', master_cf_marker=MARKER)
+    assert result['master_cf_changed'] is True
+    assert (tmp_path / 'master.cf').read_text().split('\n')[1] == 'x'
+    assert stat.S_IMODE(os.stat(str(tmp_path / 'master.cf')).st_mode) == 0o644
+
+
+def test_a_stage_that_cannot_be_copied_is_an_error_and_removed(live, monkeypatch):
+    made = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(**kwargs):
+        made.append(real_mkdtemp(**kwargs))
+        return made[-1]
+
+    def refuse(*args, **kwargs):
+        raise OSError(13, 'Permission denied')
+    monkeypatch.setattr(tempfile, 'mkdtemp', mkdtemp)
+    monkeypatch.setattr(shutil, 'copy2', refuse)
+    before = snapshot(live)
+    with pytest.raises(PostconfError, match='cannot copy %s to a staging directory' % live):
+        staged_apply(live, FakePostfix(), {'relayhost': '[r]:587'})
+    assert snapshot(live) == before and not os.path.exists(made[0])
+    assert stat.S_IMODE(os.stat(os.path.dirname(made[0])).st_mode) & 0o7 in (0o7, 0o5, 0o0)

@@ -378,3 +378,61 @@ def test_bad_db_type(db_type):
 @pytest.mark.parametrize('value, expected', [('0600', 0o600), ('600', 0o600), (0o640, 0o640), ('0644', 0o644)])
 def test_parse_mode(value, expected):
     assert parse_mode(value, 'mode') == expected
+
+
+# --- state: absent (a relay that no longer logs in) -----------------------------------------------
+
+def test_absent_removes_source_and_built_file(run):
+    run([sasl(), table()])
+    result = run([{'path': 'sasl_passwd', 'state': 'absent'}, table()])
+    assert result['changed'] is True and result['changed_maps'] == [str(run.dir / 'sasl_passwd')]
+    assert result['rebuilt_maps'] == []
+    assert sorted(os.listdir(str(run.dir))) == ['transport', 'transport.db']
+    assert result['diff'] == [{'before': '(1 lines, not shown)\n', 'after': '',
+                               'before_header': str(run.dir / 'sasl_passwd'),
+                               'after_header': str(run.dir / 'sasl_passwd')}]
+    assert SECRET not in str(result)
+    again = run([{'path': 'sasl_passwd', 'state': 'absent'}])
+    assert again == {'changed': False, 'changed_maps': [], 'rebuilt_maps': [], 'diff': []}
+
+
+@pytest.mark.parametrize('left', ['sasl_passwd', 'sasl_passwd.lmdb'])
+def test_absent_removes_what_is_left(run, left):
+    (run.dir / left).write_text('x\n')
+    result = run([{'path': 'sasl_passwd', 'state': 'absent'}], db_type='lmdb')
+    assert result['changed_maps'] == [str(run.dir / 'sasl_passwd')] and os.listdir(str(run.dir)) == []
+    assert result['diff'][0]['before'] == ('(1 lines, not shown)\n' if left == 'sasl_passwd' else '')
+
+
+def test_absent_in_check_mode_removes_nothing(run):
+    run([sasl()])
+    result = run([{'path': 'sasl_passwd', 'state': 'absent'}], check_mode=True)
+    assert result['changed'] is True
+    assert sorted(os.listdir(str(run.dir))) == ['sasl_passwd', 'sasl_passwd.db']
+
+
+def test_absent_removes_a_dangling_symlink(run):
+    os.symlink(str(run.dir / 'nowhere'), str(run.dir / 'sasl_passwd.db'))
+    assert run([{'path': 'sasl_passwd', 'state': 'absent'}])['changed'] is True
+    assert os.listdir(str(run.dir)) == []
+
+
+def test_absent_error_names_the_file(run, monkeypatch):
+    run([sasl()])
+
+    def refuse(path):
+        raise OSError(13, 'Permission denied')
+    monkeypatch.setattr(os, 'unlink', refuse)
+    with pytest.raises(PostfixMapsError) as excinfo:
+        run([{'path': 'sasl_passwd', 'state': 'absent'}])
+    assert str(excinfo.value) == '%s: cannot remove: Permission denied' % (run.dir / 'sasl_passwd.db')
+
+
+def test_absent_needs_no_directory_and_no_content():
+    result = apply([{'path': '/nonexistent-dir/x', 'state': 'absent'}], 'hash', None, 'postmap')
+    assert result['changed'] is False
+
+
+def test_bad_state_is_refused():
+    with pytest.raises(PostfixMapsError, match=r"maps\[0\].state: 'gone' is neither present nor absent"):
+        apply([{'path': '/tmp/x', 'content': '', 'state': 'gone'}], 'hash', None, 'postmap')
