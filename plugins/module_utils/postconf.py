@@ -35,6 +35,7 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 
 from collections import OrderedDict
 
@@ -275,8 +276,23 @@ def _replace(path, text):
         raise PostconfError('cannot write %s: %s' % (path, exc))
 
 
-def staged_check(run_command, postconf, postfix, config_dir, changes, removals, master_text):
+def _logged_reason(run_command, log_command, since, stage, config_dir):
+    """What Postfix logged since ``since``: it writes its fatal errors to stderr only when that is
+    a terminal, otherwise only to the system log."""
+    if not log_command:
+        return '(Postfix wrote the reason to the mail log only)'
+    deadline = time.monotonic() + 2  # the journal may store the line a moment after the exit
+    while True:
+        rc, out, dummy = run_command(list(log_command) + ['--since', '@%d' % int(since)])
+        lines = [line for line in (out or '').split('\n') if line.strip()] if rc == 0 else []
+        if lines or time.monotonic() >= deadline:
+            return ' '.join(lines[-5:]).replace(stage, config_dir) or '(nothing in the mail log)'
+        time.sleep(0.2)
+
+
+def staged_check(run_command, postconf, postfix, config_dir, changes, removals, master_text, log_command=None):
     """Make the changes to a copy of ``config_dir`` and have Postfix check it; raise when refused."""
+    since = time.time() - 1
     stage = tempfile.mkdtemp(prefix='egress-postfix-stage-')
     try:
         try:
@@ -293,6 +309,7 @@ def staged_check(run_command, postconf, postfix, config_dir, changes, removals, 
             rc, out, err = run_command(args)
             if rc != 0:
                 detail = ' '.join((err or out or '').replace(stage, config_dir).split())
+                detail = detail or _logged_reason(run_command, log_command, since, stage, config_dir)
                 raise PostconfError('the new configuration was refused and nothing in %s was changed: '
                                     '%s (on a staged copy) failed: %s'
                                     % (config_dir, ' '.join(args[:1] + args[3:]), detail[:2000]))
@@ -308,14 +325,16 @@ def _run(run_command, args):
 
 
 def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False,
-          master_cf_block=None, master_cf_marker=DEFAULT_MARKER, stage=False, postfix='postfix'):
+          master_cf_block=None, master_cf_marker=DEFAULT_MARKER, stage=False, postfix='postfix',
+          log_command=None):
     """Bring main.cf (and, when ``master_cf_block`` is not None, the marked block of master.cf)
     in ``config_dir`` to the desired state; with ``stage``, check a staged copy first.
 
     ``run_command(args)`` runs a command without a shell and returns
     (rc, stdout, stderr), like AnsibleModule.run_command. Returns a dict with
     changed, changed_parameters, removed_parameters, master_cf_changed, staged, values, diff,
-    warnings. Raises PostconfError.
+    warnings. Raises PostconfError. ``log_command`` (journalctl with its filters, or None) reads
+    why Postfix refused a staged copy when it said nothing on stderr.
     """
     desired, removals_wanted = prepare(parameters, absent)
     names = list(desired) + removals_wanted
@@ -351,7 +370,7 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
     if not check_mode and (changes or removals or master_changed):
         if stage:
             staged_check(run_command, postconf, postfix, config_dir, changes, removals,
-                         master_after if master_changed else None)
+                         master_after if master_changed else None, log_command)
             staged = True
         if master_changed:
             _replace(master_path, master_after)

@@ -218,8 +218,14 @@ def main():
     sbin = ['/usr/sbin', '/usr/local/sbin']
     postconf = module.params['postconf_path'] or module.get_bin_path('postconf', required=True, opt_dirs=sbin)
     postfix = module.params['postfix_path']
-    if module.params['stage'] and not postfix:
-        postfix = module.get_bin_path('postfix', required=True, opt_dirs=sbin)
+    log_command = None
+    if module.params['stage']:
+        postfix = postfix or module.get_bin_path('postfix', required=True, opt_dirs=sbin)
+        # Postfix writes why it refused a configuration to stderr only when that is a terminal.
+        journalctl = module.get_bin_path('journalctl')
+        if journalctl:
+            log_command = [journalctl, '--quiet', '--no-pager', '--output', 'cat',
+                           '--identifier', 'postfix', '--identifier', 'postfix/postfix-script']
 
     def run_command(args):
         return module.run_command(args, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
@@ -236,6 +242,7 @@ def main():
             master_cf_marker=module.params['master_cf_marker'],
             stage=module.params['stage'],
             postfix=postfix,
+            log_command=log_command,
         )
     except PostconfError as exc:
         module.fail_json(msg=str(exc))

@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 from collections import OrderedDict
 
 import pytest
@@ -616,3 +617,60 @@ def test_a_stage_that_cannot_be_copied_is_an_error_and_removed(live, monkeypatch
         staged_apply(live, FakePostfix(), {'relayhost': '[r]:587'})
     assert snapshot(live) == before and not os.path.exists(made[0])
     assert stat.S_IMODE(os.stat(os.path.dirname(made[0])).st_mode) & 0o7 in (0o7, 0o5, 0o0)
+
+
+class QuietPostfix(FakePostfix):
+    """Like Postfix when stderr is not a terminal: the reason goes to the system log only."""
+
+    def __init__(self, journal):
+        super(QuietPostfix, self).__init__()
+        self.journal = list(journal)
+        self.log_calls = []
+
+    def __call__(self, args):
+        if args[0] == 'journalctl':
+            self.log_calls.append(args)
+            return 0, self.journal.pop(0) if self.journal else '', ''
+        rc, out, err = super(QuietPostfix, self).__call__(args)
+        return rc, out, '' if rc else err
+
+
+def test_the_reason_is_read_from_the_journal_when_postfix_says_nothing(live):
+    stage_line = []
+
+    class Recording(QuietPostfix):
+        def __call__(self, args):
+            if args[0] == 'journalctl' and self.stages:
+                stage_line.append(self.stages[0])
+                self.journal = ['postfix[1]: fatal: %s/main.cf: invalid line_length_limit parameter value 0 < 512\n'
+                                % self.stages[0]]
+            return super(Recording, self).__call__(args)
+    fake = Recording([])
+    with pytest.raises(PostconfError) as excinfo:
+        staged_apply(live, fake, {'line_length_limit': 'abc'}, log_command=['journalctl', '-t', 'postfix'])
+    assert str(excinfo.value).endswith(
+        'postfix check (on a staged copy) failed: postfix[1]: fatal: %s/main.cf: invalid line_length_limit '
+        'parameter value 0 < 512' % live)
+    [call] = fake.log_calls
+    assert call[:3] == ['journalctl', '-t', 'postfix'] and call[3] == '--since' and call[4].startswith('@')
+
+
+def test_the_journal_is_asked_again_until_the_line_is_there(live):
+    fake = QuietPostfix(['', '', 'postfix[1]: fatal: bad\n'])
+    with pytest.raises(PostconfError, match=r'failed: postfix\[1\]: fatal: bad$'):
+        staged_apply(live, fake, {'default_process_limit': 'abc'}, log_command=['journalctl'])
+    assert len(fake.log_calls) == 3
+
+
+def test_an_empty_journal_says_so(live, monkeypatch):
+    clock = iter(range(0, 1000, 1))
+    monkeypatch.setattr(time, 'monotonic', lambda: next(clock))
+    fake = QuietPostfix([])
+    with pytest.raises(PostconfError, match=r'failed: \(nothing in the mail log\)$'):
+        staged_apply(live, fake, {'default_process_limit': 'abc'}, log_command=['journalctl'])
+    assert len(fake.log_calls) == 2
+
+
+def test_without_a_journal_the_message_says_where_the_reason_is(live):
+    with pytest.raises(PostconfError, match=r'failed: \(Postfix wrote the reason to the mail log only\)$'):
+        staged_apply(live, QuietPostfix([]), {'default_process_limit': 'abc'})
