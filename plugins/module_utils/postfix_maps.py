@@ -20,7 +20,7 @@ from ansible_collections.egress.mail.plugins.module_utils import secret_file
 
 # File that postmap(1) builds next to the source, per database type.
 SUFFIXES = {'hash': '.db', 'btree': '.db', 'dbm': '.db', 'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
-_DB_TYPE_RE = re.compile(r'^[a-z0-9]+$')
+_DB_TYPE_RE = re.compile(r'[a-z0-9]+')
 
 
 class PostfixMapsError(Exception):
@@ -33,7 +33,7 @@ def parse_mode(value, name):
         raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
     if isinstance(value, int):
         mode = value
-    elif isinstance(value, str) and re.match(r'^0?[0-7]{3,4}$', value.strip()):
+    elif isinstance(value, str) and re.fullmatch(r'0?[0-7]{3,4}', value.strip()):
         mode = int(value.strip(), 8)
     else:
         raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
@@ -49,6 +49,8 @@ def check_maps(maps):
     seen = set()
     for index, entry in enumerate(maps or []):
         name = 'maps[%d]' % index
+        if not isinstance(entry, dict):
+            raise PostfixMapsError('%s: must be a dictionary with path and content' % name)
         path = entry.get('path')
         if not isinstance(path, str) or not os.path.isabs(path) or path.endswith('/'):
             raise PostfixMapsError('%s.path: %r must be an absolute file path' % (name, path))
@@ -145,7 +147,7 @@ def apply(maps, db_type, run_command, postmap, check_mode=False):
     ``run_command(args, umask) -> (rc, stdout, stderr)``.
     Returns changed, changed_maps, rebuilt_maps and diff (a list; secret maps show no content).
     """
-    if not isinstance(db_type, str) or not _DB_TYPE_RE.match(db_type):
+    if not isinstance(db_type, str) or not _DB_TYPE_RE.fullmatch(db_type):
         raise PostfixMapsError('db_type: %r is not a Postfix database type such as hash or lmdb' % (db_type,))
     suffix = SUFFIXES.get(db_type, '.db')
     uid, gid = _owner()

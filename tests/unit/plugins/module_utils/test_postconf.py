@@ -674,3 +674,155 @@ def test_an_empty_journal_says_so(live, monkeypatch):
 def test_without_a_journal_the_message_says_where_the_reason_is(live):
     with pytest.raises(PostconfError, match=r'failed: \(Postfix wrote the reason to the mail log only\)$'):
         staged_apply(live, QuietPostfix([]), {'default_process_limit': 'abc'})
+
+
+# --- apply() end to end on FakePostfix (what the real-postconf test does where Postfix is missing) --
+
+class TypoPostfix(FakePostfix):
+    """Knows every parameter but ``relay_hots`` and ``my_unused``: no output line for those,
+    a warning on stderr, exit 0 (postconf_main.c)."""
+    UNKNOWN = ('relay_hots', 'my_unused')
+
+    def __call__(self, args):
+        rc, out, err = super(TypoPostfix, self).__call__(args)
+        names = args[3:]
+        if names and not names[0].startswith('-'):
+            out = ''.join(line + '\n' for line in out.split('\n') if line and line.split(' =')[0] not in self.UNKNOWN)
+            err = ''.join('postconf: warning: %s: unknown parameter\n' % n for n in names if n in self.UNKNOWN)
+        return rc, out, err
+
+
+def test_apply_end_to_end(tmp_path):
+    (tmp_path / 'main.cf').write_text('compatibility_level = 3.6\nsmtp_tls_wrappermode = yes\nmy_unused = 1\n')
+    (tmp_path / 'master.cf').write_text(MASTER)
+    params = OrderedDict([('relayhost', '[smtp.sendgrid.net]:587'), ('smtp_sasl_auth_enable', True),
+                          ('mynetworks', ['127.0.0.0/8', '[::1]/128']), ('relay_hots', 'typo')])
+    absent = ['smtp_tls_wrappermode', 'my_unused', 'never_set']
+    fake = TypoPostfix()
+    result = apply(fake, 'postconf', str(tmp_path), params, absent, check_mode=True)
+    assert result == {
+        'changed': True, 'changed_parameters': ['relayhost', 'smtp_sasl_auth_enable', 'mynetworks', 'relay_hots'],
+        'removed_parameters': ['smtp_tls_wrappermode', 'my_unused'], 'master_cf_changed': False, 'staged': False,
+        'values': {'relayhost': '[smtp.sendgrid.net]:587', 'smtp_sasl_auth_enable': 'yes',
+                   'mynetworks': '127.0.0.0/8, [::1]/128', 'relay_hots': 'typo'},
+        'diff': {'before': 'relayhost = \nsmtp_sasl_auth_enable = \nmynetworks = \n'
+                           'smtp_tls_wrappermode = yes\nmy_unused = 1\n',
+                 'after': 'relayhost = [smtp.sendgrid.net]:587\nsmtp_sasl_auth_enable = yes\n'
+                          'mynetworks = 127.0.0.0/8, [::1]/128\nrelay_hots = typo\n',
+                 'before_header': str(tmp_path / 'main.cf'), 'after_header': str(tmp_path / 'main.cf')},
+        'warnings': ["postconf does not know the parameter 'relay_hots' (typo, or a parameter of a newer Postfix?)"],
+    }
+    assert len(fake.calls) == 1 and 'relayhost' not in (tmp_path / 'main.cf').read_text()
+
+    result = apply(fake, 'postconf', str(tmp_path), params, absent)       # check_mode defaults to False
+    assert result['changed'] is True and result['staged'] is False
+    written = parse_main_cf((tmp_path / 'main.cf').read_text())
+    assert written == OrderedDict([('compatibility_level', '3.6'), ('relayhost', '[smtp.sendgrid.net]:587'),
+                                   ('smtp_sasl_auth_enable', 'yes'), ('mynetworks', '127.0.0.0/8, [::1]/128'),
+                                   ('relay_hots', 'typo')])
+    assert [c[3:4] for c in fake.calls[1:]] == [['relayhost'], ['-e'], ['-X']]
+
+    result = apply(fake, 'postconf', str(tmp_path), params, absent)
+    assert (result['changed'], result['changed_parameters'], result['removed_parameters']) == (False, [], [])
+    assert result['warnings'] == ["postconf does not know the parameter 'relay_hots' (typo, or a parameter of a "
+                                  "newer Postfix?)"]
+
+
+def test_apply_only_removals_is_a_change(tmp_path):
+    (tmp_path / 'main.cf').write_text('smtp_tls_wrappermode = yes\n')
+    result = apply(FakePostfix(), 'postconf', str(tmp_path), None, ['smtp_tls_wrappermode'])
+    assert result['changed'] is True and result['changed_parameters'] == []
+    assert result['diff']['before'] == 'smtp_tls_wrappermode = yes\n'
+    assert parse_main_cf((tmp_path / 'main.cf').read_text()) == OrderedDict()
+
+
+def test_apply_an_unknown_parameter_not_in_main_cf_counts_as_empty(tmp_path):
+    (tmp_path / 'main.cf').write_text('')
+    result = apply(TypoPostfix(), 'postconf', str(tmp_path), {'relay_hots': ''}, ['my_unused'], check_mode=True)
+    assert result['changed'] is False and result['warnings'] == [
+        "postconf does not know the parameter 'relay_hots' (typo, or a parameter of a newer Postfix?)"]
+
+
+def test_apply_a_main_cf_that_cannot_be_read(tmp_path):
+    with pytest.raises(PostconfError) as excinfo:
+        apply(lambda args: (0, 'relayhost = x\n', ''), 'postconf', str(tmp_path), {'relayhost': 'x'})
+    assert str(excinfo.value).startswith('cannot read %s: ' % (tmp_path / 'main.cf'))
+
+
+@pytest.mark.parametrize('rc, out, err, detail', [
+    (2, ' o \n', '', 'o'), (1, 'o', ' e \n', 'e'), (1, None, None, ''), (-9, '', '', ''),
+])
+def test_a_failing_command_is_reported_with_its_rc_and_output(tmp_path, rc, out, err, detail):
+    with pytest.raises(PostconfError) as excinfo:
+        apply(lambda args: (rc, out, err), '/usr/sbin/postconf', str(tmp_path), {'relayhost': 'x'})
+    assert str(excinfo.value) == ('/usr/sbin/postconf -c %s relayhost failed (rc=%s): %s' % (tmp_path, rc, detail))
+
+
+def test_an_edit_gets_none_output_right(tmp_path):
+    (tmp_path / 'main.cf').write_text('')
+    calls = []
+
+    def run(args):
+        calls.append(args)
+        return 0, None, None
+    result = apply(run, 'postconf', str(tmp_path), {'relayhost': 'x'})
+    assert result['changed_parameters'] == ['relayhost'] and calls[-1][3:] == ['-e', 'relayhost=x']
+
+
+@pytest.mark.parametrize('call, message', [
+    (lambda: validate_name('a-b'), "invalid parameter name 'a-b': main.cf parameter names consist of a-z, 0-9 and _ "
+                                   "(master.cf service parameters are not supported)"),
+    (lambda: validate_name('a b', 'name in absent'), "invalid name in absent 'a b': main.cf parameter names consist "
+                                                     "of a-z, 0-9 and _ (master.cf service parameters are not supported)"),
+    (lambda: format_value(None, 'p'), "parameter 'p': value is null; use '' for an empty value, or list the "
+                                      "parameter in absent to remove it"),
+    (lambda: format_value(1.5, 'p'), "parameter 'p': unsupported value type float (use a string, integer, boolean "
+                                     "or list)"),
+    (lambda: format_value([['x']], 'p'), "parameter 'p': list items must be scalars"),
+    (lambda: format_value([{'x': 1}], 'p'), "parameter 'p': list items must be scalars"),
+    (lambda: format_value(('a', ('b',)), 'p'), "parameter 'p': list items must be scalars"),
+    (lambda: format_value('a\rb', 'p'), "parameter 'p': value contains a newline"),
+    (lambda: format_value('a\x7fb', 'p'), "parameter 'p': value contains a control character or a line separator"),
+    (lambda: prepare({'p': 1}, ['p']), "parameter 'p' is both in parameters and in absent"),
+    (lambda: parse_show_output('x\n'), "cannot parse postconf output line 'x'"),
+])
+def test_exact_messages(call, message):
+    with pytest.raises(PostconfError) as excinfo:
+        call()
+    assert str(excinfo.value) == message
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('a\tb', 'a b'), ('\ta\t', 'a'), (u'caf\xe9', u'caf\xe9'),
+])
+def test_format_value_keeps_tabs_as_space(text, expected):
+    assert format_value(text, 'p') == expected
+
+
+@pytest.mark.parametrize('char', ['\x7f', '\x80', '\x9f', '\x00', '\x1f'], ids=repr)
+def test_format_value_refuses_the_edges_of_the_control_ranges(char):
+    with pytest.raises(PostconfError):
+        format_value('a' + char, 'p')
+
+
+def test_format_value_accepts_the_characters_next_to_the_control_ranges():
+    assert format_value(u' ~\xa0\u2027\u202a', 'p') == u'~\xa0\u2027\u202a'
+
+
+def test_parse_show_output_blank_lines_anywhere():
+    assert parse_show_output('\na = 1\n\n  \nb = 2\n') == {'a': '1', 'b': '2'}
+
+
+def test_parse_main_cf_continuations_and_comments_anywhere():
+    text = ('a = 1\n# c\nb = 2\n\nc = 3\n  more\nXd = 4\n\t# indented comment\n  x\ne\n')
+    assert parse_main_cf(text) == OrderedDict([('a', '1'), ('b', '2'), ('c', '3 more'), ('Xd', '4 x')])
+
+
+def test_parse_unknown_parameters_of_a_pipe_only_output():
+    assert parse_unknown_parameters('postconf: warning: a_b: unknown parameter') == ['a_b']
+    assert parse_unknown_parameters('warning: : unknown parameter') == []
+
+
+def test_build_diff_of_a_removal_without_a_current_value():
+    diff = build_diff([], ['gone'], {}, '/etc/postfix')
+    assert diff['before'] == 'gone = \n' and diff['after'] == ''

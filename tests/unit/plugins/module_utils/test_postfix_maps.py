@@ -436,3 +436,133 @@ def test_absent_needs_no_directory_and_no_content():
 def test_bad_state_is_refused():
     with pytest.raises(PostfixMapsError, match=r"maps\[0\].state: 'gone' is neither present nor absent"):
         apply([{'path': '/tmp/x', 'content': '', 'state': 'gone'}], 'hash', None, 'postmap')
+
+
+# --- the details (each of these was a surviving mutant) -------------------------------------------
+
+@pytest.mark.parametrize('db_type, suffix', [('hash', '.db'), ('btree', '.db'), ('dbm', '.db'), ('lmdb', '.lmdb'),
+                                             ('cdb', '.cdb'), ('sdbm', '.pag'), ('texthash', '.db')])
+def test_the_built_file_of_each_database_type_is_tightened(tmp_path, db_type, suffix):
+    """The built file postmap writes for each type is the one whose mode the module keeps."""
+    source = str(tmp_path / 'sasl_passwd')
+    with open(source, 'w') as handle:
+        handle.write('[r]:587 u:%s\n' % SECRET)
+    os.chmod(source, 0o600)
+    built = source + suffix
+    with open(built, 'w') as handle:
+        handle.write('old')
+    os.chmod(built, 0o644)
+    seen = []
+
+    def postmap(args, umask):
+        seen.append(mode(built))
+        return 0, '', ''
+    result = apply([{'path': source, 'content': '[r]:587 u:%s\n' % SECRET, 'mode': '0600', 'secret': True}],
+                   db_type, postmap, 'postmap')
+    assert mode(built) == 0o600
+    assert result['changed_maps'] == [source] and result['rebuilt_maps'] == []   # built file not older
+    assert seen == []
+
+
+@pytest.mark.parametrize('db_type', ['hash\n', 'lmdb\n', ' hash', 'hash:x'])
+def test_db_type_is_matched_whole(db_type):
+    with pytest.raises(PostfixMapsError, match=r'^db_type: .* is not a Postfix database type such as hash or lmdb$'):
+        apply([], db_type, None, 'postmap')
+
+
+@pytest.mark.parametrize('value', ['0600\n0', '066000', '0o600', 0o10000, -1, '', None, 1.5])
+def test_parse_mode_refuses(value):
+    with pytest.raises(PostfixMapsError, match=r'^m: .* is not an octal file mode such as 0600$'):
+        parse_mode(value, 'm')
+
+
+@pytest.mark.parametrize('value, expected', [('0600\n', 0o600), (' 0640 ', 0o640), ('4755', 0o4755), (0o7777, 0o7777),
+                                             (0, 0)])
+def test_parse_mode_more(value, expected):
+    assert parse_mode(value, 'mode') == expected
+
+
+@pytest.mark.parametrize('maps, message', [
+    (['/tmp/x'], "maps[0]: must be a dictionary with path and content"),
+    ([{'path': None, 'content': ''}], "maps[0].path: None must be an absolute file path"),
+    ([{'path': '/tmp/x', 'content': 5}], "maps[0].content: must be a string"),
+    ([{'path': '/tmp/x', 'content': '', 'mode': '0999'}], "maps[0].mode: '0999' is not an octal file mode such as 0600"),
+])
+def test_messages(maps, message):
+    with pytest.raises(PostfixMapsError) as excinfo:
+        apply(maps, 'hash', None, 'postmap')
+    assert str(excinfo.value) == message
+
+
+def test_default_mode_is_0644_and_empty_content_stays_empty(run):
+    result = run([{'path': 'empty', 'content': ''}])
+    assert (run.dir / 'empty').read_text() == '' and mode(run.dir / 'empty') == 0o644
+    assert result['diff'] == [{'before': '', 'after': '', 'before_header': str(run.dir / 'empty'),
+                               'after_header': str(run.dir / 'empty')}]
+
+
+def test_diff_of_a_mode_change_and_of_a_table(run):
+    run([table()])
+    os.chmod(str(run.dir / 'transport'), 0o600)
+    result = run([table('@b.example smtp:[x]:25\n')])
+    [diff] = result['diff']
+    assert diff['before'] == 'mode 0600\n@a.example egress_starttls:[r.example]:587\n'
+    assert diff['after'] == 'mode 0644\n@b.example smtp:[x]:25\n'
+
+
+def test_diff_of_a_secret_map_counts_lines(run):
+    run([sasl('a x:1\nb y:2\n')])
+    result = run([sasl('a x:1\nb y:2\nc z:3\n')])
+    assert result['diff'][0]['before'] == '(2 lines, not shown)\n'
+    assert result['diff'][0]['after'] == '(3 lines, not shown)\n'
+
+
+def test_postmap_gets_the_type_and_a_umask_that_gives_the_mode(run):
+    umasks = []
+    real = run.postmap.__call__
+
+    def recording(args, umask):
+        umasks.append(umask)
+        return real(args, umask)
+    run.postmap.__call__ = recording
+    result = apply([{'path': str(run.dir / 'sasl_passwd'), 'content': 'k v\n', 'mode': '0640'}], 'btree',
+                   recording, '/usr/sbin/postmap')
+    assert umasks == [0o137] and run.postmap.calls[-1] == ['/usr/sbin/postmap', 'btree:%s' % (run.dir / 'sasl_passwd')]
+    assert mode(run.dir / 'sasl_passwd.db') == 0o640 and result['rebuilt_maps'] == [str(run.dir / 'sasl_passwd')]
+
+
+def test_a_new_built_file_is_given_a_mode_the_umask_cannot_give(run):
+    run([{'path': 'script_map', 'content': 'k v\n', 'mode': '0755'}])
+    assert mode(run.dir / 'script_map.db') == 0o755
+
+
+def test_only_an_older_built_file_is_rebuilt(run):
+    run([table()])
+    source, built = str(run.dir / 'transport'), str(run.dir / 'transport.db')
+    now = time.time()
+    os.utime(source, (now, now))
+    os.utime(built, (now, now))   # same time: not older, not rebuilt
+    assert run([table()])['rebuilt_maps'] == []
+
+
+def test_postmap_error_of_a_table_quotes_stdout_when_stderr_is_empty(tmp_path):
+    path = str(tmp_path / 'transport')
+    with pytest.raises(PostfixMapsError) as excinfo:
+        apply([{'path': path, 'content': 'x\n'}], 'hash', lambda args, umask: (2, ' out \n', ''), 'postmap')
+    assert str(excinfo.value) == 'postmap hash:%s failed: out' % path
+    with pytest.raises(PostfixMapsError) as excinfo:
+        apply([{'path': path, 'content': 'y\n', 'secret': True}], 'hash', lambda args, umask: (2, 'x', 'y'), 'postmap')
+    assert str(excinfo.value) == 'postmap hash:%s failed: exit 2' % path
+
+
+def test_a_foreign_owner_alone_is_a_change(run, monkeypatch):
+    run([table()])
+    import ansible_collections.egress.mail.plugins.module_utils.postfix_maps as postfix_maps
+    monkeypatch.setattr(postfix_maps, '_owner', lambda: (OWNER[0], OWNER[1] + 1))
+    tightened = []
+    monkeypatch.setattr(postfix_maps.secret_file, 'tighten', lambda *args: tightened.append(args))
+    result = run([table()])
+    assert result['changed_maps'] == [str(run.dir / 'transport')] and result['rebuilt_maps'] == []
+    assert result['diff'][0]['before'] == result['diff'][0]['after']          # no mode line: same mode
+    assert tightened == [(str(run.dir / 'transport'), 0o644, OWNER[0], OWNER[1] + 1),
+                         (str(run.dir / 'transport.db'), 0o644, OWNER[0], OWNER[1] + 1)]
