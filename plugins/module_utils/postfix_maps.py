@@ -18,8 +18,9 @@ import stat
 
 from ansible_collections.egress.mail.plugins.module_utils import secret_file
 
-# File that postmap(1) builds next to the source, per database type.
-SUFFIXES = {'hash': '.db', 'btree': '.db', 'dbm': '.db', 'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
+# File that postmap(1) builds next to the source, per database type: <source>.db unless listed
+# (hash, btree, dbm, ...: .db).
+SUFFIXES = {'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
 _DB_TYPE_RE = re.compile(r'[a-z0-9]+')
 
 

@@ -470,7 +470,7 @@ def test_db_type_is_matched_whole(db_type):
         apply([], db_type, None, 'postmap')
 
 
-@pytest.mark.parametrize('value', ['0600\n0', '066000', '0o600', 0o10000, -1, '', None, 1.5])
+@pytest.mark.parametrize('value', ['0600\n0', '066000', '0o600', 0o10000, -1, '', None, 1.5, True, False])
 def test_parse_mode_refuses(value):
     with pytest.raises(PostfixMapsError, match=r'^m: .* is not an octal file mode such as 0600$'):
         parse_mode(value, 'm')
