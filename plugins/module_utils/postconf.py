@@ -19,6 +19,11 @@ How postconf behaves (checked against the Postfix sources, postconf_main.c):
   value of unknown ones, are read from main.cf itself.
 * ``postconf -e name=value ...`` writes several parameters in one call;
   ``postconf -X name ...`` removes several.
+
+With ``stage=True`` a change is first made to a copy of the configuration directory (a
+temporary directory, 0700), which ``postconf -c STAGE -M`` (parses master.cf) and
+``postfix -c STAGE check`` must accept; only then are the live main.cf and master.cf changed.
+A configuration Postfix refuses therefore never becomes live.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,14 +32,24 @@ __metaclass__ = type
 
 import os
 import re
+import shutil
+import stat
+import tempfile
+import time
 
 from collections import OrderedDict
+
+from ansible_collections.egress.mail.plugins.module_utils import secret_file
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_]+$')
 _OUTPUT_LINE_RE = re.compile(r'^([A-Za-z0-9_./-]+) =(?: (.*))?$')
 _UNKNOWN_RE = re.compile(r'warning: ([^\s:]+): unknown parameter')
 _SEPARATORS_RE = re.compile(r'[ \t\r\n]+')
 MAIN_CF = 'main.cf'
+MASTER_CF = 'master.cf'
+DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK'
+# What Postfix's ISSPACE() trims; str.strip() would also take \x1c-\x1f, \x85, \u2028 ...
+_POSTFIX_SPACE = ' \t\n\r\v\f'
 
 
 class PostconfError(Exception):
@@ -85,8 +100,8 @@ def format_value(value, name):
         text = _format_scalar(value, name)
     if '\n' in text or '\r' in text:
         raise PostconfError("parameter '%s': value contains a newline" % name)
-    if any(ord(ch) < 32 and ch != '\t' or ord(ch) == 127 for ch in text):
-        raise PostconfError("parameter '%s': value contains a control character" % name)
+    if any(ord(ch) < 32 and ch != '\t' or 127 <= ord(ch) <= 159 or ch in u'\u2028\u2029' for ch in text):
+        raise PostconfError("parameter '%s': value contains a control character or a line separator" % name)
     return normalize_value(text)
 
 
@@ -128,7 +143,7 @@ def build_remove_command(postconf, config_dir, names):
 def parse_show_output(stdout):
     """Parse ``name = value`` lines printed by postconf into a dict (value '' for ``name =``)."""
     values = {}
-    for line in stdout.splitlines():
+    for line in stdout.split('\n'):  # not splitlines(): \v \f \x1c-\x1e \x85 \u2028 \u2029 are not line ends
         if not line.strip():
             continue
         match = _OUTPUT_LINE_RE.match(line)
@@ -152,8 +167,8 @@ def parse_main_cf(text):
     overrides an earlier one.
     """
     logical = []
-    for line in text.splitlines():
-        stripped = line.strip()
+    for line in text.split('\n'):  # as Postfix reads it: only \n ends a line
+        stripped = line.strip(_POSTFIX_SPACE)
         if not stripped or stripped.startswith('#'):
             continue
         if line[0] in ' \t' and logical:
@@ -165,7 +180,7 @@ def parse_main_cf(text):
         if '=' not in line:
             continue
         name, value = line.split('=', 1)
-        name = name.strip()
+        name = name.strip(_POSTFIX_SPACE)
         if name in result:
             del result[name]
         result[name] = normalize_value(value)
@@ -206,6 +221,102 @@ def build_diff(changes, removals, current, config_dir):
     }
 
 
+def set_block(text, block, marker=DEFAULT_MARKER):
+    """``text`` (master.cf) with ``block`` between the lines ``marker`` gives for BEGIN and END.
+
+    Written the way ansible.builtin.blockinfile writes it (insertafter=EOF, the last marker
+    pair replaced), so a file converged with blockinfile is unchanged. An empty block removes
+    the block and its markers. Only ``\n`` ends a line.
+    """
+    begin, end = marker.replace('{mark}', 'BEGIN'), marker.replace('{mark}', 'END')
+    lines = text.split('\n')
+    if lines[-1] == '':
+        lines.pop()
+    new = []
+    if block:
+        new = [begin] + (block[:-1] if block.endswith('\n') else block).split('\n') + [end]
+    starts = [i for i, line in enumerate(lines) if line == begin]
+    ends = [i for i, line in enumerate(lines) if line == end]
+    if starts and ends:
+        first, last = sorted((starts[-1], ends[-1]))
+        lines[first:last + 1] = new
+    else:
+        lines.extend(new)
+    return ''.join(line + '\n' for line in lines)
+
+
+def _read_text(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8', 'surrogateescape')
+    except (IOError, OSError) as exc:
+        raise PostconfError('cannot read %s: %s' % (path, exc))
+
+
+def _copy_config(config_dir, stage):
+    """Copy every entry of ``config_dir`` into ``stage`` (symlinks as symlinks)."""
+    for name in os.listdir(config_dir):
+        src, dest = os.path.join(config_dir, name), os.path.join(stage, name)
+        if os.path.isdir(src) and not os.path.islink(src):
+            shutil.copytree(src, dest, symlinks=True)
+        else:
+            shutil.copy2(src, dest, follow_symlinks=False)
+
+
+def _replace(path, text):
+    """Replace ``path`` atomically, keeping its owner and mode (0644 for a new file)."""
+    try:
+        info = os.stat(path)
+        mode, uid, gid = stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid
+    except OSError:
+        mode, uid, gid = 0o644, -1, -1
+    try:
+        secret_file.write(path, text.encode('utf-8', 'surrogateescape'), mode, uid, gid)
+    except OSError as exc:
+        raise PostconfError('cannot write %s: %s' % (path, exc))
+
+
+def _logged_reason(run_command, log_command, since, stage, config_dir):
+    """What Postfix logged since ``since``: it writes its fatal errors to stderr only when that is
+    a terminal, otherwise only to the system log."""
+    if not log_command:
+        return '(Postfix wrote the reason to the mail log only)'
+    deadline = time.monotonic() + 2  # the journal may store the line a moment after the exit
+    while True:
+        rc, out, dummy = run_command(list(log_command) + ['--since', '@%d' % int(since)])
+        lines = [line for line in (out or '').split('\n') if line.strip()] if rc == 0 else []
+        if lines or time.monotonic() >= deadline:
+            return ' '.join(lines[-5:]).replace(stage, config_dir) or '(nothing in the mail log)'
+        time.sleep(0.2)
+
+
+def staged_check(run_command, postconf, postfix, config_dir, changes, removals, master_text, log_command=None):
+    """Make the changes to a copy of ``config_dir`` and have Postfix check it; raise when refused."""
+    since = time.time() - 1
+    stage = tempfile.mkdtemp(prefix='egress-postfix-stage-')
+    try:
+        try:
+            _copy_config(config_dir, stage)
+        except (IOError, OSError, shutil.Error) as exc:
+            raise PostconfError('cannot copy %s to a staging directory: %s' % (config_dir, exc))
+        if master_text is not None:
+            _replace(os.path.join(stage, MASTER_CF), master_text)
+        if changes:
+            _run(run_command, build_edit_command(postconf, stage, changes))
+        if removals:
+            _run(run_command, build_remove_command(postconf, stage, removals))
+        for args in ([postconf, '-c', stage, '-M'], [postfix, '-c', stage, 'check']):
+            rc, out, err = run_command(args)
+            if rc != 0:
+                detail = ' '.join((err or out or '').replace(stage, config_dir).split())
+                detail = detail or _logged_reason(run_command, log_command, since, stage, config_dir)
+                raise PostconfError('the new configuration was refused and nothing in %s was changed: '
+                                    '%s (on a staged copy) failed: %s'
+                                    % (config_dir, ' '.join(args[:1] + args[3:]), detail[:2000]))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def _run(run_command, args):
     rc, out, err = run_command(args)
     if rc != 0:
@@ -213,13 +324,17 @@ def _run(run_command, args):
     return out or '', err or ''
 
 
-def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False):
-    """Bring main.cf in ``config_dir`` to the desired state.
+def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False,
+          master_cf_block=None, master_cf_marker=DEFAULT_MARKER, stage=False, postfix='postfix',
+          log_command=None):
+    """Bring main.cf (and, when ``master_cf_block`` is not None, the marked block of master.cf)
+    in ``config_dir`` to the desired state; with ``stage``, check a staged copy first.
 
     ``run_command(args)`` runs a command without a shell and returns
     (rc, stdout, stderr), like AnsibleModule.run_command. Returns a dict with
-    changed, changed_parameters, removed_parameters, values, diff, warnings.
-    Raises PostconfError.
+    changed, changed_parameters, removed_parameters, master_cf_changed, staged, values, diff,
+    warnings. Raises PostconfError. ``log_command`` (journalctl with its filters, or None) reads
+    why Postfix refused a staged copy when it said nothing on stderr.
     """
     desired, removals_wanted = prepare(parameters, absent)
     names = list(desired) + removals_wanted
@@ -244,17 +359,37 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
     warnings = ["postconf does not know the parameter '%s' (typo, or a parameter of a newer Postfix?)" % name
                 for name in unknown if name in desired]
 
-    if not check_mode:
+    master_path = os.path.join(config_dir, MASTER_CF)
+    master_before = master_after = None
+    if master_cf_block is not None:
+        master_before = _read_text(master_path) if os.path.exists(master_path) else ''
+        master_after = set_block(master_before, master_cf_block, master_cf_marker)
+    master_changed = master_before != master_after
+
+    staged = False
+    if not check_mode and (changes or removals or master_changed):
+        if stage:
+            staged_check(run_command, postconf, postfix, config_dir, changes, removals,
+                         master_after if master_changed else None, log_command)
+            staged = True
+        if master_changed:
+            _replace(master_path, master_after)
         if changes:
             _run(run_command, build_edit_command(postconf, config_dir, changes))
         if removals:
             _run(run_command, build_remove_command(postconf, config_dir, removals))
 
+    diff = build_diff(changes, removals, current, config_dir)
+    if master_cf_block is not None:  # a list of two diffs: main.cf, then master.cf
+        diff = [diff, {'before': master_before, 'after': master_after,
+                       'before_header': master_path, 'after_header': master_path}]
     return {
-        'changed': bool(changes or removals),
+        'changed': bool(changes or removals or master_changed),
         'changed_parameters': [name for name, dummy in changes],
         'removed_parameters': removals,
+        'master_cf_changed': master_changed,
+        'staged': staged,
         'values': dict(desired),
-        'diff': build_diff(changes, removals, current, config_dir),
+        'diff': diff,
         'warnings': warnings,
     }

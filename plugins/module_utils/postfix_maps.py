@@ -15,11 +15,13 @@ __metaclass__ = type
 import os
 import re
 import stat
-import tempfile
 
-# File that postmap(1) builds next to the source, per database type.
-SUFFIXES = {'hash': '.db', 'btree': '.db', 'dbm': '.db', 'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
-_DB_TYPE_RE = re.compile(r'^[a-z0-9]+$')
+from ansible_collections.egress.mail.plugins.module_utils import secret_file
+
+# File that postmap(1) builds next to the source, per database type: <source>.db unless listed
+# (hash, btree, dbm, ...: .db).
+SUFFIXES = {'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
+_DB_TYPE_RE = re.compile(r'[a-z0-9]+')
 
 
 class PostfixMapsError(Exception):
@@ -32,7 +34,7 @@ def parse_mode(value, name):
         raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
     if isinstance(value, int):
         mode = value
-    elif isinstance(value, str) and re.match(r'^0?[0-7]{3,4}$', value.strip()):
+    elif isinstance(value, str) and re.fullmatch(r'0?[0-7]{3,4}', value.strip()):
         mode = int(value.strip(), 8)
     else:
         raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
@@ -42,25 +44,51 @@ def parse_mode(value, name):
 
 
 def check_maps(maps):
-    """Validate the ``maps`` option; returns a list of (path, content, mode, secret)."""
+    """Validate the ``maps`` option; returns a list of (path, content, mode, secret); content is
+    None for a table to remove (``state: absent``)."""
     result = []
     seen = set()
     for index, entry in enumerate(maps or []):
         name = 'maps[%d]' % index
+        if not isinstance(entry, dict):
+            raise PostfixMapsError('%s: must be a dictionary with path and content' % name)
         path = entry.get('path')
         if not isinstance(path, str) or not os.path.isabs(path) or path.endswith('/'):
             raise PostfixMapsError('%s.path: %r must be an absolute file path' % (name, path))
         if path in seen:
             raise PostfixMapsError('%s.path: %s is listed twice' % (name, path))
         seen.add(path)
+        state = entry.get('state') or 'present'
+        if state not in ('present', 'absent'):
+            raise PostfixMapsError('%s.state: %r is neither present nor absent' % (name, state))
         content = entry.get('content')
-        if not isinstance(content, str):
+        if state == 'absent':
+            content = None
+        elif not isinstance(content, str):
             raise PostfixMapsError('%s.content: must be a string' % name)
-        if content and not content.endswith('\n'):
+        elif content and not content.endswith('\n'):
             content += '\n'
         mode = parse_mode(entry.get('mode', '0644'), name + '.mode')
         result.append((path, content, mode, bool(entry.get('secret'))))
     return result
+
+
+def _remove(path, suffix, check_mode):
+    """Remove a table's source and built file; returns the diff, or None when both are gone."""
+    current = _read(path)
+    built = path + suffix
+    if current is None and not os.path.lexists(path) and not os.path.lexists(built):
+        return None
+    if not check_mode:
+        for name in (built, path):  # the built file first: it is what Postfix reads
+            try:
+                os.unlink(name)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise PostfixMapsError('%s: cannot remove: %s' % (name, exc.strerror or exc))
+    before = '' if current is None else '(%d lines, not shown)\n' % current.count(b'\n')
+    return {'before': before, 'after': '', 'before_header': path, 'after_header': path}
 
 
 def _read(path):
@@ -83,53 +111,64 @@ def _owner():
     return os.geteuid(), os.getegid()
 
 
-def _set_attrs(path, mode):
-    os.chown(path, *_owner())
-    os.chmod(path, mode)
+def _wrong_attrs(info, mode, uid, gid):
+    return stat.S_IMODE(info.st_mode) != mode or (info.st_uid, info.st_gid) != (uid, gid)
 
 
-def _write(path, data, mode, move):
-    """Write atomically: a temporary file in the same directory, then moved over ``path``.
-    An existing file gets the new mode first: the move keeps the old file's mode, and a
-    password must never sit in a file more open than asked for."""
-    if os.path.exists(path):
-        _set_attrs(path, mode)
-    fd, tmp = tempfile.mkstemp(prefix='.egress-', dir=os.path.dirname(path))
+def _stat(path):
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-        move(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _set_attrs(path, mode)
+        return os.stat(path)
+    except OSError:
+        return None
 
 
-def apply(maps, db_type, run_command, postmap, move, check_mode=False):
+def _tighten(path, mode, uid, gid):
+    try:
+        secret_file.tighten(path, mode, uid, gid)
+    except OSError as exc:
+        raise PostfixMapsError('%s: cannot set mode %04o: %s' % (path, mode, exc.strerror or exc))
+
+
+def _write(path, data, mode, uid, gid):
+    """Replace ``path`` by a new file that has its final owner and mode before a byte is in it."""
+    try:
+        secret_file.write(path, data, mode, uid, gid)
+    except OSError as exc:
+        raise PostfixMapsError('%s: cannot write: %s' % (path, exc.strerror or exc))
+
+
+def apply(maps, db_type, run_command, postmap, check_mode=False):
     """Bring every map to its content and mode (owned by the running user and group), then run postmap
     for each map that changed or whose built file is missing or older than the source.
 
-    ``run_command(args, umask) -> (rc, stdout, stderr)``; ``move(src, dest)`` moves a file atomically.
+    A source is replaced by a new file created with its final owner and mode (secret_file.write),
+    never written in place; an existing built file is given its final owner and mode *before*
+    postmap writes the new content into it.
+
+    ``run_command(args, umask) -> (rc, stdout, stderr)``.
     Returns changed, changed_maps, rebuilt_maps and diff (a list; secret maps show no content).
     """
-    if not isinstance(db_type, str) or not _DB_TYPE_RE.match(db_type):
+    if not isinstance(db_type, str) or not _DB_TYPE_RE.fullmatch(db_type):
         raise PostfixMapsError('db_type: %r is not a Postfix database type such as hash or lmdb' % (db_type,))
     suffix = SUFFIXES.get(db_type, '.db')
     uid, gid = _owner()
     changed_maps, rebuilt, diffs = [], [], []
     entries = check_maps(maps)
-    for path, dummy, dummy, dummy in entries:  # every input is checked before anything is written
-        if not os.path.isdir(os.path.dirname(path)):
+    for path, content, dummy, dummy in entries:  # every input is checked before anything is written
+        if content is not None and not os.path.isdir(os.path.dirname(path)):
             raise PostfixMapsError('%s: directory %s does not exist' % (path, os.path.dirname(path)))
     for path, content, mode, secret in entries:
+        if content is None:  # state: absent
+            diff = _remove(path, suffix, check_mode)
+            if diff is not None:
+                changed_maps.append(path)
+                diffs.append(diff)
+            continue
         data = content.encode('utf-8')
         current = _read(path)
         info = os.stat(path) if current is not None else None
         content_changed = current != data
-        attrs_changed = info is not None and (stat.S_IMODE(info.st_mode) != mode
-                                              or (info.st_uid, info.st_gid) != (uid, gid))
+        attrs_changed = info is not None and _wrong_attrs(info, mode, uid, gid)
         if content_changed or attrs_changed:
             changed_maps.append(path)
             if secret:
@@ -144,27 +183,29 @@ def apply(maps, db_type, run_command, postmap, move, check_mode=False):
             diffs.append({'before': before, 'after': after, 'before_header': path, 'after_header': path})
             if not check_mode:
                 if content_changed:
-                    _write(path, data, mode, move)
+                    _write(path, data, mode, uid, gid)
                 else:
-                    _set_attrs(path, mode)
+                    _tighten(path, mode, uid, gid)
         built = path + suffix
-        if content_changed or _needs_build(path, built):
+        build = content_changed or _needs_build(path, built)
+        built_info = _stat(built)
+        if built_info is not None and _wrong_attrs(built_info, mode, uid, gid):
+            # The built file holds the same data as its source: same owner and mode (0600 for
+            # passwords), and before postmap writes the new data into it (it keeps the inode).
+            if not build and path not in changed_maps:
+                changed_maps.append(path)
+            if not check_mode:
+                _tighten(built, mode, uid, gid)
+        if build:
             rebuilt.append(path)
             if not check_mode:
-                # The umask makes postmap create the indexed file with the source's mode.
+                # The umask makes postmap create a new indexed file with the source's mode.
                 rc, out, err = run_command([postmap, '%s:%s' % (db_type, path)], 0o777 & ~mode)
                 if rc != 0:
                     # postmap quotes the offending line; never echo a secret map's content.
                     detail = 'exit %d' % rc if secret else (err or out).strip()
                     raise PostfixMapsError('postmap %s:%s failed: %s' % (db_type, path, detail))
-        if os.path.exists(built):
-            # The built file holds the same data as its source: same mode (0600 for passwords).
-            built_info = os.stat(built)
-            if stat.S_IMODE(built_info.st_mode) != mode or (built_info.st_uid, built_info.st_gid) != (uid, gid):
-                if path not in rebuilt and path not in changed_maps:
-                    changed_maps.append(path)
-                if not check_mode:
-                    _set_attrs(built, mode)
+                _tighten(built, mode, uid, gid)  # a new file: the umask cannot add bits (0755)
     return {
         'changed': bool(changed_maps or rebuilt),
         'changed_maps': changed_maps,

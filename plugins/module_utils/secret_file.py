@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import stat
 import tempfile
@@ -23,14 +24,18 @@ def tighten(path, mode, uid=-1, gid=-1):
     """Give an existing ``path`` the owner and ``mode`` asked for; returns True when it changed.
 
     The owner is changed first and the mode second, both on an open descriptor, so a
-    symlink swapped in between cannot redirect them. A missing file is left missing.
+    symlink swapped in between cannot redirect them. A missing file is left missing; a
+    symlink (ELOOP) or anything but a regular file (EINVAL) raises OSError, and a FIFO does
+    not block the call.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, 'O_NOFOLLOW', 0))
     except FileNotFoundError:
         return False
     try:
         info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, 'not a regular file', path)
         changed = False
         if (uid != -1 and info.st_uid != uid) or (gid != -1 and info.st_gid != gid):
             os.fchown(fd, uid, gid)

@@ -20,7 +20,13 @@ description:
   - Values are compared after collapsing whitespace, the way C(postconf) prints them. Nothing else is normalized;
     in particular list items are never reordered, so V(a,b) and V(a, b) differ.
   - A parameter whose default value already equals the desired value is not written.
-  - Only C(main.cf) is managed. C(master.cf) service entries and service parameters are out of scope.
+  - In C(main.cf) only parameters are managed. In C(master.cf) the module can keep one block of lines between
+    two marker lines (O(master_cf_block)), the way M(ansible.builtin.blockinfile) does; service parameters
+    are not managed one by one.
+  - With O(stage=true) a change is first made to a copy of the configuration directory (a private temporary
+    directory), and C(postconf -c COPY -M) and C(postfix -c COPY check) must accept it before the live
+    C(main.cf) and C(master.cf) change. A configuration Postfix refuses never becomes live; the task fails
+    with Postfix's message and the live files are left as they were.
   - The module does not reload Postfix; notify a handler that reloads it when the task reports a change.
 extends_documentation_fragment:
   - egress.mail.attributes
@@ -50,6 +56,27 @@ options:
     description:
       - Path of the C(postconf) executable.
       - By default it is searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
+    type: path
+  master_cf_block:
+    description:
+      - Lines to keep in C(master.cf) between the marker lines of O(master_cf_marker), written the way
+        M(ansible.builtin.blockinfile) writes them (at the end of the file when the markers are missing).
+      - V("") removes the block and its markers. When not given, C(master.cf) is not touched.
+    type: str
+  master_cf_marker:
+    description:
+      - The marker line template of O(master_cf_block); V({mark}) becomes V(BEGIN) and V(END).
+    type: str
+    default: "# {mark} ANSIBLE MANAGED BLOCK"
+  stage:
+    description:
+      - Check a staged copy of the new configuration with C(postconf -M) and C(postfix check) before the live
+        files change (not in check mode, and only when something changes).
+    type: bool
+    default: false
+  postfix_path:
+    description:
+      - Path of the C(postfix) executable used by O(stage). By default searched like O(postconf_path).
     type: path
 notes:
   - Parameter names that C(postconf) does not know (typos, or parameters of a newer Postfix) are still written, with a
@@ -93,6 +120,17 @@ EXAMPLES = r"""
       - smtp_tls_wrappermode
       - sender_dependent_relayhost_maps
 
+- name: Relay settings and a master.cf service, checked by Postfix on a staged copy before they are live
+  egress.mail.postconf:
+    parameters:
+      relayhost: "[smtp.example.com]:465"
+    master_cf_block: |
+      relay465 unix  -       -       n       -       -       smtp
+        -o smtp_tls_wrappermode=yes
+    master_cf_marker: "# {mark} relay465 service"
+    stage: true
+  notify: Reload postfix
+
 - name: Manage a second Postfix instance
   egress.mail.postconf:
     config_dir: /etc/postfix-out
@@ -121,10 +159,22 @@ values:
   sample:
     relayhost: "[smtp.sendgrid.net]:587"
     smtp_sasl_auth_enable: "yes"
+master_cf_changed:
+  description: Whether the O(master_cf_block) block of C(master.cf) was (or, in check mode, would be) changed.
+  returned: always
+  type: bool
+  sample: false
+staged:
+  description: Whether a staged copy of the new configuration was checked (and accepted) before it became live.
+  returned: always
+  type: bool
+  sample: true
 diff:
-  description: The changed parameters before and after, as C(main.cf) lines.
+  description:
+    - The changed parameters before and after, as C(main.cf) lines.
+    - When O(master_cf_block) is given, a list of two such dictionaries, C(main.cf) then C(master.cf).
   returned: when diff mode is enabled
-  type: dict
+  type: raw
   contains:
     before:
       description: Previous effective values of the changed and removed parameters.
@@ -156,14 +206,26 @@ def main():
             absent=dict(type='list', elements='str'),
             config_dir=dict(type='path', default='/etc/postfix'),
             postconf_path=dict(type='path'),
+            master_cf_block=dict(type='str'),
+            master_cf_marker=dict(type='str', default='# {mark} ANSIBLE MANAGED BLOCK'),
+            stage=dict(type='bool', default=False),
+            postfix_path=dict(type='path'),
         ),
-        required_one_of=[('parameters', 'absent')],
+        required_one_of=[('parameters', 'absent', 'master_cf_block')],
         supports_check_mode=True,
     )
 
-    postconf = module.params['postconf_path']
-    if not postconf:
-        postconf = module.get_bin_path('postconf', required=True, opt_dirs=['/usr/sbin', '/usr/local/sbin'])
+    sbin = ['/usr/sbin', '/usr/local/sbin']
+    postconf = module.params['postconf_path'] or module.get_bin_path('postconf', required=True, opt_dirs=sbin)
+    postfix = module.params['postfix_path']
+    log_command = None
+    if module.params['stage']:
+        postfix = postfix or module.get_bin_path('postfix', required=True, opt_dirs=sbin)
+        # Postfix writes why it refused a configuration to stderr only when that is a terminal.
+        journalctl = module.get_bin_path('journalctl')
+        if journalctl:
+            log_command = [journalctl, '--quiet', '--no-pager', '--output', 'cat',
+                           '--identifier', 'postfix', '--identifier', 'postfix/postfix-script']
 
     def run_command(args):
         return module.run_command(args, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
@@ -176,6 +238,11 @@ def main():
             parameters=module.params['parameters'],
             absent=module.params['absent'],
             check_mode=module.check_mode,
+            master_cf_block=module.params['master_cf_block'],
+            master_cf_marker=module.params['master_cf_marker'],
+            stage=module.params['stage'],
+            postfix=postfix,
+            log_command=log_command,
         )
     except PostconfError as exc:
         module.fail_json(msg=str(exc))

@@ -17,9 +17,12 @@ description:
   - Writes Postfix lookup table sources (for example C(/etc/postfix/sasl_passwd)) with the given content and
     mode, owned by the user the module runs as (root), and runs C(postmap) for each table whose source changed
     or whose indexed file is missing or older than the source. All tables are handled in one round trip.
-  - Files are replaced atomically, so Postfix never reads a half-written table.
-  - The indexed file (C(.db), C(.lmdb), ...) gets the same mode as its source, so a password map stays
-    private in both forms.
+  - Files are replaced atomically, so Postfix never reads a half-written table. A new file is created
+    next to the table with its final owner and mode before any content is written to it, then renamed over
+    the table, so a password is never readable with a wider mode, not even for a moment.
+  - The indexed file (C(.db), C(.lmdb), ...) gets the same owner and mode as its source, so a password map
+    stays private in both forms. An existing indexed file is given them before C(postmap) writes the new
+    content into it.
   - The diff shows the content of ordinary tables and only the line count of O(maps[].secret) tables, and
     error messages never quote a secret table.
   - Run a task that writes secrets with C(no_log=true). Ansible writes every module's arguments to the
@@ -43,8 +46,15 @@ options:
         description:
           - Full content of the table source. A final newline is added when missing.
           - In diff mode shown only when O(maps[].secret=false).
+          - Required when O(maps[].state=present).
         type: str
-        required: true
+      state:
+        description:
+          - V(absent) removes the table source and its indexed file (the indexed file first); the diff
+            shows only the number of lines removed.
+        type: str
+        choices: [present, absent]
+        default: present
       mode:
         description: Octal mode of the source and of its indexed file, for example V('0600').
         type: raw
@@ -63,7 +73,7 @@ options:
       - Path of the C(postmap) executable. By default it is searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
     type: path
 notes:
-  - Tables that are no longer wanted are not removed; delete them with the C(ansible.builtin.file) module.
+  - A table that is no longer used should be removed only after C(main.cf) stopped naming it.
 requirements:
   - Postfix (the C(postmap) and C(postconf) commands) on the target.
 seealso:
@@ -92,6 +102,12 @@ EXAMPLES = r"""
           @shop.example.com smtp:[smtp.eu.mailgun.org]:587
   notify: Reload postfix
 
+- name: Remove the password map of a relay that no longer logs in (after main.cf stopped naming it)
+  egress.mail.postfix_maps:
+    maps:
+      - path: /etc/postfix/sasl_passwd
+        state: absent
+
 - name: Build lmdb tables explicitly
   egress.mail.postfix_maps:
     db_type: lmdb
@@ -102,7 +118,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed_maps:
-  description: Table sources whose content, mode or owner were (or, in check mode, would be) changed.
+  description: Table sources whose content, mode or owner were (or, in check mode, would be) changed, or that were
+    removed.
   returned: always
   type: list
   elements: str
@@ -132,7 +149,8 @@ def main():
         argument_spec=dict(
             maps=dict(type='list', elements='dict', required=True, options=dict(
                 path=dict(type='path', required=True),
-                content=dict(type='str', required=True),  # secrets: no_log on the task (DOCUMENTATION)
+                content=dict(type='str'),  # secrets: no_log on the task (DOCUMENTATION)
+                state=dict(type='str', choices=['present', 'absent'], default='present'),
                 mode=dict(type='raw', default='0644'),
                 secret=dict(type='bool', default=False),
             )),
@@ -154,11 +172,8 @@ def main():
             module.fail_json(msg='postconf -h default_database_type failed: %s' % err.strip())
         db_type = out.strip()
 
-    def move(src, dest):
-        module.atomic_move(src, dest)
-
     try:
-        result = apply(module.params['maps'], db_type, run_command, postmap, move, check_mode=module.check_mode)
+        result = apply(module.params['maps'], db_type, run_command, postmap, check_mode=module.check_mode)
     except PostfixMapsError as exc:
         module.fail_json(msg=str(exc))
     diff = result.pop('diff')

@@ -104,6 +104,34 @@ def test_no_credentials_no_sasl():
                                      **role_vars(postfix_relay_username=None, postfix_relay_password=None)) == []
 
 
+def main_cf_absent(**overrides):
+    return renderer("Debian").render("{{ __postfix_relay_main_cf_absent }}", **role_vars(**overrides))
+
+
+def test_removed_credentials_reset_the_sasl_parameters():
+    """A host that logged in before: the map parameters go from main.cf (the map itself is
+    removed by tasks/configure.yml), and smtp_sasl_auth_enable is written as no."""
+    assert main_cf_absent(postfix_relay_username=None, postfix_relay_password=None) == [
+        "smtp_sasl_password_maps", "smtp_sasl_security_options", "smtp_sasl_tls_security_options",
+        "smtp_sasl_mechanism_filter"]
+    assert main_cf_absent() == []
+    # A parameter the user sets in extra_config is theirs: written, not removed.
+    assert "smtp_sasl_security_options" not in main_cf_absent(
+        postfix_relay_username=None, postfix_relay_password=None,
+        postfix_relay_extra_config={"smtp_sasl_security_options": "noanonymous"})
+
+
+def test_password_map_removal_runs_only_without_a_user_name():
+    r = renderer("Debian")
+    tasks = r.loader.load_from_file(os.path.join(r.path, "tasks", "configure.yml"))
+    [removal] = [t for t in tasks if t["name"].startswith("Remove the SASL password map")]
+    assert removal["egress.mail.postfix_maps"]["maps"] == [{"path": "/etc/postfix/sasl_passwd", "state": "absent"}]
+    assert removal["when"] == "__postfix_relay.username is not truthy"
+    names = [t["name"] for t in tasks]
+    assert names.index(removal["name"]) > names.index(
+        "Write the relay settings to main.cf and the relay transports to master.cf")
+
+
 def test_password_map_keeps_the_password_exactly():
     text = template("sasl_passwd.j2")
     assert "[smtp.example.net]:587 relayuser:%s\n" % PASSWORD in text
