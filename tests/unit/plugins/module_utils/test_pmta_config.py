@@ -249,6 +249,7 @@ def test_seed_compact_text_is_rejected_in_line_mode():
     assert errors
     assert errors[0].line == 1
     assert "on the same line" in errors[0].message
+    assert "barbaz" not in errors[0].message and "foo" not in errors[0].message  # the line holds a password
 
 
 # ---------------------------------------------------------------------------
