@@ -621,6 +621,7 @@ def _find_tags(text):
 # Tree builder
 # --------------------------------------------------------------------------
 
+REDACTED = "(not shown: its line holds a password)"
 SECRET_LINE_MESSAGE = ("this line holds a password and is not valid here; it is not quoted: check the "
                        "directive name, where it is and that it has exactly one value")
 
@@ -1117,9 +1118,7 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
         warn(None, "a source requires authentication but no <smtp-user> is defined")
 
     # --- smtp users --------------------------------------------------------
-    users = []
     for stanza in root.stanzas("smtp-user"):
-        users.append(stanza.arg)
         method = stanza.first("authentication-method")
         method = method.args[0].lower() if method is not None and method.args else "password"
         if method == "password" and stanza.first("password") is None:
@@ -1137,12 +1136,15 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
         if inner:
             _check_routes(inner, error, warn, "<domain *> in <virtual-mta %s>" % stanza.arg)
     pools = {}
+    pool_lines = {}
     for stanza in root.stanzas("virtual-mta-pool"):
         members = []
+        pool_lines[stanza.arg] = (stanza.line, [])
         for directive in stanza.directives("virtual-mta"):
             if not directive.args:
                 continue
             members.append(directive.args[0])
+            pool_lines[stanza.arg][1].append((directive.args[0], directive.line))
             if directive.args[0] not in vmtas:
                 error(directive.line, "<virtual-mta-pool %s> lists unknown virtual MTA '%s'"
                       % (stanza.arg, directive.args[0]))
@@ -1160,6 +1162,7 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
     route = None
     starttls = {"use": None, "require": None}
     auth_user = None
+    auth_user_line = None
     auth_password_set = False
     if not wildcard:
         if not fragment:
@@ -1177,7 +1180,7 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
                                                   starttls["require"])
             user = stanza.first("auth-username")
             if user is not None and user.args:
-                auth_user = user.args[0]
+                auth_user, auth_user_line = user.args[0], user.line
             if stanza.first("auth-password") is not None:
                 auth_password_set = True
         if auth_password_set and auth_user is None:
@@ -1189,20 +1192,33 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
             warn(wildcard[0].line, "<domain *> has use-starttls no but require-starttls yes")
 
     certificate = root.first("smtp-server-tls-certificate")
+    secret_lines = builder.secret_lines
+
+    def hide(value, line):
+        """Nothing read from a line that holds a password reaches the summary."""
+        return REDACTED if line in secret_lines else value
+
+    for lst in listeners:
+        lst["address"], lst["listener"] = hide(lst["address"], lst["line"]), hide(lst["listener"], lst["line"])
+    if route is not None:
+        route["host"] = hide(route["host"], route["line"])
+    user_stanzas = root.stanzas("smtp-user")
     summary = {
         "listeners": [lst["listener"] for lst in listeners],
         "listener_details": listeners,
         "route": route,
         "starttls": starttls,
-        "auth_user": auth_user,
+        "auth_user": hide(auth_user, auth_user_line),
         "auth_password_set": auth_password_set,
-        "server_tls_certificate": certificate.args[0] if certificate is not None and certificate.args else None,
-        "sources": [_source_summary(s) for s in sources],
-        "smtp_users": users,
-        "virtual_mtas": [{"name": name, "line": s.line,
-                          "source_hosts": [d.args for d in s.directives("smtp-source-host")]}
+        "server_tls_certificate": hide(certificate.args[0], certificate.line)
+        if certificate is not None and certificate.args else None,
+        "sources": [dict(_source_summary(s), match=hide(s.arg, s.line)) for s in sources],
+        "smtp_users": [hide(s.arg, s.line) for s in user_stanzas],
+        "virtual_mtas": [{"name": hide(name, s.line), "line": s.line,
+                          "source_hosts": [[hide(a, d.line) for a in d.args] for d in s.directives("smtp-source-host")]}
                          for name, s in vmtas.items()],
-        "virtual_mta_pools": [{"name": name, "members": members} for name, members in pools.items()],
+        "virtual_mta_pools": [{"name": hide(name, line), "members": [hide(m, ml) for m, ml in members]}
+                              for name, (line, members) in pool_lines.items()],
     }
     return Report(root, errors, warnings, summary)
 
@@ -1216,23 +1232,17 @@ def _first_not_none(value, fallback):
 # --------------------------------------------------------------------------
 
 def _secret_spans(line):
-    """(start, end) of every secret value in one line: after the name and its blanks, up to a
-    comment, trailing blanks excluded.  One pass over the line."""
-    spans = []
-    position = 0
-    while True:
-        match = _SECRET_NAME_RE.search(line, position)
-        if match is None:
-            return spans
-        start = match.end()
-        while start < len(line) and line[start].isspace():
-            start += 1
-        end = line.find("#", start)
-        end = len(line) if end < 0 else end
-        stop = len(line[start:end].rstrip())
-        if stop:
-            spans.append((start, start + stop))
-        position = max(end, match.end())
+    """(start, end) of the secret value in one line: from the first secret directive name and
+    its blanks to the end of the line, comments included (a '#' may belong to the password),
+    trailing blanks excluded.  One pass over the line."""
+    match = _SECRET_NAME_RE.search(line)
+    if match is None:
+        return []
+    start = match.end()
+    while start < len(line) and line[start].isspace():
+        start += 1
+    stop = len(line[start:].rstrip())
+    return [(start, start + stop)] if stop else []
 
 
 def _mask_line(line, mask):
@@ -1249,8 +1259,8 @@ def _mask_line(line, mask):
 def mask_secrets(text, mask=MASK):
     """Replace the values of auth-password and password with a mask.
 
-    Everything after the directive name up to a comment or the end of the line
-    is masked, so a value with spaces never leaks half-masked.  Lines end at
+    Everything after the directive name up to the end of the line, a comment
+    included, is masked, so a value with spaces or a '#' never leaks half-masked.  Lines end at
     "\n" only, and any other whitespace (\v, \f, U+2028...) counts as a blank
     inside the line, so no spelling leaves part of a password unmasked.
     """

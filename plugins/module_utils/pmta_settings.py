@@ -411,7 +411,7 @@ def check(settings, prefix='powermta_relay_'):
 
     exposed = [lst['listener'] for lst in listeners if not lst['loopback']]
     if exposed:
-        allow_list = [s for s in sources if s['always_allow_relaying'] and not s['catch_all']
+        allow_list = [s for s in sources if s['always_allow_relaying'] and s['smtp_service'] and not s['catch_all']
                       and not network_policy.is_loopback(_network(s['match'], s['name']))]
         if not users and not allow_list:
             raise ValueError('%slisteners: %s is not a loopback address: define %ssmtp_users (clients must log '

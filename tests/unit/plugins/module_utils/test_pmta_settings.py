@@ -121,6 +121,9 @@ BAD = [
     ("listener-port", dict(listeners=[{"address": "127.0.0.1", "port": 0}]), "powermta_relay_listeners[0].port", ""),
     ("listener-key", dict(listeners=[{"address": "127.0.0.1", "bind": 1}]), "powermta_relay_listeners[0]", "unknown key"),
     ("exposed-nobody", dict(listeners=EXPOSED), "powermta_relay_listeners", "not a loopback"),
+    ("exposed-allow-list-without-service", dict(listeners=EXPOSED, sources=[
+        {"match": "10.0.0.0/8", "always_allow_relaying": True, "smtp_service": False}]),
+     "powermta_relay_listeners", "not a loopback"),
     ("exposed-bare-catch-all", dict(listeners=EXPOSED, smtp_users=USERS, sources=[{"match": "0/0"}]),
      "powermta_relay_sources[0].match", "catch-all"),
     ("open-relay-0/0", dict(sources=[{"match": "0/0", "always_allow_relaying": True}]),
