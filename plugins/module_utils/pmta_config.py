@@ -202,6 +202,7 @@ _DOMAIN_PATTERN_RE = re.compile(r"\*|(?:\*\.)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)
 _NAMED_SOURCE_RE = re.compile(r"\{[A-Za-z0-9._-]+\}", re.ASCII)
 _TOKEN_RE = re.compile(r"[^ \t]+")
 _TAG_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*", re.ASCII)
+_ASCII_RE = re.compile(r"[\x00-\x7f]*")
 _SHORT_V4_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){0,2}", re.ASCII)
 
 # PowerMTA separates tokens with spaces and tabs and lines with "\n" only.
@@ -340,7 +341,7 @@ def parse_network(value):
     Returns an ipaddress network, or None if the value is not one.
     """
     text = str(value).strip(_BLANKS)
-    if not text.isascii():
+    if not _ASCII_RE.fullmatch(text):
         return None
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]

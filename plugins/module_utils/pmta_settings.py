@@ -64,6 +64,7 @@ _BAD_CHAR_RE = re.compile('[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\u200b-\u200f\u2
 _LINE_SYNTAX = '#"<>'
 # A password value: printable, no comment sign, no double quote (PowerMTA has no escape).
 _SECRET_FORBIDDEN = '#"'
+_ASCII_RE = re.compile(r'[\x00-\x7f]*')
 
 
 def _walk(value, name):
@@ -121,7 +122,7 @@ def _text(value, name, what, vtype=None, allow_empty=False):
         raise ValueError('%s: is empty; it must be %s' % (name, what))
     if any(char.isspace() for char in value) or any(char in value for char in _LINE_SYNTAX):
         raise ValueError('%s: %r must be %s, without blanks or any of %s' % (name, value, what, _LINE_SYNTAX))
-    if not value.isascii() or (vtype is not None and not pmta_config._check_value(vtype, value)):
+    if not _ASCII_RE.fullmatch(value) or (vtype is not None and not pmta_config._check_value(vtype, value)):
         raise ValueError('%s: %r is not %s' % (name, value, what))
     return value
 
