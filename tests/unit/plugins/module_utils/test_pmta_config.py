@@ -966,3 +966,53 @@ def test_relaying_sources_together_may_not_cover_much_public_space():
     report = pc.validate(HEAD.replace("127.0.0.1>", "127.0.0.1>") + sources.replace("192.0.", "8.8.") + DOMAIN)
     assert not report.valid
     assert any("together" in f.message for f in report.errors)
+
+
+# Every directive of the table, with a valid value in one of its contexts, parses without an
+# error, and with a value of the wrong type gets an error naming it (mutation: a renamed or
+# retyped table entry must fail a test).
+SAMPLE_VALUES = {
+    "bool": "yes", "uint": "5", "port": "25", "duration": "10m", "duration_list": "10m,1h",
+    "duration_or_never": "never", "size": "50M", "rate": "100/h", "email": "pm@example.com",
+    "hostname": "mta.example.com", "ip_or_cidr": "10.0.0.0/8", "listener": "127.0.0.1:25",
+    "hostport": "[smtp.example.net]:587", "path": "/var/x", "name": "mta1", "user": "app",
+    "access_level": "none", "auth_method": "password", "named_source": "{relay}", "string": "x",
+    "secret": "x",
+}
+STANZA_ARGS = {"source": "10.0.0.1", "domain": "example.com", "virtual-mta": "mta1",
+               "virtual-mta-pool": "pool1", "smtp-user": "app", "acct-file": "/var/x"}
+
+
+def _in_context(context, line):
+    if context == pc.GLOBAL:
+        return line + "\n"
+    return "<%s %s>\n%s\n</%s>\n" % (context, STANZA_ARGS[context], line, context)
+
+
+@pytest.mark.parametrize("name", sorted(pc.DIRECTIVES))
+def test_every_directive_parses_with_a_valid_value(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    values = [SAMPLE_VALUES[item.lstrip("?*")] for item in spec]
+    for context in contexts:
+        _root, errors, _warnings = pc.parse(_in_context(context, " ".join([name] + values)))
+        assert errors == [], (context, errors)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_c, spec) in pc.DIRECTIVES.items()
+                                        if not any(i.lstrip("?*") in ("string", "secret", "user") for i in spec)))
+def test_every_typed_directive_refuses_a_wrong_value(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    line = " ".join([name] + ["%bad"] * len(spec))
+    _root, errors, _warnings = pc.parse(_in_context(contexts[0], line))
+    assert any("directive '%s' expects" % name in e.message for e in errors), errors
+
+
+@pytest.mark.parametrize("name", sorted(pc.DIRECTIVES))
+def test_every_directive_is_refused_outside_its_contexts(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    values = [SAMPLE_VALUES[item.lstrip("?*")] for item in spec]
+    others = [c for c in [pc.GLOBAL] + sorted(STANZA_ARGS) if c not in contexts]
+    for context in others[:2]:
+        _root, errors, _warnings = pc.parse(_in_context(context, " ".join([name] + values)))
+        assert any("is not allowed in" in e.message or "holds a password" in e.message for e in errors), \
+            (context, errors)
