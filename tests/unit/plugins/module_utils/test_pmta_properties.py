@@ -76,8 +76,8 @@ def test_any_text_gives_a_report(text, compact, fragment):
 
 
 @PROFILE
-@given(before=CONFIG, after=CONFIG, password=PASSWORD, name=st.sampled_from(["auth-password", "password",
-                                                                              "PASSWORD", "Auth-Password"]),
+@given(before=CONFIG, after=CONFIG, password=PASSWORD,
+       name=st.sampled_from(["auth-password", "password", "PASSWORD", "Auth-Password"]),
        separator=SEPARATORS, position=st.integers(0, 30), tail=LINE, compact=st.booleans())
 def test_a_password_never_shows(before, after, password, name, separator, position, tail, compact):
     count("password_never_shows")
