@@ -1016,3 +1016,26 @@ def test_every_directive_is_refused_outside_its_contexts(name):
         _root, errors, _warnings = pc.parse(_in_context(context, " ".join([name] + values)))
         assert any("is not allowed in" in e.message or "holds a password" in e.message for e in errors), \
             (context, errors)
+
+
+@pytest.mark.parametrize("name", sorted(pc.REPEATABLE & set(pc.DIRECTIVES)))
+def test_repeatable_directives_do_not_warn_when_repeated(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    line = " ".join([name] + [SAMPLE_VALUES[item.lstrip("?*")] for item in spec])
+    _root, _errors, warnings = pc.parse(_in_context(contexts[0], line + "\n" + line))
+    report = pc.validate(_in_context(contexts[0], line + "\n" + line), fragment=True)
+    assert not any("repeated" in w.message for w in report.warnings + warnings), report.warnings
+
+
+@pytest.mark.parametrize("text, message", [
+    ("<smtp-user a{b>\n</smtp-user>\n", "stanza <smtp-user a{b>: expected a user name"),
+    ("<source x>\n</source>\n", "stanza <source x>: expected an IP address, a CIDR range such as 0/0, or a {name}"),
+    ("<domain a..b>\n</domain>\n", "stanza <domain a..b>: expected *, a domain name or a wildcard such as "
+                                   "*.example.com"),
+    ("<virtual-mta -x>\n</virtual-mta>\n", "stanza <virtual-mta -x>: expected a name made of letters, digits, "
+                                           "'.', '_' or '-'"),
+    ("<acct-file>\n</acct-file>\n", "stanza <acct-file> needs an argument (a value)"),
+])
+def test_stanza_argument_messages(text, message):
+    _root, errors, _warnings = pc.parse(text)
+    assert message in [e.message for e in errors], errors
