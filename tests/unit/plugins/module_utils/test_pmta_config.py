@@ -1039,3 +1039,10 @@ def test_repeatable_directives_do_not_warn_when_repeated(name):
 def test_stanza_argument_messages(text, message):
     _root, errors, _warnings = pc.parse(text)
     assert message in [e.message for e in errors], errors
+
+
+def test_a_stanza_closed_by_its_parent_ends_on_the_parent_closing_line():
+    root, errors, _warnings = pc.parse("<virtual-mta a>\n<domain *>\n</virtual-mta>\n")
+    vmta = root.stanzas("virtual-mta")[0]
+    assert vmta.end_line == 3 and vmta.stanzas("domain")[0].end_line == 3
+    assert errors
