@@ -1018,7 +1018,13 @@ def test_every_directive_is_refused_outside_its_contexts(name):
             (context, errors)
 
 
-@pytest.mark.parametrize("name", sorted(pc.REPEATABLE & set(pc.DIRECTIVES)))
+# Written out (not read from pc.REPEATABLE) so that a changed entry fails.
+REPEATABLE_DIRECTIVES = ["smtp-listener", "http-access", "relay-domain", "relay-address", "include",
+                         "smtp-source-host", "virtual-mta", "record-fields", "map-header-to-field",
+                         "route", "smtp-hosts"]
+
+
+@pytest.mark.parametrize("name", REPEATABLE_DIRECTIVES)
 def test_repeatable_directives_do_not_warn_when_repeated(name):
     contexts, spec = pc.DIRECTIVES[name]
     line = " ".join([name] + [SAMPLE_VALUES[item.lstrip("?*")] for item in spec])
