@@ -1052,3 +1052,14 @@ def test_a_stanza_closed_by_its_parent_ends_on_the_parent_closing_line():
     vmta = root.stanzas("virtual-mta")[0]
     assert vmta.end_line == 3 and vmta.stanzas("domain")[0].end_line == 3
     assert errors
+
+
+def test_summary_keys_and_the_password_without_user_warning():
+    text = ("smtp-listener 127.0.0.1:25\n<source 127.0.0.1>\nalways-allow-relaying yes\n</source>\n"
+            "<domain *>\nsmtp-hosts [smtp.example.net]:587\nrequire-starttls yes\nauth-password x\n</domain>\n")
+    report = pc.validate(text)
+    assert set(report.summary["sources"][0]) == {"match", "line", "always_allow_relaying", "require_auth",
+                                                 "allow_starttls", "require_starttls_before_auth", "smtp_service"}
+    assert report.summary["listener_details"] == [{"address": "127.0.0.1", "port": 25, "loopback": True,
+                                                   "line": 1, "listener": "127.0.0.1:25"}]
+    assert "auth-password is set in <domain *> but auth-username is not" in [w.message for w in report.warnings]
