@@ -27,6 +27,12 @@ import difflib
 import ipaddress
 import re
 
+from ansible_collections.egress.mail.plugins.module_utils.network_policy import (
+    PUBLIC_IPV4_LIMIT,
+    PUBLIC_IPV6_LIMIT,
+    public_addresses,
+)
+
 MASK = "********"
 GLOBAL = "global"
 
@@ -182,23 +188,33 @@ _TYPE_HELP = {
 }
 
 _BOOL_WORDS = {"yes": True, "true": True, "no": False, "false": False}
-_DURATION_RE = re.compile(r"^(?:0|(?:\d+[dhms])+)$", re.I)
-_SIZE_RE = re.compile(r"^(?:unlimited|\d+[bkmgt]?)$", re.I)
-_RATE_RE = re.compile(r"^(?:unlimited|0|\d+/\d*(?:d|day|h|hr|m|min|s|sec))$", re.I)
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
-_LABEL_RE = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_USER_RE = re.compile(r"^[^\s<>{}]+$")
-_DOMAIN_PATTERN_RE = re.compile(r"^(?:\*|(?:\*\.)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?)$")
-_NAMED_SOURCE_RE = re.compile(r"^\{[A-Za-z0-9._-]+\}$")
-_TAG_RE = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9-]*)(?:\s+([^<>]*?))?\s*>(.*)$")
-_TAG_ANYWHERE_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?\s*>")
+# Every pattern is matched with fullmatch() and re.ASCII: "\d" is 0-9 only, never "²".
+_A = re.ASCII | re.I
+_UINT_RE = re.compile(r"[0-9]+", re.ASCII)
+_DURATION_RE = re.compile(r"0|(?:[0-9]+[dhms])+", _A)
+_SIZE_RE = re.compile(r"unlimited|[0-9]+[bkmgt]?", _A)
+_RATE_RE = re.compile(r"unlimited|0|[0-9]+/[0-9]*(?:d|day|h|hr|m|min|s|sec)", _A)
+_EMAIL_RE = re.compile(r"[!#-'*+\-./0-9=?A-Z^-~]+@[A-Za-z0-9_.-]+", _A)
+_LABEL_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?", re.ASCII)
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
+_USER_RE = re.compile(r"[!#-;=?-z|~]+", re.ASCII)  # printable ASCII but space " < > { }
+_DOMAIN_PATTERN_RE = re.compile(r"\*|(?:\*\.)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?", re.ASCII)
+_NAMED_SOURCE_RE = re.compile(r"\{[A-Za-z0-9._-]+\}", re.ASCII)
+_TOKEN_RE = re.compile(r"[^ \t]+")
+_TAG_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*", re.ASCII)
+_ASCII_RE = re.compile(r"[\x00-\x7f]*")
+_SHORT_V4_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){0,2}", re.ASCII)
 
-# Mask the value of auth-password / password up to a comment or end of line.
-_SECRET_VALUE_RE = re.compile(
-    r"(?P<pre>(?:^|(?<=[\s>]))(?:auth-password|password)[ \t]+)(?P<val>[^#\n]*[^\s#])",
-    re.I | re.M,
-)
+# PowerMTA separates tokens with spaces and tabs and lines with "\n" only.
+_BLANKS = " \t"
+# A line holding one of these characters reads differently to PowerMTA and to Python
+# (str.splitlines() breaks at \v \f \x1c-\x1e \x85 \u2028 \u2029): refused, never quoted.
+_CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff\u200b-\u200f\u202a-\u202e\u2060-\u2064]")
+
+# The name of a secret directive (auth-password, password) where a directive can start.
+_SECRET_NAME_RE = re.compile(r"(?:^|(?<=[\s<>/]))(?:auth-password|password)(?=[^\S\n])", re.I)
+# A line that holds a secret: errors about it never quote any of its tokens.
+_SECRET_LINE_RE = re.compile(r"password", re.I)
 
 
 # --------------------------------------------------------------------------
@@ -266,7 +282,7 @@ class Directive(object):
 
 
 class Stanza(object):
-    __slots__ = ("name", "arg", "line", "end_line", "children", "parent", "opaque")
+    __slots__ = ("name", "arg", "line", "end_line", "children", "parent", "opaque", "redacted")
 
     def __init__(self, name, arg, line, parent=None, opaque=False):
         self.name = name
@@ -276,6 +292,7 @@ class Stanza(object):
         self.children = []
         self.parent = parent
         self.opaque = opaque
+        self.redacted = False  # its line holds a secret: the label quotes nothing of it
 
     @property
     def key(self):
@@ -300,6 +317,8 @@ class Stanza(object):
     def label(self):
         if self.key == GLOBAL:
             return "the top level"
+        if self.redacted:
+            return "<%s> of line %d" % (self.key, self.line)
         return "<%s %s>" % (self.name, self.arg) if self.arg else "<%s>" % self.name
 
 
@@ -321,12 +340,16 @@ def parse_network(value):
 
     Returns an ipaddress network, or None if the value is not one.
     """
-    text = str(value).strip()
+    text = str(value).strip(_BLANKS)
+    if not _ASCII_RE.fullmatch(text):
+        return None
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     if "/" in text:
         addr, _sep, plen = text.partition("/")
-        if ":" not in addr and addr.count(".") < 3 and re.match(r"^\d+(\.\d+){0,2}$", addr):
+        if not _UINT_RE.fullmatch(plen):
+            return None
+        if ":" not in addr and addr.count(".") < 3 and _SHORT_V4_RE.fullmatch(addr):
             addr = ".".join((addr.split(".") + ["0", "0", "0"])[:4])
         text = "%s/%s" % (addr, plen)
     try:
@@ -339,7 +362,7 @@ def _is_hostname(value):
     text = value[:-1] if value.endswith(".") else value
     if not text or len(text) > 253:
         return False
-    return all(_LABEL_RE.match(label) for label in text.split("."))
+    return all(_LABEL_RE.fullmatch(label) for label in text.split("."))
 
 
 def parse_hostport(value):
@@ -347,7 +370,7 @@ def parse_hostport(value):
 
     Returns (host, port or None, bracketed) or None when malformed.
     """
-    text = str(value).strip().rstrip(",")
+    text = str(value).strip(_BLANKS).rstrip(",")
     bracketed = False
     port = None
     if text.startswith("["):
@@ -365,7 +388,7 @@ def parse_hostport(value):
     else:
         host = text
     if port is not None:
-        if not port.isdigit() or not 1 <= int(port) <= 65535:
+        if not _is_port(port):
             return None
         port = int(port)
     if not host:
@@ -380,7 +403,7 @@ def parse_listener(value):
 
     Returns (network, port) or None.
     """
-    text = str(value).strip()
+    text = str(value).strip(_BLANKS)
     if text.startswith("["):
         end = text.find("]")
         if end < 0 or not text[end + 1:].startswith(":"):
@@ -390,12 +413,20 @@ def parse_listener(value):
         addr, sep, port = text.rpartition(":")
         if not sep:
             return None
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
+    if not _is_port(port):
         return None
     net = parse_network(addr)
     if net is None:
         return None
     return net, int(port)
+
+
+def _is_uint(value):
+    return bool(_UINT_RE.fullmatch(value))
+
+
+def _is_port(value):
+    return _is_uint(value) and 1 <= int(value) <= 65535
 
 
 def _check_value(vtype, value):
@@ -405,27 +436,27 @@ def _check_value(vtype, value):
     if vtype == "bool":
         return parse_bool(value) is not None
     if vtype == "uint":
-        return value.isdigit()
+        return _is_uint(value)
     if vtype == "port":
-        return value.isdigit() and 1 <= int(value) <= 65535
+        return _is_port(value)
     if vtype == "duration":
-        return bool(_DURATION_RE.match(value))
+        return bool(_DURATION_RE.fullmatch(value))
     if vtype == "duration_list":
-        return all(_DURATION_RE.match(v) for v in value.split(","))
+        return all(_DURATION_RE.fullmatch(v) for v in value.split(","))
     if vtype == "duration_or_never":
-        return value.lower() == "never" or bool(_DURATION_RE.match(value))
+        return value.lower() == "never" or bool(_DURATION_RE.fullmatch(value))
     if vtype == "size":
-        return bool(_SIZE_RE.match(value))
+        return bool(_SIZE_RE.fullmatch(value))
     if vtype == "rate":
-        return bool(_RATE_RE.match(value))
+        return bool(_RATE_RE.fullmatch(value))
     if vtype == "email":
-        return bool(_EMAIL_RE.match(value))
+        return bool(_EMAIL_RE.fullmatch(value))
     if vtype == "hostname":
         return _is_hostname(value)
     if vtype == "ip_or_cidr":
         return parse_network(value) is not None
     if vtype == "source_match":
-        return bool(_NAMED_SOURCE_RE.match(value)) or parse_network(value) is not None
+        return bool(_NAMED_SOURCE_RE.fullmatch(value)) or parse_network(value) is not None
     if vtype == "listener":
         return parse_listener(value) is not None
     if vtype == "hostport":
@@ -433,18 +464,18 @@ def _check_value(vtype, value):
     if vtype == "path":
         return value.startswith("/")
     if vtype == "name":
-        return bool(_NAME_RE.match(value))
+        return bool(_NAME_RE.fullmatch(value))
     if vtype == "user":
-        return bool(_USER_RE.match(value))
+        return bool(_USER_RE.fullmatch(value))
     if vtype == "domain_pattern":
-        return bool(_DOMAIN_PATTERN_RE.match(value)) or (
+        return bool(_DOMAIN_PATTERN_RE.fullmatch(value)) or (
             value.startswith("[") and parse_network(value) is not None)
     if vtype == "access_level":
         return value.lower() in ("admin", "monitor", "none")
     if vtype == "auth_method":
         return value.lower() in ("password", "certificate", "system")
     if vtype == "named_source":
-        return bool(_NAMED_SOURCE_RE.match(value))
+        return bool(_NAMED_SOURCE_RE.fullmatch(value))
     raise ValueError("unknown value type %r" % vtype)
 
 
@@ -488,7 +519,7 @@ def split_tokens(text):
         if char == '"':
             in_quotes = not in_quotes
             had_quotes = True
-        elif char.isspace() and not in_quotes:
+        elif char in _BLANKS and not in_quotes:
             if current or had_quotes:
                 tokens.append("".join(current))
             current, had_quotes = [], False
@@ -519,17 +550,18 @@ def _strip_comment_compact(text, extra=()):
     comment ends at the next hyphenated directive name (``use-starttls``,
     ``require-starttls``...).  Plain words (``password``, ``source``) do not
     end a comment.  Best effort, only used with ``compact=True``.
+    Linear in the text: every character is looked at a bounded number of times.
     """
     out = []
+    position = 0
     while True:
-        index = text.find("#")
+        index = text.find("#", position)
         if index < 0:
-            out.append(text)
+            out.append(text[position:])
             break
-        out.append(text[:index])
-        rest = text[index + 1:]
+        out.append(text[position:index])
         resume = None
-        for match in re.finditer(r"\S+", rest):
+        for match in _TOKEN_RE.finditer(text, index + 1):
             token = match.group(0)
             if "-" in token and _is_directive_name(token, extra):
                 resume = match.start()
@@ -537,20 +569,72 @@ def _strip_comment_compact(text, extra=()):
         if resume is None:
             break
         out.append(" ")
-        text = rest[resume:]
+        position = resume
     return "".join(out)
+
+
+def _parse_tag(text, start=0, end=None):
+    """The stanza tag ``<name arg>`` or ``</name>`` at ``text[start]``.
+
+    Returns (closing, name, arg or None, index after '>') or None.  ``end`` is
+    the index of the first '>' at or after ``start`` (found when None).  No
+    regular expression with nested repeats: the cost is the tag's own length.
+    """
+    if end is None:
+        end = text.find(">", start)
+    if end < 0 or text.find("<", start + 1, end) >= 0:
+        return None
+    inner = text[start + 1:end]
+    closing = inner.startswith("/")
+    if closing:
+        inner = inner[1:]
+    match = _TAG_NAME_RE.match(inner)
+    if match is None:
+        return None
+    rest = inner[match.end():]
+    if rest and rest[0] not in _BLANKS:
+        return None
+    return closing, match.group(0), rest.strip(_BLANKS) or None, end + 1
+
+
+def _find_tags(text):
+    """Every stanza tag in a line: a list of (start, (closing, name, arg, end))."""
+    found = []
+    position = 0
+    close = -1
+    while True:
+        start = text.find("<", position)
+        if start < 0:
+            return found
+        if close < start:
+            close = text.find(">", start)
+            if close < 0:
+                return found
+        tag = _parse_tag(text, start, close)
+        if tag is None:
+            position = start + 1
+            continue
+        found.append((start, tag))
+        position = tag[3]
 
 
 # --------------------------------------------------------------------------
 # Tree builder
 # --------------------------------------------------------------------------
 
+REDACTED = "(not shown: its line holds a password)"
+SECRET_LINE_MESSAGE = ("this line holds a password and is not valid here; it is not quoted: check the "
+                       "directive name, where it is and that it has exactly one value")
+
+
 class _Builder(object):
     def __init__(self, extra_directives=()):
         self.root = Stanza(GLOBAL, None, 0)
         self.stack = [self.root]
+        self.open_counts = {}
         self.errors = []
         self.warnings = []
+        self.secret_lines = set()
         self.extra = frozenset(d.lower() for d in extra_directives)
 
     @property
@@ -560,11 +644,24 @@ class _Builder(object):
     def in_opaque(self):
         return self.top.opaque
 
-    def error(self, line, message):
+    def error(self, line, message, redacted=None):
+        if line in self.secret_lines:
+            message = redacted or SECRET_LINE_MESSAGE
         self.errors.append(Finding(line, message))
 
-    def warn(self, line, message):
+    def warn(self, line, message, redacted=None):
+        if line in self.secret_lines:
+            message = redacted or SECRET_LINE_MESSAGE.replace("is not valid here", "looks odd")
         self.warnings.append(Finding(line, message))
+
+    def push(self, stanza):
+        self.stack.append(stanza)
+        self.open_counts[stanza.key] = self.open_counts.get(stanza.key, 0) + 1
+
+    def pop(self):
+        stanza = self.stack.pop()
+        self.open_counts[stanza.key] -= 1
+        return stanza
 
     def open_tag(self, line, name, arg):
         key = name.lower()
@@ -589,8 +686,9 @@ class _Builder(object):
             elif not _check_value(arg_type, arg):
                 self.error(line, "stanza <%s %s>: expected %s" % (name, arg, _TYPE_HELP[arg_type]))
             stanza = Stanza(name, arg, line, parent)
+        stanza.redacted = line in self.secret_lines
         parent.children.append(stanza)
-        self.stack.append(stanza)
+        self.push(stanza)
 
     def close_tag(self, line, name, arg):
         key = name.lower()
@@ -598,16 +696,15 @@ class _Builder(object):
             return
         if arg and arg.strip():
             self.error(line, "closing tag </%s> takes no argument" % name)
-        open_keys = [s.key for s in self.stack[1:]]
-        if key not in open_keys:
+        if not self.open_counts.get(key):
             self.error(line, "stray </%s> without a matching <%s>" % (name, name))
             return
         while self.top.key != key:
-            inner = self.stack.pop()
-            self.error(inner.line, "<%s> opened here is not closed before </%s> on line %d"
-                       % (inner.label()[1:-1], name, line))
+            inner = self.pop()
+            self.error(inner.line, "%s opened here is not closed before </%s> on line %d"
+                       % (inner.label(), name, line))
             inner.end_line = line
-        closed = self.stack.pop()
+        closed = self.pop()
         closed.end_line = line
 
     def directive(self, line, name, args):
@@ -635,9 +732,11 @@ class _Builder(object):
             return
         contexts, spec = DIRECTIVES[key]
         if ctx not in contexts:
+            where = " or ".join(_context_label(c) for c in contexts)
             self.error(line, "directive '%s' is not allowed in %s (it belongs in %s)"
-                       % (directive.name, _context_label(ctx),
-                          " or ".join(_context_label(c) for c in contexts)))
+                       % (directive.name, _context_label(ctx), where),
+                       redacted="directive '%s' is not allowed in %s (it belongs in %s)"
+                       % (key, _context_label(ctx), where) if key in SECRET_DIRECTIVES else None)
             return
         self._check_args(directive, spec)
         if key == "include":
@@ -650,7 +749,8 @@ class _Builder(object):
         if len(args) < low or (high is not None and len(args) > high):
             if secret:
                 # never echo anything about a secret value, not even its word count
-                self.error(line, "directive '%s' expects exactly one value" % name)
+                self.error(line, "directive '%s' expects exactly one value" % directive.key,
+                           redacted="directive '%s' expects exactly one value" % directive.key)
             else:
                 self.error(line, "directive '%s' expects %s, got %d"
                            % (name, _describe_arity(spec), len(args)))
@@ -677,26 +777,52 @@ class _Builder(object):
 
     def finish(self):
         while len(self.stack) > 1:
-            stanza = self.stack.pop()
+            stanza = self.pop()
             self.error(stanza.line, "%s is never closed (missing </%s>)"
                        % (stanza.label(), stanza.name))
         return self.root
 
 
+def _lines(text):
+    """(number, line) pairs: split on "\n" only, as PowerMTA does; a "\r" before it is dropped."""
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        yield lineno, raw[:-1] if raw.endswith("\r") else raw
+
+
+def _screen(builder, lineno, raw):
+    """False (and an error) for a line PowerMTA and this parser could read differently."""
+    if _SECRET_LINE_RE.search(raw):
+        builder.secret_lines.add(lineno)
+    bad = _CONTROL_RE.search(raw)
+    if bad is None:
+        return True
+    builder.error(lineno, "the line contains the control or separator character U+%04X; PowerMTA and "
+                          "this linter could read it differently (the line is not quoted)" % ord(bad.group(0)),
+                  redacted="the line contains the control or separator character U+%04X (the line holds "
+                           "a password and is not quoted)" % ord(bad.group(0)))
+    return False
+
+
 def _feed_lines(builder, text):
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        stripped = _strip_comment(raw).strip()
+    for lineno, raw in _lines(text):
+        if not _screen(builder, lineno, raw):
+            continue
+        stripped = _strip_comment(raw).strip(_BLANKS)
         if not stripped:
             continue
-        match = _TAG_RE.match(stripped)
-        if match:
-            closing, name, arg, rest = match.groups()
+        tag = _parse_tag(stripped) if stripped.startswith("<") else None
+        if tag is not None:
+            closing, name, arg, end = tag
+            rest = stripped[end:]
             if builder.in_opaque() and not (closing and name.lower() == builder.top.key):
                 continue
-            if rest.strip():
+            if rest.strip(_BLANKS):
                 builder.error(lineno, "text after <%s%s> on the same line: put each directive "
                                       "on its own line (or parse with compact=True)"
-                              % ("/" if closing else "", name + (" " + arg if arg else "")))
+                              % ("/" if closing else "", name + (" " + arg if arg else "")),
+                              redacted="text after a stanza tag on the same line: put each directive on "
+                                       "its own line (or parse with compact=True); the line holds a "
+                                       "password and is not quoted")
             if closing:
                 builder.close_tag(lineno, name, arg)
             else:
@@ -705,9 +831,9 @@ def _feed_lines(builder, text):
         if builder.in_opaque():
             continue
         if stripped.startswith("<"):
-            builder.error(lineno, "malformed stanza tag '%s'" % stripped.split()[0])
+            builder.error(lineno, "malformed stanza tag '%s'" % _TOKEN_RE.match(stripped).group(0))
             continue
-        if _TAG_ANYWHERE_RE.search(stripped):
+        if _find_tags(stripped):
             builder.error(lineno, "stanza tag in the middle of a line: put it on its own line "
                                   "(or parse with compact=True)")
             continue
@@ -717,17 +843,19 @@ def _feed_lines(builder, text):
 
 def _feed_compact(builder, text):
     """Feed text whose line breaks were lost (several directives per line)."""
-    for lineno, raw in enumerate(text.splitlines(), 1):
+    for lineno, raw in _lines(text):
+        if not _screen(builder, lineno, raw):
+            continue
         position = 0
         segments = []
-        for match in _TAG_ANYWHERE_RE.finditer(raw):
-            segments.append(("text", raw[position:match.start()]))
-            segments.append(("tag", match.group(0)))
-            position = match.end()
+        for start, tag in _find_tags(raw):
+            segments.append(("text", raw[position:start]))
+            segments.append(("tag", tag))
+            position = tag[3]
         segments.append(("text", raw[position:]))
         for kind, segment in segments:
             if kind == "tag":
-                closing, name, arg, _rest = _TAG_RE.match(segment).groups()
+                closing, name, arg, _end = segment
                 if closing:
                     builder.close_tag(lineno, name, arg)
                 else:
@@ -768,13 +896,20 @@ def parse(text, compact=False, extra_directives=()):
     ``compact=True`` accepts text whose line breaks were lost, as in the seed
     guide (``<domain *> use-starttls true require-starttls true</domain>``).
     """
+    builder = _build(text, compact, extra_directives)
+    return builder.root, builder.errors, builder.warnings
+
+
+def _build(text, compact, extra_directives):
+    if not isinstance(text, str):
+        raise TypeError("the configuration must be text (str), got %s" % type(text).__name__)
     builder = _Builder(extra_directives)
     if compact:
         _feed_compact(builder, text)
     else:
         _feed_lines(builder, text)
-    root = builder.finish()
-    return root, builder.errors, builder.warnings
+    builder.finish()
+    return builder
 
 
 # --------------------------------------------------------------------------
@@ -813,7 +948,7 @@ def _route_of(directive, stanza):
     host, port, _bracketed = parsed
     if port is None:
         default = stanza.first("default-smtp-port")
-        if default is not None and default.args and default.args[0].isdigit():
+        if default is not None and default.args and _is_port(default.args[0]):
             port = int(default.args[0])
     return {"directive": directive.key, "host": host, "port": port, "line": directive.line}
 
@@ -852,26 +987,30 @@ class Report(object):
         }
 
 
-def _check_duplicates(stanza, warn):
-    seen_directives = {}
-    seen_stanzas = {}
-    for child in stanza.children:
-        if isinstance(child, Directive):
-            if child.key in REPEATABLE or child.key not in DIRECTIVES:
-                continue
-            if child.key in seen_directives:
-                warn(child.line, "directive '%s' repeated in %s (first on line %d)"
-                     % (child.name, stanza.label(), seen_directives[child.key]))
+def _check_duplicates(root, warn):
+    """Repeated directives and duplicate stanzas, block by block (iterative: any depth)."""
+    pending = [root]
+    while pending:
+        stanza = pending.pop()
+        seen_directives = {}
+        seen_stanzas = {}
+        for child in stanza.children:
+            if isinstance(child, Directive):
+                if child.key in REPEATABLE or child.key not in DIRECTIVES:
+                    continue
+                if child.key in seen_directives:
+                    warn(child.line, "directive '%s' repeated in %s (first on line %d)"
+                         % (child.key, stanza.label(), seen_directives[child.key]))
+                else:
+                    seen_directives[child.key] = child.line
             else:
-                seen_directives[child.key] = child.line
-        else:
-            ident = (child.key, (child.arg or "").lower())
-            if ident in seen_stanzas and not child.opaque:
-                warn(child.line, "duplicate %s (first on line %d)"
-                     % (child.label(), seen_stanzas[ident]))
-            else:
-                seen_stanzas[ident] = child.line
-            _check_duplicates(child, warn)
+                ident = (child.key, (child.arg or "").lower())
+                if ident in seen_stanzas and not child.opaque:
+                    warn(child.line, "duplicate %s (first on line %d)"
+                         % (child.label(), seen_stanzas[ident]))
+                else:
+                    seen_stanzas[ident] = child.line
+                pending.append(child)
 
 
 def _check_routes(domain_stanzas, error, warn, where):
@@ -907,13 +1046,9 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
     route for ``<domain *>`` must exist) are skipped, for include files and
     snippets.
     """
-    root, errors, warnings = parse(text, compact=compact, extra_directives=extra_directives)
-
-    def error(line, message):
-        errors.append(Finding(line, message))
-
-    def warn(line, message):
-        warnings.append(Finding(line, message))
+    builder = _build(text, compact, extra_directives)
+    root, errors, warnings = builder.root, builder.errors, builder.warnings
+    error, warn = builder.error, builder.warn
 
     _check_duplicates(root, warn)
 
@@ -927,6 +1062,14 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
         listeners.append({"address": directive.args[0].rpartition(":")[0], "port": port,
                           "loopback": _is_loopback(net), "line": directive.line,
                           "listener": directive.args[0]})
+    for directive in root.directives("http-access"):
+        if len(directive.args) != 2 or directive.args[1].lower() == "none":
+            continue
+        net = parse_network(directive.args[0])
+        if net is not None and not _is_loopback(net):
+            error(directive.line, "http-access %s %s: the %s level lets anyone there reload or change "
+                                  "PowerMTA; give it only to loopback addresses (127.0.0.1, ::1)"
+                  % (directive.args[0], directive.args[1].lower(), directive.args[1].lower()))
     if not listeners and not fragment:
         error(None, "no smtp-listener: declare the listener explicitly "
                     "(for example 'smtp-listener 127.0.0.1:25')")
@@ -934,7 +1077,8 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
     # --- sources -----------------------------------------------------------
     sources = root.stanzas("source")
     named_sources = set(s.arg for s in sources if s.arg and s.arg.startswith("{"))
-    catch_all_ok = False
+    catch_alls = []
+    open_networks = []
     for stanza in sources:
         if not stanza.arg or stanza.arg.startswith("{"):
             continue
@@ -942,9 +1086,10 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
         relays = _bool_of(stanza, "always-allow-relaying") is True
         auth = _bool_of(stanza, "require-auth") is True
         if net is not None and net.prefixlen == 0:
-            if auth or _bool_of(stanza, "smtp-service") is False:
-                catch_all_ok = True
+            catch_alls.append((_bool_of(stanza, "require-auth"), _bool_of(stanza, "smtp-service")))
         if relays and not auth:
+            if net is not None:
+                open_networks.append(net)
             if _is_wide(net):
                 error(stanza.line, "open relay: <source %s> has always-allow-relaying yes without "
                                    "require-auth yes" % stanza.arg)
@@ -955,6 +1100,16 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
                 and root.first("smtp-server-tls-certificate") is None:
             warn(stanza.line, "<source %s> offers STARTTLS but no smtp-server-tls-certificate is set"
                  % stanza.arg)
+    count4, count6 = public_addresses([n for n in open_networks if n.prefixlen])
+    if count4 > PUBLIC_IPV4_LIMIT or count6 > PUBLIC_IPV6_LIMIT:
+        error(None, "open relay: together the <source> stanzas with always-allow-relaying yes and no "
+                    "require-auth cover %d public IPv4 and %d public IPv6 addresses (at most a /24 and "
+                    "a /64)" % (count4, count6))
+    # The catch-all (<source 0/0>, possibly written as several stanzas) is safe only if its
+    # clients must log in or get no service at all, and no stanza of it says otherwise.
+    auth_values = set(a for a, _s in catch_alls if a is not None)
+    service_values = set(v for _a, v in catch_alls if v is not None)
+    catch_all_ok = auth_values == {True} or service_values == {False}
     exposed = [lst for lst in listeners if not lst["loopback"]]
     if exposed and not catch_all_ok:
         error(exposed[0]["line"], "listener '%s' is not on a loopback address: add <source 0/0> with "
@@ -964,9 +1119,7 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
         warn(None, "a source requires authentication but no <smtp-user> is defined")
 
     # --- smtp users --------------------------------------------------------
-    users = []
     for stanza in root.stanzas("smtp-user"):
-        users.append(stanza.arg)
         method = stanza.first("authentication-method")
         method = method.args[0].lower() if method is not None and method.args else "password"
         if method == "password" and stanza.first("password") is None:
@@ -984,12 +1137,15 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
         if inner:
             _check_routes(inner, error, warn, "<domain *> in <virtual-mta %s>" % stanza.arg)
     pools = {}
+    pool_lines = {}
     for stanza in root.stanzas("virtual-mta-pool"):
         members = []
+        pool_lines[stanza.arg] = (stanza.line, [])
         for directive in stanza.directives("virtual-mta"):
             if not directive.args:
                 continue
             members.append(directive.args[0])
+            pool_lines[stanza.arg][1].append((directive.args[0], directive.line))
             if directive.args[0] not in vmtas:
                 error(directive.line, "<virtual-mta-pool %s> lists unknown virtual MTA '%s'"
                       % (stanza.arg, directive.args[0]))
@@ -1007,6 +1163,7 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
     route = None
     starttls = {"use": None, "require": None}
     auth_user = None
+    auth_user_line = None
     auth_password_set = False
     if not wildcard:
         if not fragment:
@@ -1024,7 +1181,7 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
                                                   starttls["require"])
             user = stanza.first("auth-username")
             if user is not None and user.args:
-                auth_user = user.args[0]
+                auth_user, auth_user_line = user.args[0], user.line
             if stanza.first("auth-password") is not None:
                 auth_password_set = True
         if auth_password_set and auth_user is None:
@@ -1036,20 +1193,33 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
             warn(wildcard[0].line, "<domain *> has use-starttls no but require-starttls yes")
 
     certificate = root.first("smtp-server-tls-certificate")
+    secret_lines = builder.secret_lines
+
+    def hide(value, line):
+        """Nothing read from a line that holds a password reaches the summary."""
+        return REDACTED if line in secret_lines else value
+
+    for lst in listeners:
+        lst["address"], lst["listener"] = hide(lst["address"], lst["line"]), hide(lst["listener"], lst["line"])
+    if route is not None:
+        route["host"] = hide(route["host"], route["line"])
+    user_stanzas = root.stanzas("smtp-user")
     summary = {
         "listeners": [lst["listener"] for lst in listeners],
         "listener_details": listeners,
         "route": route,
         "starttls": starttls,
-        "auth_user": auth_user,
+        "auth_user": hide(auth_user, auth_user_line),
         "auth_password_set": auth_password_set,
-        "server_tls_certificate": certificate.args[0] if certificate is not None and certificate.args else None,
-        "sources": [_source_summary(s) for s in sources],
-        "smtp_users": users,
-        "virtual_mtas": [{"name": name, "line": s.line,
-                          "source_hosts": [d.args for d in s.directives("smtp-source-host")]}
+        "server_tls_certificate": hide(certificate.args[0], certificate.line)
+        if certificate is not None and certificate.args else None,
+        "sources": [dict(_source_summary(s), match=hide(s.arg, s.line)) for s in sources],
+        "smtp_users": [hide(s.arg, s.line) for s in user_stanzas],
+        "virtual_mtas": [{"name": hide(name, s.line), "line": s.line,
+                          "source_hosts": [[hide(a, d.line) for a in d.args] for d in s.directives("smtp-source-host")]}
                          for name, s in vmtas.items()],
-        "virtual_mta_pools": [{"name": name, "members": members} for name, members in pools.items()],
+        "virtual_mta_pools": [{"name": hide(name, line), "members": [hide(m, ml) for m, ml in members]}
+                              for name, (line, members) in pool_lines.items()],
     }
     return Report(root, errors, warnings, summary)
 
@@ -1062,27 +1232,65 @@ def _first_not_none(value, fallback):
 # Masking
 # --------------------------------------------------------------------------
 
+def _secret_spans(line):
+    """(start, end) of the secret value in one line: from the first secret directive name and
+    its blanks to the end of the line, comments included (a '#' may belong to the password),
+    trailing blanks excluded.  One pass over the line."""
+    match = _SECRET_NAME_RE.search(line)
+    if match is None:
+        return []
+    start = match.end()
+    while start < len(line) and line[start].isspace():
+        start += 1
+    stop = len(line[start:].rstrip())
+    return [(start, start + stop)] if stop else []
+
+
+def _mask_line(line, mask):
+    out = []
+    position = 0
+    for start, end in _secret_spans(line):
+        out.append(line[position:start])
+        out.append(mask)
+        position = end
+    out.append(line[position:])
+    return "".join(out)
+
+
 def mask_secrets(text, mask=MASK):
     """Replace the values of auth-password and password with a mask.
 
-    Everything after the directive name up to a comment or the end of the line
-    is masked, so a value with spaces never leaks half-masked.
+    Everything after the directive name up to the end of the line, a comment
+    included, is masked, so a value with spaces or a '#' never leaks half-masked.  Lines end at
+    "\n" only, and any other whitespace (\v, \f, U+2028...) counts as a blank
+    inside the line, so no spelling leaves part of a password unmasked.
     """
     if not text:
         return text
-    return _SECRET_VALUE_RE.sub(lambda m: m.group("pre") + mask, text)
+    return "\n".join(_mask_line(line, mask) for line in text.split("\n"))
 
 
 def secret_values(text):
     """The values that mask_secrets() hides, in order (for change detection only)."""
-    return [m.group("val") for m in _SECRET_VALUE_RE.finditer(text or "")]
+    found = []
+    for line in (text or "").split("\n"):
+        found.extend(line[start:end] for start, end in _secret_spans(line))
+    return found
+
+
+def _split_lines(text):
+    """Lines split at "\n" only (no empty last line for a final "\n", like splitlines())."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def masked_diff(before, after, path="config"):
     """Unified diff (list of lines) of two configurations with secrets masked."""
     return list(difflib.unified_diff(
-        mask_secrets(before or "").splitlines(),
-        mask_secrets(after or "").splitlines(),
+        _split_lines(mask_secrets(before or "")),
+        _split_lines(mask_secrets(after or "")),
         fromfile="%s (current)" % path,
         tofile="%s (new)" % path,
         lineterm="",

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: pmta_config
-short_description: Lint a PowerMTA configuration file
+short_description: Lint a PowerMTA configuration file, and write it only when it passes
 version_added: 0.1.0
 description:
   - Parses a PowerMTA configuration (C(/etc/pmta/config)) without running PowerMTA and reports
@@ -28,7 +28,11 @@ description:
     returned in RV(warning_details).
   - Passwords (C(auth-password), and C(password) in C(<smtp-user>)) never appear in the module's
     output. Error messages about them do not quote the value. O(content) is a no_log option.
-  - Never changes anything on the target.
+  - Without O(dest), never changes anything on the target.
+  - With O(dest), writes O(content) to O(dest) only if it has no errors. The file is created with its
+    final owner, group and mode before any byte is written (a temporary file in the same directory,
+    then an atomic rename), so the passwords in it are never readable by anyone else, not even for a
+    moment. A configuration with errors never becomes live.
 author:
   - egress.mail contributors (!UNKNOWN)
 options:
@@ -75,15 +79,51 @@ options:
     description:
       - Fail when the configuration has errors. Set to V(false) to only report them in
         RV(valid) and RV(errors).
+      - With O(dest), a configuration with errors is never written, whatever this option says.
     type: bool
     default: true
+  dest:
+    description:
+      - Write O(content) to this path if it has no errors. Requires O(content).
+      - In diff mode the diff shows the old and new files with passwords masked.
+    type: path
+  owner:
+    description: Owner of O(dest).
+    type: str
+    default: root
+  group:
+    description: Group of O(dest).
+    type: str
+    default: root
+  mode:
+    description: Mode of O(dest), as an octal string.
+    type: str
+    default: "0640"
+  backup:
+    description:
+      - Before replacing an existing O(dest), keep its previous content in RV(backup_file) (same owner,
+        group and mode), for a rollback. The caller removes it once the new file is in use.
+    type: bool
+    default: false
+  applied_marker:
+    description:
+      - A file (mode 0600) that records which configuration the daemon was last reloaded with.
+      - With O(dest), RV(applied) tells whether the file now in place is that configuration, so a
+        reload that failed, or never ran, is tried again on the next run.
+      - With O(path) and O(mark_applied=true), records the file at O(path) as applied.
+    type: path
+  mark_applied:
+    description: Record the file at O(path) in O(applied_marker) (after a successful reload).
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+    support: full
+    details: Passwords are masked in the diff.
 notes:
   - "Allow-list (accepted, values not checked). In C(<domain>): C(backoff-max-msg-rate),
     C(backoff-retry-after), C(backoff-to-normal-after), C(backoff-to-normal-after-delivery),
@@ -118,6 +158,15 @@ EXAMPLES = r"""
 - name: Show them
   ansible.builtin.debug:
     var: pmta_lint.errors
+
+- name: Lint a rendered template and write it, 0640 root:pmta from its first byte
+  egress.mail.pmta_config:
+    content: "{{ lookup('ansible.builtin.template', 'config.j2') }}"
+    dest: /etc/pmta/config
+    group: pmta
+    mode: "0640"
+    applied_marker: /etc/pmta/.egress-applied
+  register: pmta_write
 
 - name: Check a snippet copied from a web page
   egress.mail.pmta_config:
@@ -226,11 +275,24 @@ masked_diff:
   sample: ["--- /etc/pmta/config (current)", "+++ /etc/pmta/config (new)", "@@ -30 +30 @@", "-    smtp-hosts [a]:587", "+    smtp-hosts [a]:2525"]
 secrets_changed:
   description: Whether any C(auth-password) or C(password) value differs between the two texts (the values themselves are not returned).
-  returned: when O(diff_against) is set
+  returned: when O(diff_against) or O(dest) is set
+  type: bool
+backup_file:
+  description: Where the previous O(dest) was kept.
+  returned: when O(backup=true) and an existing O(dest) was replaced
+  type: str
+applied:
+  description: Whether O(applied_marker) records the file now at O(dest) (or O(path)) as applied.
+  returned: when O(applied_marker) is set
   type: bool
 """
 
+import grp
+import hashlib
 import os
+import pwd
+import re
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -239,9 +301,13 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta_config import (
     format_error,
     format_errors,
     masked_diff,
+    mask_secrets,
     secret_values,
     validate,
 )
+from ansible_collections.egress.mail.plugins.module_utils import secret_file
+
+BACKUP_SUFFIX = ".egress-previous"
 
 
 def _read(module, path, missing_ok=False):
@@ -257,6 +323,79 @@ def _read(module, path, missing_ok=False):
     return ""  # not reached
 
 
+def _digest(data):
+    # A digest of a file holding passwords: the marker is 0600 and never printed.
+    return hashlib.sha256(b"egress.mail pmta_config applied\0" + data).hexdigest()
+
+
+def _read_bytes(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _ids(module, owner, group):
+    """(uid, gid) of the names, or None when a name does not exist (yet: check mode)."""
+    try:
+        return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
+    except KeyError:
+        if module.check_mode:
+            return None
+        module.fail_json(msg="owner %s or group %s does not exist" % (owner, group))
+    return None  # not reached
+
+
+def _write(module, params, text, result):
+    """Write the checked ``text`` to dest with its final owner and mode; fills ``result``."""
+    dest = params["dest"]
+    if not re.fullmatch(r"0?[0-7]{3,4}", params["mode"] or ""):
+        module.fail_json(msg="mode must be an octal string such as 0640, got %r" % params["mode"])
+    mode = int(params["mode"], 8)
+    data = text.encode("utf-8")
+    ids = _ids(module, params["owner"], params["group"])
+    before = _read_bytes(dest)
+    same_content = before == data
+    info = os.lstat(dest) if before is not None else None
+    same_attrs = (info is not None and ids is not None and stat.S_ISREG(info.st_mode)
+                  and stat.S_IMODE(info.st_mode) == mode and (info.st_uid, info.st_gid) == ids)
+    result["changed"] = not (same_content and same_attrs)
+    result["secrets_changed"] = secret_values((before or b"").decode("utf-8", "replace")) != secret_values(text)
+    if module._diff:
+        result["diff"] = {
+            "before_header": dest, "after_header": dest,
+            "before": mask_secrets((before or b"").decode("utf-8", "replace")),
+            "after": mask_secrets(text),
+        }
+    if module.check_mode or not result["changed"]:
+        return data
+    uid, gid = ids
+    if not same_content:
+        if params["backup"] and before is not None:
+            backup = dest + BACKUP_SUFFIX
+            secret_file.write(backup, before, mode, uid, gid)
+            result["backup_file"] = backup
+        secret_file.write(dest, data, mode, uid, gid)
+    else:
+        secret_file.tighten(dest, mode, uid, gid)
+    return data
+
+
+def _applied(module, params, data, result):
+    marker = params["applied_marker"]
+    current = _read_bytes(marker)
+    wanted = _digest(data).encode("ascii") + b"\n"
+    if params["mark_applied"]:
+        if current != wanted:
+            result["changed"] = True
+            if not module.check_mode:
+                secret_file.write(marker, wanted, 0o600)
+        result["applied"] = True
+    else:
+        result["applied"] = current == wanted
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -267,12 +406,22 @@ def main():
             extra_directives=dict(type="list", elements="str", default=[]),
             diff_against=dict(type="path"),
             fail_on_error=dict(type="bool", default=True),
+            dest=dict(type="path"),
+            owner=dict(type="str", default="root"),
+            group=dict(type="str", default="root"),
+            mode=dict(type="str", default="0640"),
+            backup=dict(type="bool", default=False),
+            applied_marker=dict(type="path"),
+            mark_applied=dict(type="bool", default=False),
         ),
-        mutually_exclusive=[("path", "content")],
+        mutually_exclusive=[("path", "content"), ("path", "dest"), ("dest", "mark_applied")],
         required_one_of=[("path", "content")],
+        required_by={"dest": ("content",)},
         supports_check_mode=True,
     )
     params = module.params
+    if params["mark_applied"] and (params["applied_marker"] is None or params["path"] is None):
+        module.fail_json(msg="mark_applied needs applied_marker and path")
     if params["path"] is not None:
         text = _read(module, params["path"])
     else:
@@ -301,11 +450,17 @@ def main():
         result["masked_diff"] = diff
         result["secrets_changed"] = secret_values(before) != secret_values(text)
 
-    if report.errors and params["fail_on_error"]:
+    if report.errors and (params["fail_on_error"] or params["dest"] or params["mark_applied"]):
         source = params["path"] or "content"
-        result["msg"] = "PowerMTA configuration %s has %d error(s):\n%s" % (
-            source, len(report.errors), format_errors(report.errors))
+        result["msg"] = "PowerMTA configuration %s has %d error(s)%s:\n%s" % (
+            source, len(report.errors), "; %s was not changed" % params["dest"] if params["dest"] else "",
+            format_errors(report.errors))
         module.fail_json(**result)
+    data = text.encode("utf-8")
+    if params["dest"] is not None:
+        data = _write(module, params, text, result)
+    if params["applied_marker"] is not None:
+        _applied(module, params, data, result)
     module.exit_json(**result)
 
 

@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+from ansible_collections.egress.mail.plugins.module_utils import pmta_settings as ps
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 ROLE = os.path.join(ROOT, "roles", "powermta_relay")
@@ -151,15 +152,20 @@ CREDENTIALS = [("apikey", "S3cret-pass"), ("postmaster@mg.example.com", "pass wo
 PORTS = [587, 2525]
 
 
-def supported(listeners, users, sources, cert):
-    """Mirror of the role's own checks (tasks/validate.yml)."""
-    exposed = [lst for lst in listeners if not str(lst["address"]).startswith("127.")]
-    allow_list = [s for s in sources if s.get("always_allow_relaying") and not s["match"].startswith("127.")]
-    if exposed and not users and not allow_list:
-        return False
-    if any(s.get("allow_starttls") or s.get("require_starttls_before_auth") for s in sources) and not cert:
-        return False
-    if any(s.get("require_auth") for s in sources) and not users:
+def role_settings(variables):
+    """The filter input tasks/validate.yml builds from the role variables."""
+    prefix = "powermta_relay_"
+    settings = dict((key[len(prefix):], value) for key, value in variables.items()
+                    if key.startswith(prefix) and key[len(prefix):] in ps.SETTINGS_KEYS)
+    settings["package_ext"] = "deb"
+    return settings
+
+
+def supported(variables):
+    """The role's own checks (pmta_settings.check(), what tasks/validate.yml calls) accept these."""
+    try:
+        ps.check(role_settings(variables))
+    except ValueError:
         return False
     return True
 
@@ -190,11 +196,11 @@ def build(listeners, users, sources, cert, vmtas, route_directive, require_start
 def local_combinations():
     """Every listener/user/source/certificate/virtual-MTA combination; smarthost axes rotate."""
     tails = list(itertools.product(ROUTE_DIRECTIVES, REQUIRE_STARTTLS, HOSTS, CREDENTIALS, PORTS))
-    combos = []
+    combos, refused = [], []
     for index, head in enumerate(itertools.product(LISTENERS, USERS, SOURCES, CERTS, VMTAS)):
-        if supported(*head[:4]):
-            combos.append(head + tails[(index * 7) % len(tails)])
-    return combos
+        combo = head + tails[(index * 7) % len(tails)]
+        (combos if supported(build(*combo)) else refused).append(combo)
+    return combos, refused
 
 
 def smarthost_combinations():
@@ -203,7 +209,7 @@ def smarthost_combinations():
     return [head + tail for tail in itertools.product(ROUTE_DIRECTIVES, REQUIRE_STARTTLS, HOSTS, CREDENTIALS, PORTS)]
 
 
-LOCAL = local_combinations()
+LOCAL, REFUSED = local_combinations()
 SMARTHOST = smarthost_combinations()
 
 
@@ -220,6 +226,24 @@ def test_smarthost_combinations_are_valid(combo):
 def test_matrix_is_large():
     assert len(LOCAL) >= 70
     assert len(SMARTHOST) == 72
+    assert REFUSED, "the role's checks refuse nothing in the matrix: the filter is not being applied"
+
+
+def test_role_checks_accept_every_smarthost_combination():
+    assert all(supported(build(*combo)) for combo in SMARTHOST)
+
+
+@pytest.mark.parametrize("combo", REFUSED[:12], ids=["refused%d" % i for i in range(len(REFUSED[:12]))])
+def test_what_the_role_refuses_the_linter_refuses_or_flags(combo):
+    """The role's checks are no looser than the linter: a refused combination may lint clean only when
+    the refusal is one the linter only warns about (STARTTLS without a certificate, auth without users)."""
+    variables = build(*combo)
+    with pytest.raises(ValueError) as exc:
+        ps.check(role_settings(variables))
+    report = pc.validate(render(variables))
+    if report.valid:
+        assert any(reason in str(exc.value) for reason in (
+            "server_tls_certificate", "nobody could log in", "is not a loopback address")), str(exc.value)
 
 
 # ---------------------------------------------------------------------------
@@ -387,21 +411,32 @@ def test_ansible_template_lookup_renders_the_same_text(tmp_path):
 
 @pytest.mark.skipif(_playbook_bin() is None, reason="ansible-playbook not available")
 @pytest.mark.parametrize("extra,expected", [
-    ({"powermta_relay_port": 465}, "465 (implicit TLS) is not supported"),
-    ({"powermta_relay_password": "has#hash"}, "powermta_relay_password and powermta_relay_smtp_users[].password"),
+    ({"powermta_relay_port": 465}, "powermta_relay_port: 465 is implicit TLS"),
+    ({"powermta_relay_username": "u", "powermta_relay_password": "has#hash"},
+     "powermta_relay_password: must not contain '#'"),
     ({"powermta_relay_listeners": [{"address": "0/0", "port": 25}]},
-     "powermta_relay_listeners includes 0/0, which is not a loopback address"),
+     "powermta_relay_listeners: 0/0:25 is not a loopback address"),
     ({"powermta_relay_sources": [{"match": "0/0", "always_allow_relaying": True}]},
-     "powermta_relay_sources: 0/0 would relay for the whole Internet"),
+     "powermta_relay_sources[0].match: '0/0' covers every address: an open relay"),
+    ({"powermta_relay_sources": [{"match": "0.0.0.0/00", "always_allow_relaying": True}]},
+     "powermta_relay_sources[0].match: '0.0.0.0/00' covers every address"),
     ({"powermta_relay_virtual_mta_pools": [{"name": "p", "members": ["ghost"]}]},
-     "every member of powermta_relay_virtual_mta_pools"),
+     "powermta_relay_virtual_mta_pools[0].members[0]: 'ghost' is not in powermta_relay_virtual_mtas"),
     ({"powermta_relay_route_directive": "mx"}, "powermta_relay_route_directive"),
     ({"powermta_relay_sources": [{"match": "10.0.0.0/8", "require_auth": True}]},
-     "powermta_relay_sources sets require_auth, but powermta_relay_smtp_users is empty"),
+     "powermta_relay_sources[0].require_auth: is true but powermta_relay_smtp_users is empty"),
+    ({"powermta_relay_host_name": "relay.example.com\f<source 0/0>"},
+     "powermta_relay_host_name: contains the control or separator character U+000C"),
+    ({"powermta_relay_username": "u", "powermta_relay_password": "pass\u2028word"},
+     "powermta_relay_password: contains the control or separator character U+2028"),
+    ({"powermta_relay_http_access": [{"address": "0/0", "level": "admin"}]},
+     "powermta_relay_http_access[0].address: '0/0' covers every address"),
     ({}, None),
 ])
 def test_role_checks(tmp_path, extra, expected):
     code, output = _run_playbook(tmp_path, PLAYBOOK, dict({"powermta_relay_host": "smtp.example.net"}, **extra))
+    if extra.get("powermta_relay_password"):
+        assert extra["powermta_relay_password"] not in output
     if expected is None:
         assert code == 0, output
     else:

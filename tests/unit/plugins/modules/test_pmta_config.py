@@ -180,4 +180,161 @@ def test_documentation_lists_the_allow_list():
     for name in pc.OPAQUE_STANZAS:
         assert "C(<%s>)" % name in notes, name
     assert set(doc["options"]) == {"path", "content", "compact", "fragment", "extra_directives",
-                                   "diff_against", "fail_on_error"}
+                                   "diff_against", "fail_on_error", "dest", "owner", "group", "mode",
+                                   "backup", "applied_marker", "mark_applied"}
+
+
+# ---------------------------------------------------------------------------
+# dest: written only when valid, with its final owner and mode from the first byte
+# ---------------------------------------------------------------------------
+
+import grp  # noqa: E402
+import os  # noqa: E402
+import pwd  # noqa: E402
+import stat  # noqa: E402
+
+from ansible_collections.egress.mail.plugins.module_utils import secret_file  # noqa: E402
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+MY_GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def write_args(dest, content=GOOD, **extra):
+    args = {"content": content, "dest": str(dest), "owner": ME, "group": MY_GROUP, "mode": "0640"}
+    args.update(extra)
+    return args
+
+
+def test_dest_is_written_with_its_final_mode_before_any_byte(tmp_path, capsys, monkeypatch):
+    dest = tmp_path / "config"
+    seen = []
+    real_fdopen = os.fdopen
+
+    class Spy(object):
+        """Records the mode of the file on disk at the moment each byte is written."""
+
+        def __init__(self, fd, *args, **kwargs):
+            self._fd = fd
+            self._handle = real_fdopen(fd, *args, **kwargs)
+
+        def write(self, data):
+            seen.append(stat.S_IMODE(os.fstat(self._fd).st_mode))
+            return self._handle.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self._handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self._handle.__exit__(*exc)
+
+    monkeypatch.setattr(secret_file.os, "fdopen", Spy)
+    code, result, raw = run(write_args(dest), capsys)
+    assert code == 0, result
+    assert result["changed"] is True
+    assert seen and set(seen) == {0o640}
+    assert dest.read_text() == GOOD
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
+    assert "Hunter2-secret" not in raw
+
+
+def test_dest_replaces_a_world_readable_file_without_writing_into_it(tmp_path, capsys):
+    dest = tmp_path / "config"
+    dest.write_text("old\n")
+    dest.chmod(0o644)
+    inode = dest.stat().st_ino
+    code, result, _raw = run(write_args(dest), capsys)
+    assert code == 0 and result["changed"] is True
+    assert dest.stat().st_ino != inode  # a new file, never the old 0644 one rewritten
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
+
+
+def test_dest_idempotent_and_mode_fixed_without_rewrite(tmp_path, capsys):
+    dest = tmp_path / "config"
+    assert run(write_args(dest), capsys)[0] == 0
+    code, result, _raw = run(write_args(dest), capsys)
+    assert code == 0 and result["changed"] is False
+    dest.chmod(0o644)
+    code, result, _raw = run(write_args(dest), capsys)
+    assert code == 0 and result["changed"] is True
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
+
+
+def test_invalid_content_is_never_written(tmp_path, capsys):
+    dest = tmp_path / "config"
+    dest.write_text(GOOD)
+    for fail_on_error in (True, False):
+        code, result, raw = run(write_args(dest, BAD, fail_on_error=fail_on_error), capsys)
+        assert code == 1
+        assert "was not changed" in result["msg"]
+        assert dest.read_text() == GOOD
+        assert "Hunter2-secret" not in raw
+    code, _result, _raw = run(write_args(tmp_path / "new", BAD), capsys)
+    assert code == 1 and not (tmp_path / "new").exists()
+
+
+def test_check_mode_with_diff_masks_passwords_and_writes_nothing(tmp_path, capsys):
+    dest = tmp_path / "config"
+    dest.write_text(GOOD)
+    new = GOOD.replace(":587", ":2525").replace("Hunter2-secret", "Other-secret")
+    code, result, raw = run(write_args(dest, new, _ansible_check_mode=True, _ansible_diff=True), capsys)
+    assert code == 0 and result["changed"] is True
+    assert dest.read_text() == GOOD
+    assert "[smtp.example.net]:2525" in result["diff"]["after"]
+    assert "auth-password ********" in result["diff"]["before"]
+    assert result["secrets_changed"] is True
+    assert "Hunter2-secret" not in raw and "Other-secret" not in raw
+
+
+def test_check_mode_with_a_group_that_does_not_exist_yet(tmp_path, capsys):
+    args = write_args(tmp_path / "config", group="egress-no-such-group", _ansible_check_mode=True)
+    code, result, _raw = run(args, capsys)
+    assert code == 0 and result["changed"] is True
+    code, result, _raw = run(dict(args, _ansible_check_mode=False), capsys)
+    assert code == 1 and "does not exist" in result["msg"]
+
+
+def test_backup_keeps_the_previous_file_with_the_same_mode(tmp_path, capsys):
+    dest = tmp_path / "config"
+    dest.write_text(GOOD)
+    new = GOOD.replace(":587", ":2525")
+    code, result, _raw = run(write_args(dest, new, backup=True), capsys)
+    assert code == 0
+    backup = tmp_path / "config.egress-previous"
+    assert result["backup_file"] == str(backup)
+    assert backup.read_text() == GOOD and stat.S_IMODE(backup.stat().st_mode) == 0o640
+
+
+def test_applied_marker_makes_a_failed_reload_retry(tmp_path, capsys):
+    dest, marker = tmp_path / "config", tmp_path / ".applied"
+    code, result, _raw = run(write_args(dest, applied_marker=str(marker)), capsys)
+    assert code == 0 and result["changed"] is True and result["applied"] is False
+    # the reload failed: nothing recorded; the next run changes nothing but is not applied either
+    code, result, _raw = run(write_args(dest, applied_marker=str(marker)), capsys)
+    assert code == 0 and result["changed"] is False and result["applied"] is False
+    # the reload worked: recorded
+    code, result, raw = run({"path": str(dest), "applied_marker": str(marker), "mark_applied": True}, capsys)
+    assert code == 0 and result["changed"] is True and result["applied"] is True
+    assert stat.S_IMODE(marker.stat().st_mode) == 0o600
+    assert marker.read_text() not in raw
+    code, result, _raw = run(write_args(dest, applied_marker=str(marker)), capsys)
+    assert code == 0 and result["changed"] is False and result["applied"] is True
+    code, result, _raw = run(write_args(dest, GOOD.replace(":587", ":2525"), applied_marker=str(marker)), capsys)
+    assert code == 0 and result["changed"] is True and result["applied"] is False
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"dest": "/tmp/x"}, "one of the following is required"),
+    ({"path": "/etc/pmta/config", "dest": "/tmp/x"}, "mutually exclusive"),
+    ({"content": GOOD, "mark_applied": True}, "mark_applied needs"),
+])
+def test_write_option_combinations(args, message, capsys):
+    code, result, _raw = run(args, capsys)
+    assert code == 1 and message in result["msg"]
+
+
+def test_mode_must_be_octal(tmp_path, capsys):
+    code, result, _raw = run(write_args(tmp_path / "c", mode="rw-r-----"), capsys)
+    assert code == 1 and "octal" in result["msg"]

@@ -1,0 +1,288 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests for plugins/module_utils/pmta_settings.py (the powermta_relay role's checks).
+
+The role's defaults are the base; each case changes one variable and names the variable the
+error must start with. The role's own filter (egress.mail.pmta_settings) is tested at the end.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.egress.mail.plugins.filter.pmta import pmta_settings as pmta_filter
+from ansible_collections.egress.mail.plugins.module_utils import pmta_settings as ps
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+PREFIX = "powermta_relay_"
+PASSWORD = "Zq9-pass-WORD"
+
+
+def defaults():
+    with open(os.path.join(ROOT, "roles", "powermta_relay", "defaults", "main.yml")) as handle:
+        values = yaml.safe_load(handle)
+    settings = dict((key[len(PREFIX):], value) for key, value in values.items()
+                    if key[len(PREFIX):] in ps.SETTINGS_KEYS)
+    settings.update(host="smtp.example.net", username="relayuser", password=PASSWORD, package_ext="deb")
+    return settings
+
+
+def settings_with(**changes):
+    settings = defaults()
+    for key, value in changes.items():
+        if value is DELETE:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+    return settings
+
+
+DELETE = object()
+USERS = [{"name": "app", "password": "an0ther-" + PASSWORD}]
+EXPOSED = [{"address": "0/0", "port": 587}]
+
+
+def test_defaults_pass_and_nothing_returned_holds_a_password():
+    result = ps.check(defaults())
+    assert result["relay"]["host"] == "smtp.example.net"
+    assert result["relay"]["port"] == 587
+    assert result["listeners"] == [{"address": "127.0.0.1", "port": 25, "loopback": True,
+                                    "listener": "127.0.0.1:25"}]
+    assert result["exposed_listeners"] == []
+    assert PASSWORD not in repr(result)
+    users = ps.check(settings_with(smtp_users=USERS, listeners=EXPOSED))
+    assert users["smtp_users"] == ["app"] and PASSWORD not in repr(users)
+
+
+GOOD = [
+    ("port-auto", dict(port="auto")),
+    ("port-2525-string", dict(port="2525")),
+    ("private-allow-list", dict(sources=[{"match": "10.0.0.0/8", "always_allow_relaying": True}],
+                                listeners=EXPOSED)),
+    ("public-24", dict(sources=[{"match": "8.8.8.0/24", "always_allow_relaying": True}])),
+    ("public-wide-opt-in", dict(sources=[{"match": "8.0.0.0/8", "always_allow_relaying": True}],
+                                sources_allow_public=True)),
+    ("catch-all-auth", dict(smtp_users=USERS, listeners=EXPOSED,
+                            sources=[{"match": "0/0", "require_auth": True, "always_allow_relaying": True}])),
+    ("catch-all-no-service", dict(listeners=EXPOSED, sources=[
+        {"match": "10.1.0.0/16", "always_allow_relaying": True}, {"match": "0.0.0.0/0", "smtp_service": False}])),
+    ("catch-all-loopback-listener", dict(sources=[{"match": "0/0"}])),
+    ("ipv6-source", dict(sources=[{"match": "2001:db8::/32", "always_allow_relaying": True}])),
+    ("http-access-none-everyone", dict(http_access=[{"address": "0/0", "level": "none"},
+                                                    {"address": "::1", "level": "monitor"}])),
+    ("vmtas", dict(virtual_mtas=[{"name": "mta1", "source_ip": "192.0.2.10", "hostname": "mta1.example.com",
+                                  "domains": {"max_smtp_out": 5, "retry_after": "10m,1h", "bounce_after": "4d12h",
+                                              "max_msg_rate": "100/h"}}],
+                   virtual_mta_pools=[{"name": "pool1", "members": ["mta1"]}],
+                   sources=[{"match": "127.0.0.1", "always_allow_relaying": True, "default_virtual_mta": "pool1"}])),
+    ("password-with-space", dict(password="two words")),
+    ("postmaster", dict(postmaster="postmaster@example.com", host_name="mta.example.com")),
+    ("install", dict(install=True, package_src="/tmp/PowerMTA.deb", license_src="/tmp/license")),
+]
+
+
+@pytest.mark.parametrize("changes", [c for _i, c in GOOD], ids=[i for i, _c in GOOD])
+def test_accepted(changes):
+    result = ps.check(settings_with(**changes))
+    assert PASSWORD not in repr(result)
+
+
+BAD = [
+    # (id, changes, variable the message starts with, fragment)
+    ("unknown-key", dict(bogus=1), "powermta_relay_bogus", "unknown setting"),
+    ("port-465", dict(port=465), "powermta_relay_port", "implicit TLS"),
+    ("port-text", dict(port="5x"), "powermta_relay_port", "not a port"),
+    ("port-superscript", dict(port="5\u00b2"), "powermta_relay_port", "not a port"),
+    ("port-bool", dict(port=True), "powermta_relay_port", "boolean"),
+    ("host-missing", dict(host=""), "powermta_relay_host", "required"),
+    ("host-space", dict(host="a b"), "powermta_relay_host", ""),
+    ("probe-empty", dict(port="auto", probe_ports=[]), "powermta_relay_probe_ports", "at least one"),
+    ("probe-465", dict(port="auto", probe_ports=[587, 465]), "powermta_relay_probe_ports[1]", "implicit"),
+    ("retry", dict(retry_after="10 minutes"), "powermta_relay_retry_after", ""),
+    ("retry-superscript", dict(retry_after="\u00b2m"), "powermta_relay_retry_after", ""),
+    ("route-directive", dict(route_directive="smarthost"), "powermta_relay_route_directive", "one of"),
+    ("max-smtp-out", dict(max_smtp_out=0), "powermta_relay_max_smtp_out", "at least 1"),
+    ("password-hash", dict(password="a#b"), "powermta_relay_password", "'#'"),
+    ("password-quote", dict(password='a"b'), "powermta_relay_password", "'#'"),
+    ("password-blank-end", dict(password="abc "), "powermta_relay_password", "blank"),
+    ("username-hash", dict(username="a#b"), "powermta_relay_username", "'#'"),
+    ("no-listener", dict(listeners=[]), "powermta_relay_listeners", "at least one"),
+    ("listener-cidr", dict(listeners=[{"address": "10.0.0.0/8"}]), "powermta_relay_listeners[0].address", ""),
+    ("listener-bad", dict(listeners=[{"address": "999.1.1.1"}]), "powermta_relay_listeners[0].address", ""),
+    ("listener-ipv6", dict(listeners=[{"address": "::1"}]), "powermta_relay_listeners[0].address", "IPv4"),
+    ("listener-zero-spelling", dict(listeners=[{"address": "0.0.0.0/00"}]), "powermta_relay_listeners[0].address", ""),
+    ("listener-port", dict(listeners=[{"address": "127.0.0.1", "port": 0}]), "powermta_relay_listeners[0].port", ""),
+    ("listener-key", dict(listeners=[{"address": "127.0.0.1", "bind": 1}]), "powermta_relay_listeners[0]", "unknown key"),
+    ("exposed-nobody", dict(listeners=EXPOSED), "powermta_relay_listeners", "not a loopback"),
+    ("exposed-allow-list-without-service", dict(listeners=EXPOSED, sources=[
+        {"match": "10.0.0.0/8", "always_allow_relaying": True, "smtp_service": False}]),
+     "powermta_relay_listeners", "not a loopback"),
+    ("exposed-bare-catch-all", dict(listeners=EXPOSED, smtp_users=USERS, sources=[{"match": "0/0"}]),
+     "powermta_relay_sources[0].match", "catch-all"),
+    ("open-relay-0/0", dict(sources=[{"match": "0/0", "always_allow_relaying": True}]),
+     "powermta_relay_sources[0].match", "every address"),
+    ("open-relay-0.0.0.0/0", dict(sources=[{"match": "0.0.0.0/0", "always_allow_relaying": True}]),
+     "powermta_relay_sources[0].match", "every address"),
+    ("open-relay-00", dict(sources=[{"match": "0.0.0.0/00", "always_allow_relaying": True}]),
+     "powermta_relay_sources[0].match", ""),
+    ("open-relay-v6", dict(sources=[{"match": "::/0", "always_allow_relaying": True}]),
+     "powermta_relay_sources[0].match", "every address"),
+    ("catch-all-other-spelling", dict(sources=[{"match": "::/0", "smtp_service": False}]),
+     "powermta_relay_sources[0].match", "every address"),
+    ("source-invalid", dict(sources=[{"match": "999.1.1.1/99"}]), "powermta_relay_sources[0].match", ""),
+    ("source-dots", dict(sources=[{"match": "...."}]), "powermta_relay_sources[0].match", ""),
+    ("source-host-bits", dict(sources=[{"match": "10.0.0.1/8"}]), "powermta_relay_sources[0].match", "host bits"),
+    ("source-public-wide", dict(sources=[{"match": "8.0.0.0/8", "always_allow_relaying": True}]),
+     "powermta_relay_sources", "sources_allow_public"),
+    ("source-public-together", dict(sources=[{"match": "8.8.8.0/24", "always_allow_relaying": True},
+                                             {"match": "8.8.9.0/24", "always_allow_relaying": True}]),
+     "powermta_relay_sources", "together"),
+    ("source-public-mapped", dict(sources=[{"match": "::ffff:8.0.0.0/104", "always_allow_relaying": True}]),
+     "powermta_relay_sources", "sources_allow_public"),
+    ("source-bool", dict(sources=[{"match": "10.0.0.1", "require_auth": "perhaps"}]),
+     "powermta_relay_sources[0].require_auth", "boolean"),
+    ("auth-without-users", dict(sources=[{"match": "10.0.0.1", "require_auth": True}]),
+     "powermta_relay_sources[0].require_auth", "nobody could log in"),
+    ("starttls-without-cert", dict(sources=[{"match": "10.0.0.1", "allow_starttls": True}]),
+     "powermta_relay_sources[0].allow_starttls", "server_tls_certificate"),
+    ("allow-public-bool", dict(sources_allow_public="maybe"), "powermta_relay_sources_allow_public", "boolean"),
+    ("user-name-brace", dict(smtp_users=[{"name": "a{b", "password": "x"}]), "powermta_relay_smtp_users[0].name", ""),
+    ("user-duplicate", dict(smtp_users=USERS + USERS), "powermta_relay_smtp_users[1].name", "twice"),
+    ("user-password-hash", dict(smtp_users=[{"name": "a", "password": "x#" + PASSWORD}]),
+     "powermta_relay_smtp_users[0].password", "'#'"),
+    ("user-password-missing", dict(smtp_users=[{"name": "a"}]), "powermta_relay_smtp_users[0].password", "required"),
+    ("http-admin-everyone", dict(http_access=[{"address": "0/0", "level": "admin"}]),
+     "powermta_relay_http_access[0].address", "every address"),
+    ("http-admin-lan", dict(http_access=[{"address": "10.0.0.5", "level": "admin"}]),
+     "powermta_relay_http_access[0].address", "not a loopback"),
+    ("http-monitor-lan", dict(http_access=[{"address": "192.0.2.0/24", "level": "monitor"}]),
+     "powermta_relay_http_access[0].address", "not a loopback"),
+    ("http-level", dict(http_access=[{"address": "127.0.0.1", "level": "root"}]),
+     "powermta_relay_http_access[0].level", "one of"),
+    ("vmta-name", dict(virtual_mtas=[{"name": "a b", "source_ip": "192.0.2.1", "hostname": "h.example"}]),
+     "powermta_relay_virtual_mtas[0].name", ""),
+    ("vmta-ip", dict(virtual_mtas=[{"name": "a", "source_ip": "192.0.2.300", "hostname": "h.example"}]),
+     "powermta_relay_virtual_mtas[0].source_ip", ""),
+    ("vmta-rate", dict(virtual_mtas=[{"name": "a", "source_ip": "192.0.2.1", "hostname": "h.example",
+                                      "domains": {"max_msg_rate": "fast"}}]),
+     "powermta_relay_virtual_mtas[0].domains.max_msg_rate", ""),
+    ("pool-unknown", dict(virtual_mta_pools=[{"name": "p", "members": ["nope"]}]),
+     "powermta_relay_virtual_mta_pools[0].members[0]", "not in"),
+    ("pool-empty", dict(virtual_mta_pools=[{"name": "p", "members": []}]),
+     "powermta_relay_virtual_mta_pools[0].members", "at least one"),
+    ("default-vmta", dict(sources=[{"match": "127.0.0.1", "default_virtual_mta": "ghost"}]),
+     "powermta_relay_sources[0].default_virtual_mta", "neither"),
+    ("cert-relative", dict(server_tls_certificate="cert.pem"), "powermta_relay_server_tls_certificate", ""),
+    ("log-space", dict(log_file="/var/log/pmta log"), "powermta_relay_log_file", "blanks"),
+    ("spool-hash", dict(spool_dir="/var/spool/#pmta"), "powermta_relay_spool_dir", ""),
+    ("acct-size", dict(acct_max_size="50 MB"), "powermta_relay_acct_max_size", ""),
+    ("postmaster", dict(postmaster="nobody"), "powermta_relay_postmaster", ""),
+    ("host-name", dict(host_name="-bad-"), "powermta_relay_host_name", ""),
+    ("mgmt-port", dict(http_mgmt_port=70000), "powermta_relay_http_mgmt_port", ""),
+    ("install-no-package", dict(install=True), "powermta_relay_package_src", "required"),
+    ("install-wrong-ext", dict(install=True, package_src="/tmp/p.rpm", license_src="/l"),
+     "powermta_relay_package_src", ".deb"),
+    ("install-unsupported-os", dict(install=True, package_ext=None), "powermta_relay_install", "supported"),
+    ("sources-not-list", dict(sources="127.0.0.1"), "powermta_relay_sources", "list"),
+]
+
+
+@pytest.mark.parametrize("case_id, changes, variable, fragment", BAD, ids=[c[0] for c in BAD])
+def test_refused(case_id, changes, variable, fragment):
+    with pytest.raises(ValueError) as exc:
+        ps.check(settings_with(**changes))
+    message = str(exc.value)
+    assert message.startswith(variable + ":") or message.startswith(variable + " "), message
+    assert fragment in message
+    assert PASSWORD not in message
+
+
+# Every control character, the Unicode separators and the invisible format characters, in every
+# role value, at any depth.
+BAD_CHARS = ["\t", "\n", "\r", "\v", "\f", "\x00", "\x1b", "\x1c", "\x1d", "\x1e", "\x1f", "\x7f", "\x85",
+             "\u2028", "\u2029", "\ufeff", "\u200b", "\u202e"]
+PLACES = [
+    ("host", lambda c: dict(host="smtp" + c + "example.net"), "powermta_relay_host"),
+    ("password", lambda c: dict(password="a" + c + PASSWORD), "powermta_relay_password"),
+    ("host_name", lambda c: dict(host_name="mta" + c + ".example.com"), "powermta_relay_host_name"),
+    ("postmaster", lambda c: dict(postmaster="pm@example.com" + c), "powermta_relay_postmaster"),
+    ("log_file", lambda c: dict(log_file="/var/log/pmta/log" + c + "x"), "powermta_relay_log_file"),
+    ("source-match", lambda c: dict(sources=[{"match": "10.0.0.1" + c}]), "powermta_relay_sources[0].match"),
+    ("listener", lambda c: dict(listeners=[{"address": "127.0.0.1" + c}]), "powermta_relay_listeners[0].address"),
+    ("user-password", lambda c: dict(smtp_users=[{"name": "u", "password": PASSWORD + c + "x"}]),
+     "powermta_relay_smtp_users[0].password"),
+    ("vmta-domains", lambda c: dict(virtual_mtas=[{"name": "m", "source_ip": "192.0.2.1", "hostname": "h.example",
+                                                   "domains": {"retry_after": "10m" + c}}]),
+     "powermta_relay_virtual_mtas[0].domains.retry_after"),
+    ("retry_after", lambda c: dict(retry_after="10m" + c + "require-auth yes"), "powermta_relay_retry_after"),
+    ("key", lambda c: dict(sources=[{"match" + c: "10.0.0.1"}]), "powermta_relay_sources[0]"),
+]
+
+
+@pytest.mark.parametrize("char", BAD_CHARS, ids=lambda c: "U+%04X" % ord(c))
+@pytest.mark.parametrize("place, changes, variable", PLACES, ids=[p[0] for p in PLACES])
+def test_control_and_separator_characters_are_refused_everywhere(char, place, changes, variable):
+    with pytest.raises(ValueError) as exc:
+        ps.check(settings_with(**changes(char)))
+    message = str(exc.value)
+    assert message.startswith(variable), message
+    assert "U+%04X" % ord(char) in message
+    assert PASSWORD not in message and char not in message
+
+
+def test_form_feed_cannot_hide_require_auth():
+    # Rendered as "retry-after 10m # x\frequire-auth yes": the linter split at \f used to read a
+    # directive that PowerMTA reads as part of a comment.
+    with pytest.raises(ValueError, match="^powermta_relay_retry_after: .*U\\+000C"):
+        ps.check(settings_with(retry_after="10m # x\frequire-auth yes"))
+
+
+def test_not_a_dict():
+    with pytest.raises(ValueError, match="must be a dict"):
+        ps.check(["host"])
+    with pytest.raises(ValueError, match="prefix"):
+        ps.check({}, prefix=None)
+
+
+def test_filter_wraps_errors_and_names_the_variable():
+    assert pmta_filter(defaults())["relay"]["host"] == "smtp.example.net"
+    with pytest.raises(AnsibleFilterError, match="^powermta_relay_sources\\[0\\].match: "):
+        pmta_filter(settings_with(sources=[{"match": "0/0", "always_allow_relaying": True}]))
+
+
+def test_filter_is_documented():
+    path = os.path.join(ROOT, "plugins", "filter", "pmta_settings.yml")
+    with open(path) as handle:
+        doc = yaml.safe_load(handle)
+    assert doc["DOCUMENTATION"]["name"] == "pmta_settings"
+    assert set(ps.SETTINGS_KEYS) <= set(doc["DOCUMENTATION"]["options"]["_input"]["description"][1]
+                                        .replace(",", " ").replace(".", " ").split())
+
+
+def test_settings_keys_match_the_role_variables():
+    with open(os.path.join(ROOT, "roles", "powermta_relay", "meta", "argument_specs.yml")) as handle:
+        spec = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+    role = set(key[len(PREFIX):] for key in spec)
+    assert set(ps.SETTINGS_KEYS) - {"package_ext"} <= role
+
+
+def test_validate_yml_passes_every_key_once():
+    with open(os.path.join(ROOT, "roles", "powermta_relay", "tasks", "validate.yml")) as handle:
+        text = handle.read()
+    for key in ps.SETTINGS_KEYS:
+        assert text.count("'%s':" % key) == 1, key
+    assert "ansible.builtin.assert" not in text
+
+
+def test_input_is_not_modified():
+    settings = settings_with(smtp_users=USERS, listeners=EXPOSED)
+    before = copy.deepcopy(settings)
+    ps.check(settings)
+    assert settings == before
