@@ -36,16 +36,22 @@ description:
     IPv6 address on a host without IPv6 connectivity), or a local firewall rule (C(EPERM), C(EACCES)).'
   - 'V(no_banner): TCP connected, but no complete greeting arrived within O(timeout), or the server closed or
     reset the connection before greeting.'
-  - 'V(rejected): the server greeted with a C(4xx) or C(5xx) reply (for example C(554) "no SMTP service here").
+  - 'V(rejected): the server greeted with a C(4xx) or C(5xx) reply (for example C(554) "no SMTP service here"
+    or C(421) "service not available"), or answered C(EHLO) with a C(4xx) or C(5xx) reply, before or after TLS
+    (a server that completes the TLS handshake and then refuses C(EHLO) is V(rejected), never V(open)).
     The probe then sends C(QUIT).'
   - 'V(intercepted): something other than the expected SMTP server answered: the greeting does not match
     O(expect_banner), or the first line is not an SMTP reply at all (for example an SSH or HTTP banner), or the
-    greeting code is neither C(220) nor C(4xx)/C(5xx), or a plaintext SMTP greeting arrived on an implicit-TLS
+    greeting code is neither C(220) nor C(4xx)/C(5xx), or C(EHLO) was answered with a code that is neither C(250)
+    nor C(4xx)/C(5xx), or a plaintext SMTP greeting arrived on an implicit-TLS
     port (a transparent SMTP proxy in the path, or a server that speaks STARTTLS rather than implicit TLS on that
     port). For a banner mismatch the probe still does EHLO and STARTTLS and reports what it saw.'
   - 'V(tls_failed): STARTTLS was offered but the server refused the C(STARTTLS) command or the TLS handshake
     failed, or the TLS handshake on an implicit-TLS port failed, or (only when O(ca_file) is set) the certificate
-    did not verify against O(ca_file).'
+    did not verify against O(ca_file); and also when the handshake succeeded but the session then broke before
+    the C(EHLO) over TLS was answered: the server closed or reset the connection (on an implicit-TLS port:
+    before its greeting), sent something that is not an SMTP reply, or did not answer within O(timeout). Such a
+    port is never counted as open and never recommended; RV(results[].tls_version) still shows the handshake.'
   - 'V(dns_error): the host name did not resolve (or resolution took longer than O(timeout)); one result per port
     is returned for the host, with RV(results[].address) set to V(null).'
   - 'Summary of port 25 (RV(port25_blocked)): V(true) when no host could be reached on port 25 at the TCP level
@@ -248,7 +254,11 @@ results:
       returned: always
       sample: 192.0.2.25
     state:
-      description: Outcome, see the module description for the meaning of each state.
+      description:
+        - Outcome, see the module description for the meaning of each state.
+        - Only V(open) with RV(results[].tls_version) set counts as usable for RV(recommended_port). Failures
+          after a successful TLS handshake are V(rejected) (C(EHLO) answered C(4xx)/C(5xx)) or V(tls_failed)
+          (connection closed, not SMTP, or no answer in time), never V(open).
       type: str
       returned: always
       choices: [open, refused, filtered, unreachable, no_banner, rejected, intercepted, tls_failed, dns_error]

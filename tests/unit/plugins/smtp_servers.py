@@ -52,6 +52,13 @@ BEHAVIOURS = (
     'slow',          # like starttls, but waits `delay` before every reply
 )
 
+# What a server does once TLS is up (keyword ``after_tls``; None: carry on as its behaviour says).
+AFTER_TLS = (
+    None,
+    'close',      # closes the connection right after the handshake
+    'garbage',    # sends a line that is not an SMTP reply, then closes
+    # 'reply:<line>': answers every command over TLS (EHLO included) with <line>, e.g. 'reply:554 5.7.0 no'
+)
 
 # ---------------------------------------------------------------------------
 # PKI
@@ -173,9 +180,15 @@ class SMTPTestServer(object):
     """
 
     def __init__(self, behaviour, host='127.0.0.1', port=0, tls_context=None, banner=None,
-                 delay=0.0, name='mail.test'):
+                 delay=0.0, name='mail.test', after_tls=None, ehlo_reply=None):
         if behaviour not in BEHAVIOURS:
             raise ValueError('unknown behaviour %r' % behaviour)
+        if after_tls not in AFTER_TLS and not (after_tls or '').startswith('reply:'):
+            raise ValueError('unknown after_tls %r' % after_tls)
+        # What the server does once TLS is up (STARTTLS or implicit), see AFTER_TLS.
+        self.after_tls = after_tls
+        # A reply line sent instead of the 250 lines to every EHLO (before and after TLS).
+        self.ehlo_reply = ehlo_reply
         self.behaviour = behaviour
         self.tls_context = tls_context
         self.banner = banner or '220 %s ESMTP egress-test' % name
@@ -243,13 +256,17 @@ class SMTPTestServer(object):
         session = _Session(self, conn)
         try:
             session.run()
-        except (OSError, ssl.SSLError, ValueError):
+        except (OSError, ssl.SSLError, ValueError, _Hangup):
             pass
         finally:
             try:
                 session.sock.close()
             except OSError:
                 pass
+
+
+class _Hangup(Exception):
+    """The test server closes the connection on purpose."""
 
 
 class _Session(object):
@@ -276,6 +293,12 @@ class _Session(object):
     def wrap(self):
         self.sock = self.server.tls_context.wrap_socket(self.sock, server_side=True)
         self.tls = True
+        after = self.server.after_tls
+        if after == 'close':
+            raise _Hangup()
+        if after == 'garbage':
+            self.send('HTTP/1.1 400 Bad Request')
+            raise _Hangup()
 
     def run(self):
         behaviour = self.server.behaviour
@@ -308,7 +331,10 @@ class _Session(object):
             if verb == 'QUIT':
                 self.send('221 2.0.0 Bye')
                 return
-            if behaviour == 'reject':
+            after = self.server.after_tls or ''
+            if self.tls and after.startswith('reply:'):
+                self.send(after[len('reply:'):])
+            elif behaviour == 'reject':
                 self.send('503 5.5.1 no service')
             elif verb in ('EHLO', 'HELO'):
                 self.ehlo()
@@ -327,6 +353,9 @@ class _Session(object):
 
     def ehlo(self):
         behaviour = self.server.behaviour
+        if self.server.ehlo_reply:
+            self.send(self.server.ehlo_reply)
+            return
         lines = [self.server.name, 'PIPELINING', 'SIZE 10240000']
         if behaviour == 'plain':
             lines.append('AUTH PLAIN LOGIN')

@@ -294,9 +294,11 @@ def test_deadline_covers_the_whole_exchange(server, pki):
     took = time.monotonic() - start
     res = only(report)
     assert took < 1.0 + 0.4, took
-    assert res['state'] == 'open'
+    # TLS came up but the session never carried SMTP within the deadline: not usable.
+    assert res['state'] == 'tls_failed'
     assert res['tls_verified'] is True
     assert res['error'] == 'no reply to EHLO after STARTTLS within the 1s deadline'
+    assert report['recommended_port'] is None and report['open_ports'] == []
 
 
 def test_unverified_retry_shares_the_deadline(server):
@@ -462,3 +464,94 @@ def test_bad_ca_file_content(tmp_path):
     bad.write_text('not a certificate\n')
     with pytest.raises(smtp_probe.ProbeArgumentError, match='could not be loaded'):
         smtp_probe.build_options({'hosts': ['a'], 'ca_file': str(bad)})
+
+
+# ---------------------------------------------------------------------------
+# After TLS: a handshake that works is not yet a usable port (issue 12, item 9)
+
+
+@pytest.mark.parametrize('after_tls, state, error', [
+    ('reply:554 5.7.0 no relay service over TLS', 'rejected',
+     'EHLO after STARTTLS refused: 554 5.7.0 no relay service over TLS'),
+    ('reply:421 4.3.2 service shutting down', 'rejected', 'EHLO after STARTTLS refused: 421 4.3.2 service'),
+    ('reply:220 mail.test hello again', 'intercepted', 'EHLO after STARTTLS refused: 220 mail.test'),
+    ('close', 'tls_failed', 'during EHLO after STARTTLS'),
+    ('garbage', 'tls_failed', "bad reply to EHLO after STARTTLS: not an SMTP reply: 'HTTP/1.1 400 Bad Request'"),
+], ids=['ehlo-554', 'ehlo-421', 'ehlo-not-250', 'close-after-handshake', 'not-smtp-after-handshake'])
+def test_starttls_port_dead_after_the_handshake_is_never_recommended(server, pki, after_tls, state, error):
+    dead = server('starttls', after_tls=after_tls)
+    good = server('starttls')
+    dummy, report = run([LOCAL], [dead.port, good.port], ca_file=pki['ca_file'], prefer=[dead.port, good.port])
+    res = report['results'][0]
+    assert res['port'] == dead.port
+    assert res['state'] == state, res
+    assert res['tls_version'] is not None and res['tls_verified'] is True  # the handshake itself worked
+    assert error in res['error']
+    assert report['open_ports'] == [good.port]
+    assert report['recommended_port'] == good.port
+    assert report['recommended_by_host'] == {LOCAL: good.port}
+    assert_polite(dead)
+
+
+@pytest.mark.parametrize('after_tls, state, error', [
+    ('close', 'tls_failed', 'before the greeting'),
+    ('reply:554 5.7.0 go away', 'rejected', 'EHLO refused: 554 5.7.0 go away'),
+    ('reply:451 4.3.0 try later', 'rejected', 'EHLO refused: 451 4.3.0 try later'),
+], ids=['close-after-handshake', 'ehlo-554', 'ehlo-451'])
+def test_implicit_tls_port_dead_after_the_handshake_is_never_recommended(server, pki, after_tls, state, error):
+    srv = server('implicit', after_tls=after_tls)
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port], ca_file=pki['ca_file'],
+                        prefer=[srv.port])
+    res = only(report)
+    assert res['state'] == state, res
+    assert res['tls_version'] is not None
+    assert error in res['error']
+    assert report['open_ports'] == []
+    assert report['recommended_port'] is None
+    assert report['recommended_wrappermode'] is False
+
+
+def test_after_tls_failure_is_not_recommended_without_ca_file(server):
+    """The unverified second connection must not turn a dead port into a recommended one."""
+    srv = server('starttls', after_tls='reply:554 5.7.0 no')
+    dummy, report = run([LOCAL], [srv.port], prefer=[srv.port])
+    res = only(report)
+    assert res['state'] == 'rejected'
+    assert res['tls_verified'] is False
+    assert report['recommended_port'] is None
+
+
+@pytest.mark.parametrize('reply, state', [
+    ('554 5.7.1 you are not welcome', 'rejected'),
+    ('421 4.7.0 too many connections', 'rejected'),
+    ('250 but this is not a multi-line EHLO reply', 'open'),
+    ('354 go ahead', 'intercepted'),
+], ids=['554', '421', '250', '354'])
+def test_ehlo_reply_before_tls(server, reply, state):
+    srv = server('plain', ehlo_reply=reply)
+    dummy, report = run([LOCAL], [srv.port], prefer=[srv.port])
+    res = only(report)
+    assert res['state'] == state, res
+    if state != 'open':
+        assert res['error'] == 'EHLO refused: %s' % reply
+    assert report['recommended_port'] is None
+    assert srv.commands == ['EHLO %s' % EHLO, 'QUIT']
+
+
+@pytest.mark.parametrize('code, state', [
+    (220, 'open'), (221, 'intercepted'), (399, 'intercepted'), (400, 'rejected'), (421, 'rejected'),
+    (554, 'rejected'), (599, 'rejected'), (600, 'intercepted'),
+])
+def test_greeting_code_boundaries(server, code, state):
+    """421 (service not available) is a refusal, not an interception (issue 21's surviving mutant)."""
+    srv = server('plain', banner='%d mail.test greeting' % code)
+    dummy, report = run([LOCAL], [srv.port], prefer=[srv.port])
+    res = only(report)
+    assert res['state'] == state
+    assert res['banner'] == '%d mail.test greeting' % code
+    if state == 'rejected':
+        assert res['error'] == 'server refused the session: %d mail.test greeting' % code
+        assert srv.commands == ['QUIT']
+    elif state == 'intercepted':
+        assert res['error'] == 'unexpected greeting code %d (SMTP servers greet with 220)' % code
+        assert srv.commands == ['QUIT']
