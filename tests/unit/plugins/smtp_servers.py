@@ -180,7 +180,8 @@ class SMTPTestServer(object):
     """
 
     def __init__(self, behaviour, host='127.0.0.1', port=0, tls_context=None, banner=None,
-                 delay=0.0, name='mail.test', after_tls=None, ehlo_reply=None):
+                 delay=0.0, name='mail.test', after_tls=None, ehlo_reply=None, raw_greeting=None,
+                 silent_quit=False):
         if behaviour not in BEHAVIOURS:
             raise ValueError('unknown behaviour %r' % behaviour)
         if after_tls not in AFTER_TLS and not (after_tls or '').startswith('reply:'):
@@ -189,6 +190,10 @@ class SMTPTestServer(object):
         self.after_tls = after_tls
         # A reply line sent instead of the 250 lines to every EHLO (before and after TLS).
         self.ehlo_reply = ehlo_reply
+        # Bytes sent as they are instead of the greeting (no line end added), then silence.
+        self.raw_greeting = raw_greeting
+        # Never answer QUIT (keep the connection open and say nothing).
+        self.silent_quit = silent_quit
         self.behaviour = behaviour
         self.tls_context = tls_context
         self.banner = banner or '220 %s ESMTP egress-test' % name
@@ -317,6 +322,10 @@ class _Session(object):
         if behaviour == 'garbage':
             self.send('SSH-2.0-OpenSSH_9.2p1 Debian-2')
             return
+        if self.server.raw_greeting is not None:
+            self.sock.sendall(self.server.raw_greeting)
+            self._wait_for_close()
+            return
         if behaviour == 'reject':
             self.send('554 5.7.1 mail.test no SMTP service here')
         else:
@@ -329,6 +338,9 @@ class _Session(object):
                 self.server.commands.append(line)
             verb = line.split(' ', 1)[0].upper()
             if verb == 'QUIT':
+                if self.server.silent_quit:
+                    self._wait_for_close()
+                    return
                 self.send('221 2.0.0 Bye')
                 return
             after = self.server.after_tls or ''
@@ -350,6 +362,14 @@ class _Session(object):
                 self.wrap()
             else:
                 self.send('502 5.5.2 command not implemented in test server')
+
+    def _wait_for_close(self):
+        while not self.server._stopping.is_set():
+            try:
+                if not self.sock.recv(4096):
+                    return
+            except socket.timeout:
+                continue
 
     def ehlo(self):
         behaviour = self.server.behaviour

@@ -9,8 +9,12 @@ resolved is under .invalid with an over-long label, which fails inside the resol
 library before any query is sent.
 """
 
+import errno
+import os
 import socket
 import time
+
+import yaml
 
 import pytest
 
@@ -555,3 +559,110 @@ def test_greeting_code_boundaries(server, code, state):
     elif state == 'intercepted':
         assert res['error'] == 'unexpected greeting code %d (SMTP servers greet with 220)' % code
         assert srv.commands == ['QUIT']
+
+
+# ---------------------------------------------------------------------------
+# Constants and limits the documentation promises (mutation testing found these unchecked)
+
+
+def _module_doc(name):
+    path = os.path.join(smtp_servers.REPO_ROOT, 'plugins', 'modules', 'smtp_probe.py')
+    with open(path) as handle:
+        source = handle.read()
+    start = source.index('%s = r"""' % name) + len('%s = r"""' % name)
+    return yaml.safe_load(source[start:source.index('"""', start)])
+
+
+def test_states_are_the_documented_choices():
+    choices = _module_doc('RETURN')['results']['contains']['state']['choices']
+    assert list(smtp_probe.STATES) == choices
+    assert smtp_probe.BLOCKING_STATES == {'filtered', 'refused', 'unreachable'}
+    assert smtp_probe.CONNECTED_STATES == {'open', 'rejected', 'no_banner', 'intercepted', 'tls_failed'}
+    assert smtp_probe.BLOCKING_STATES | smtp_probe.CONNECTED_STATES | {'dns_error'} == set(smtp_probe.STATES)
+
+
+@pytest.mark.parametrize('state', ['open', 'rejected', 'no_banner', 'intercepted', 'tls_failed'])
+def test_any_connected_state_on_25_means_not_blocked(state):
+    options = smtp_probe.ProbeOptions(['mx.example.net'], ports=[25, 587], timeout=1)
+    on25 = smtp_probe._new_result('mx.example.net', 25, '192.0.2.1')
+    on25['state'] = state
+    other = smtp_probe._new_result('mx.example.net', 587, '192.0.2.1')
+    other['state'] = 'open'
+    summary = smtp_probe.summarize([on25, other], options)
+    assert summary['port25_blocked'] is False
+    assert summary['blocked_ports'] == []
+
+
+@pytest.mark.parametrize('state', ['filtered', 'refused', 'unreachable'])
+def test_any_blocking_state_on_25_means_blocked(state):
+    options = smtp_probe.ProbeOptions(['mx.example.net'], ports=[25, 587], timeout=1)
+    on25 = smtp_probe._new_result('mx.example.net', 25, '192.0.2.1')
+    on25['state'] = state
+    other = smtp_probe._new_result('mx.example.net', 587, '192.0.2.1')
+    other['state'] = 'rejected'
+    summary = smtp_probe.summarize([on25, other], options)
+    assert summary['port25_blocked'] is True
+    assert summary['blocked_ports'] == [25]
+
+
+def test_quit_waits_at_most_one_second(server):
+    """A server that never answers QUIT costs QUIT_WAIT (1 s), not the whole timeout."""
+    assert smtp_probe.QUIT_WAIT == 1.0
+    srv = server('reject', silent_quit=True)
+    start = time.monotonic()
+    dummy, report = run([LOCAL], [srv.port], timeout=8)
+    took = time.monotonic() - start
+    assert only(report)['state'] == 'rejected'
+    assert 0.9 <= took < 6, took  # loose upper bound: the machine may be loaded; 8 s would be the bug
+
+
+@pytest.mark.parametrize('size, state', [(8192, 'no_banner'), (8193, 'intercepted')])
+def test_reply_line_limit(server, size, state):
+    """A line of more than MAX_LINE_BYTES (8192) without a line end is refused at once, not waited for."""
+    srv = server('plain', raw_greeting=b'2' * size)
+    start = time.monotonic()
+    dummy, report = run([LOCAL], [srv.port], timeout=4)
+    res = only(report)
+    assert res['state'] == state, res
+    if state == 'intercepted':
+        assert 'reply line longer than 8192 bytes' in res['error']
+        assert res['banner'] == '2' * 200
+        assert time.monotonic() - start < 3.5
+    else:
+        assert res['error'].startswith('no greeting within 4s')
+
+
+def test_plaintext_head_on_implicit_port_is_kept_up_to_1024_bytes(server):
+    srv = server('plain', banner='220 ' + 'x' * 1100)
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+    res = only(report)
+    assert res['state'] == 'intercepted'
+    assert res['banner'] == ('220 ' + 'x' * 1100)[:1024]
+
+
+@pytest.mark.parametrize('code, name, text', [
+    (errno.ENETUNREACH, 'ENETUNREACH', 'no route to the network, or ICMP network unreachable/prohibited'),
+    (errno.EHOSTUNREACH, 'EHOSTUNREACH', 'ICMP host unreachable or administratively prohibited'),
+    (errno.EHOSTDOWN, 'EHOSTDOWN', 'host is down'),
+    (errno.ENETDOWN, 'ENETDOWN', 'network interface is down'),
+    (errno.EADDRNOTAVAIL, 'EADDRNOTAVAIL', 'no usable source address for this destination'),
+    (errno.EAFNOSUPPORT, 'EAFNOSUPPORT', 'address family not supported on this system'),
+    (errno.EACCES, 'EACCES', 'blocked by a local firewall or policy'),
+    (errno.EPERM, 'EPERM', 'blocked by a local firewall rule'),
+    (errno.ENONET, 'ENONET', 'machine is not on the network'),
+])
+def test_unreachable_hints(code, name, text):
+    assert smtp_probe._classify_connect_error(OSError(code, 'Kernel says')) == (
+        'unreachable', 'Kernel says (%s: %s)' % (name, text))
+
+
+@pytest.mark.parametrize('exc, result', [
+    (ConnectionRefusedError(errno.ECONNREFUSED, 'Connection refused'), ('refused', 'Connection refused')),
+    (OSError(errno.ECONNRESET, 'Connection reset by peer'),
+     ('refused', 'Connection reset by peer (reset during connect)')),
+    (OSError(errno.ETIMEDOUT, 'Connection timed out'),
+     ('filtered', 'Connection timed out (the kernel gave up retrying SYN)')),
+    (OSError(errno.EIO, 'Input/output error'), ('unreachable', 'Input/output error (EIO)')),
+], ids=['refused', 'reset', 'timedout', 'other'])
+def test_connect_error_classes(exc, result):
+    assert smtp_probe._classify_connect_error(exc) == result
