@@ -63,6 +63,10 @@ description:
   - Note that V(refused) counts as blocked for RV(port25_blocked); a submission-only smarthost often does not
     listen on 25 at all. To test the port 25 block itself, probe a host known to accept mail on 25 (an MX),
     preferably in a separate task.
+  - 'It also tells why port 25 may be blocked: it detects, offline, the cloud provider the target runs on
+    (RV(cloud), see O(cloud_detection)), returns that provider''s documented outbound port 25 policy
+    (RV(port25_policy)) and says it all in one line (RV(msg)), for example "port 25 filtered; Azure blocks outbound
+    25 for this subscription type since 2017-11-15; relay on 587".'
   - The module changes nothing on the target and supports check mode.
 author:
   - egress.mail contributors (!UNKNOWN)

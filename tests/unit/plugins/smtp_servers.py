@@ -188,7 +188,8 @@ class SMTPTestServer(object):
             raise ValueError('unknown after_tls %r' % after_tls)
         # What the server does once TLS is up (STARTTLS or implicit), see AFTER_TLS.
         self.after_tls = after_tls
-        # A reply line sent instead of the 250 lines to every EHLO (before and after TLS).
+        # A reply line sent instead of the 250 lines to every EHLO (before and after TLS);
+        # '<close>': close the connection instead of answering EHLO.
         self.ehlo_reply = ehlo_reply
         # Bytes sent as they are instead of the greeting (no line end added), then silence.
         self.raw_greeting = raw_greeting
@@ -373,6 +374,8 @@ class _Session(object):
 
     def ehlo(self):
         behaviour = self.server.behaviour
+        if self.server.ehlo_reply == '<close>':
+            raise _Hangup()
         if self.server.ehlo_reply:
             self.send(self.server.ehlo_reply)
             return

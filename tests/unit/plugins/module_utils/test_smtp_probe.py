@@ -528,9 +528,13 @@ def test_after_tls_failure_is_not_recommended_without_ca_file(server):
 @pytest.mark.parametrize('reply, state', [
     ('554 5.7.1 you are not welcome', 'rejected'),
     ('421 4.7.0 too many connections', 'rejected'),
+    ('400 lowest 4xx', 'rejected'),
+    ('599 highest 5xx', 'rejected'),
+    ('600 not a reply class', 'intercepted'),
     ('250 but this is not a multi-line EHLO reply', 'open'),
     ('354 go ahead', 'intercepted'),
-], ids=['554', '421', '250', '354'])
+    ('399 below 4xx', 'intercepted'),
+], ids=['554', '421', '400', '599', '600', '250', '354', '399'])
 def test_ehlo_reply_before_tls(server, reply, state):
     srv = server('plain', ehlo_reply=reply)
     dummy, report = run([LOCAL], [srv.port], prefer=[srv.port])
@@ -666,3 +670,23 @@ def test_unreachable_hints(code, name, text):
 ], ids=['refused', 'reset', 'timedout', 'other'])
 def test_connect_error_classes(exc, result):
     assert smtp_probe._classify_connect_error(exc) == result
+
+
+def test_ehlo_refused_after_a_banner_mismatch_stays_intercepted(server):
+    srv = server('plain', banner='220 proxy.isp.example ESMTP', ehlo_reply='554 5.7.1 no')
+    dummy, report = run([LOCAL], [srv.port], expect_banner=r'^220 mail\.test ')
+    res = only(report)
+    assert res['state'] == 'intercepted'
+    assert res['error'] == ("banner does not match expect_banner '^220 mail\\\\.test '; "
+                            "EHLO refused: 554 5.7.1 no")
+
+
+def test_close_during_ehlo_before_tls_is_open_without_tls(server):
+    """Before TLS nothing was promised: the port answered SMTP, but it is not usable (no TLS)."""
+    srv = server('starttls', ehlo_reply='<close>')
+    dummy, report = run([LOCAL], [srv.port], prefer=[srv.port])
+    res = only(report)
+    assert res['state'] == 'open'
+    assert res['tls_version'] is None
+    assert 'during EHLO' in res['error'] and 'STARTTLS' not in res['error']
+    assert report['recommended_port'] is None
