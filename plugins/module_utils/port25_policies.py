@@ -40,7 +40,8 @@ POLICIES = {
         'since': '2015-10-28',
         'rules': [
             {'who': 'accounts created since 2015-10-28', 'blocked': 'yes',
-             'lift': 'not offered: use a smarthost outside IBM Cloud (IBM offers a SendGrid relay)'},
+             'lift': 'the source names no way to lift it: use a smarthost outside IBM Cloud (IBM offers a '
+                     'SendGrid relay)'},
         ],
         'relay_ports': [465, 587],
         'what_to_do': 'Relay through a smarthost outside IBM Cloud on 465 or 587 (or another port '
@@ -141,7 +142,7 @@ POLICIES = {
         'ports': [25],
         'since': None,
         'rules': [
-            {'who': 'all Droplets of new accounts', 'blocked': 'yes', 'lift': 'not offered in the source'},
+            {'who': 'all Droplets of new accounts', 'blocked': 'yes', 'lift': 'the source names no way to lift it'},
             {'who': 'older accounts', 'blocked': 'may be open',
              'lift': 'not needed (DigitalOcean still recommends a delivery platform)'},
         ],
