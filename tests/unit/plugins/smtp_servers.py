@@ -57,6 +57,7 @@ AFTER_TLS = (
     None,
     'close',      # closes the connection right after the handshake
     'garbage',    # sends a line that is not an SMTP reply, then closes
+    'silent',     # reads commands and never answers
     # 'reply:<line>': answers every command over TLS (EHLO included) with <line>, e.g. 'reply:554 5.7.0 no'
 )
 
@@ -181,7 +182,7 @@ class SMTPTestServer(object):
 
     def __init__(self, behaviour, host='127.0.0.1', port=0, tls_context=None, banner=None,
                  delay=0.0, name='mail.test', after_tls=None, ehlo_reply=None, raw_greeting=None,
-                 silent_quit=False):
+                 silent_quit=False, starttls_reply=None):
         if behaviour not in BEHAVIOURS:
             raise ValueError('unknown behaviour %r' % behaviour)
         if after_tls not in AFTER_TLS and not (after_tls or '').startswith('reply:'):
@@ -195,6 +196,8 @@ class SMTPTestServer(object):
         self.raw_greeting = raw_greeting
         # Never answer QUIT (keep the connection open and say nothing).
         self.silent_quit = silent_quit
+        # A reply line sent to STARTTLS instead of 220 (no TLS follows); '<close>': hang up instead.
+        self.starttls_reply = starttls_reply
         self.behaviour = behaviour
         self.tls_context = tls_context
         self.banner = banner or '220 %s ESMTP egress-test' % name
@@ -305,6 +308,9 @@ class _Session(object):
         if after == 'garbage':
             self.send('HTTP/1.1 400 Bad Request')
             raise _Hangup()
+        if after == 'silent':
+            self._wait_for_close()
+            raise _Hangup()
 
     def run(self):
         behaviour = self.server.behaviour
@@ -355,6 +361,11 @@ class _Session(object):
                                                                        'starttls_454'):
                 if behaviour == 'starttls_454':
                     self.send('454 4.7.0 TLS not available due to temporary reason')
+                    continue
+                if self.server.starttls_reply == '<close>':
+                    raise _Hangup()
+                if self.server.starttls_reply:
+                    self.send(self.server.starttls_reply)
                     continue
                 self.send('220 2.0.0 Ready to start TLS')
                 if behaviour == 'broken_tls':

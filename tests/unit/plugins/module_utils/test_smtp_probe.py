@@ -206,7 +206,44 @@ def test_starttls_port_dead_after_the_handshake_is_never_recommended(server, pki
     assert report['open_ports'] == [good.port]
     assert report['recommended_port'] == good.port
     assert report['recommended_by_host'] == {LOCAL: good.port}
+    assert res['auth_mechanisms'] == []  # none read over TLS
     assert_polite(dead)
+
+
+def test_silence_after_the_handshake_is_tls_failed(server, pki):
+    srv = server('starttls', after_tls='silent')
+    dummy, report = run([LOCAL], [srv.port], ca_file=pki['ca_file'], prefer=[srv.port], timeout=1)
+    res = only(report)
+    assert res['state'] == 'tls_failed'
+    assert res['tls_version'] is not None
+    assert res['error'] == 'no reply to EHLO after STARTTLS within the 1s deadline'
+    assert report['recommended_port'] is None
+
+
+def test_after_tls_failure_keeps_a_banner_mismatch_intercepted(server, pki):
+    srv = server('starttls', banner='220 proxy.isp.example ESMTP', after_tls='close')
+    dummy, report = run([LOCAL], [srv.port], ca_file=pki['ca_file'], expect_banner=r'^220 mail\.test ')
+    res = only(report)
+    assert res['state'] == 'intercepted'
+    assert 'during EHLO after STARTTLS' in res['error']
+
+
+def test_close_at_starttls_is_open_without_tls(server):
+    srv = server('starttls', starttls_reply='<close>')
+    dummy, report = run([LOCAL], [srv.port], prefer=[srv.port])
+    res = only(report)
+    assert res['state'] == 'open' and res['tls_version'] is None
+    assert res['error'].endswith(' during STARTTLS')
+    assert report['recommended_port'] is None
+
+
+def test_starttls_refused_message(server):
+    srv = server('starttls', starttls_reply='502 5.5.1 not now')
+    dummy, report = run([LOCAL], [srv.port])
+    res = only(report)
+    assert res['state'] == 'tls_failed'
+    assert res['error'] == 'STARTTLS offered but refused: 502 5.5.1 not now'
+    assert srv.commands == ['EHLO %s' % EHLO, 'STARTTLS', 'QUIT']
 
 
 @pytest.mark.parametrize('after_tls, state, error', [
