@@ -182,7 +182,7 @@ class SMTPTestServer(object):
 
     def __init__(self, behaviour, host='127.0.0.1', port=0, tls_context=None, banner=None,
                  delay=0.0, name='mail.test', after_tls=None, ehlo_reply=None, raw_greeting=None,
-                 silent_quit=False, starttls_reply=None):
+                 silent_quit=False, starttls_reply=None, close_after_greeting=False):
         if behaviour not in BEHAVIOURS:
             raise ValueError('unknown behaviour %r' % behaviour)
         if after_tls not in AFTER_TLS and not (after_tls or '').startswith('reply:'):
@@ -192,8 +192,10 @@ class SMTPTestServer(object):
         # A reply line sent instead of the 250 lines to every EHLO (before and after TLS);
         # '<close>': close the connection instead of answering EHLO.
         self.ehlo_reply = ehlo_reply
-        # Bytes sent as they are instead of the greeting (no line end added), then silence.
+        # Bytes sent as they are instead of the greeting (no line end added), then silence
+        # (or, with close_after_greeting, the connection is closed).
         self.raw_greeting = raw_greeting
+        self.close_after_greeting = close_after_greeting
         # Never answer QUIT (keep the connection open and say nothing).
         self.silent_quit = silent_quit
         # A reply line sent to STARTTLS instead of 220 (no TLS follows); '<close>': hang up instead.
@@ -331,7 +333,8 @@ class _Session(object):
             return
         if self.server.raw_greeting is not None:
             self.sock.sendall(self.server.raw_greeting)
-            self._wait_for_close()
+            if not self.server.close_after_greeting:
+                self._wait_for_close()
             return
         if behaviour == 'reject':
             self.send('554 5.7.1 mail.test no SMTP service here')

@@ -196,6 +196,18 @@ def test_reply_line_limit(server, size, state):
         assert res['error'].startswith('no greeting within 4s')
 
 
+@pytest.mark.parametrize('close, error', [
+    (True, "connection closed by server before the greeting (received '220 half a gree')"),
+    (False, "no greeting within 1s (received '220 half a gree')"),
+], ids=['closed', 'silent'])
+def test_partial_greeting_is_quoted(server, close, error):
+    srv = server('plain', raw_greeting=b'220 half a gree', close_after_greeting=close)
+    dummy, report = run([LOCAL], [srv.port], timeout=1)
+    res = only(report)
+    assert res['state'] == 'no_banner'
+    assert res['error'] == error
+
+
 def test_plaintext_head_on_implicit_port_is_kept_up_to_1024_bytes(server):
     srv = server('plain', banner='220 ' + 'x' * 1100)
     dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
