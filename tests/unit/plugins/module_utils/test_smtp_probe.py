@@ -196,12 +196,15 @@ def test_reply_line_limit(server, size, state):
         assert res['error'].startswith('no greeting within 4s')
 
 
-@pytest.mark.parametrize('close, error', [
-    (True, "connection closed by server before the greeting (received '220 half a gree')"),
-    (False, "no greeting within 1s (received '220 half a gree')"),
-], ids=['closed', 'silent'])
-def test_partial_greeting_is_quoted(server, close, error):
-    srv = server('plain', raw_greeting=b'220 half a gree', close_after_greeting=close)
+@pytest.mark.parametrize('sent, close, error', [
+    (b'220 half a gree', True, "connection closed by server before the greeting (received '220 half a gree')"),
+    (b'220 half a gree', False, "no greeting within 1s (received '220 half a gree')"),
+    (b'220 ' + b'x' * 300, True,
+     "connection closed by server before the greeting (received %r)" % ('220 ' + 'x' * 196)),
+    (b'', True, 'connection closed by server before the greeting'),
+], ids=['closed', 'silent', 'quoted-200', 'nothing'])
+def test_partial_greeting_is_quoted(server, sent, close, error):
+    srv = server('plain', raw_greeting=sent, close_after_greeting=close)
     dummy, report = run([LOCAL], [srv.port], timeout=1)
     res = only(report)
     assert res['state'] == 'no_banner'
