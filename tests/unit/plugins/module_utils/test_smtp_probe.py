@@ -550,7 +550,8 @@ def test_non_smtp_greeting_is_intercepted(server):
     res = only(report)
     assert res['state'] == 'intercepted'
     assert res['banner'].startswith('SSH-2.0-')
-    assert 'greeting is not SMTP' in res['error']
+    assert res['error'] == ("greeting is not SMTP (not an SMTP reply: 'SSH-2.0-OpenSSH_9.2p1 Debian-2'): "
+                            "something else answers on this port")
 
 
 def test_closed_port_is_refused():
