@@ -590,7 +590,8 @@ def _converse(chan, result, options, context, verify_fatal, implicit, start):
             _fmt_seconds(options.timeout), (' (received %r)' % partial[:200]) if partial else ''))
         return
     except _Closed as exc:
-        result['state'] = 'no_banner'
+        # On an implicit-TLS port the handshake succeeded: a TLS session that carries no SMTP.
+        result['state'] = 'tls_failed' if implicit else 'no_banner'
         partial = getattr(exc, 'partial', '')
         _add_error(result, '%s before the greeting%s' % (
             exc, (' (received %r)' % partial[:200]) if partial else ''))
@@ -622,7 +623,7 @@ def _converse(chan, result, options, context, verify_fatal, implicit, start):
     try:
         code, lines = chan.command('EHLO %s' % options.ehlo_name)
         if code != 250:
-            _add_error(result, 'EHLO refused: %s' % lines[0])
+            _refused_ehlo(result, code, 'EHLO refused: %s' % lines[0])
             _quit(chan)
             return
         keywords, mechanisms = _parse_ehlo(lines)
@@ -650,18 +651,38 @@ def _converse(chan, result, options, context, verify_fatal, implicit, start):
                 result['auth_mechanisms'] = []
                 code, lines = chan.command('EHLO %s' % options.ehlo_name)
                 if code != 250:
-                    _add_error(result, 'EHLO after STARTTLS refused: %s' % lines[0])
+                    _refused_ehlo(result, code, 'EHLO after STARTTLS refused: %s' % lines[0])
                     _quit(chan)
                     return
                 keywords, mechanisms = _parse_ehlo(lines)
                 result['auth_mechanisms'] = mechanisms
         _quit(chan)
     except _Timeout:
+        _after_tls_failure(chan, result)
         _add_error(result, 'no reply to %s within the %s deadline' % (step, _fmt_seconds(options.timeout)))
     except _Closed as exc:
+        _after_tls_failure(chan, result)
         _add_error(result, '%s during %s' % (exc, step))
     except _ProtocolError as exc:
+        _after_tls_failure(chan, result)
         _add_error(result, 'bad reply to %s: %s' % (step, exc))
+
+
+def _refused_ehlo(result, code, message):
+    """EHLO (before or after TLS) answered with something else than 250: the session is not usable."""
+    if result['state'] == 'open':
+        result['state'] = 'rejected' if 400 <= code < 600 else 'intercepted'
+    _add_error(result, message)
+
+
+def _after_tls_failure(chan, result):
+    """The TLS handshake succeeded but the session then broke (closed, silent, not SMTP).
+
+    Such a port must never count as open with TLS: it is ``tls_failed``. Before TLS the state
+    stays (an ``open`` port without TLS is never recommended anyway).
+    """
+    if chan.tls is not None and result['tls_version'] is not None and result['state'] == 'open':
+        result['state'] = 'tls_failed'
 
 
 def _attempt(host, port, family, sockaddr, options, context, verify_fatal, deadline):

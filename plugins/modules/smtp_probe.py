@@ -36,16 +36,22 @@ description:
     IPv6 address on a host without IPv6 connectivity), or a local firewall rule (C(EPERM), C(EACCES)).'
   - 'V(no_banner): TCP connected, but no complete greeting arrived within O(timeout), or the server closed or
     reset the connection before greeting.'
-  - 'V(rejected): the server greeted with a C(4xx) or C(5xx) reply (for example C(554) "no SMTP service here").
+  - 'V(rejected): the server greeted with a C(4xx) or C(5xx) reply (for example C(554) "no SMTP service here"
+    or C(421) "service not available"), or answered C(EHLO) with a C(4xx) or C(5xx) reply, before or after TLS
+    (a server that completes the TLS handshake and then refuses C(EHLO) is V(rejected), never V(open)).
     The probe then sends C(QUIT).'
   - 'V(intercepted): something other than the expected SMTP server answered: the greeting does not match
     O(expect_banner), or the first line is not an SMTP reply at all (for example an SSH or HTTP banner), or the
-    greeting code is neither C(220) nor C(4xx)/C(5xx), or a plaintext SMTP greeting arrived on an implicit-TLS
+    greeting code is neither C(220) nor C(4xx)/C(5xx), or C(EHLO) was answered with a code that is neither C(250)
+    nor C(4xx)/C(5xx), or a plaintext SMTP greeting arrived on an implicit-TLS
     port (a transparent SMTP proxy in the path, or a server that speaks STARTTLS rather than implicit TLS on that
     port). For a banner mismatch the probe still does EHLO and STARTTLS and reports what it saw.'
   - 'V(tls_failed): STARTTLS was offered but the server refused the C(STARTTLS) command or the TLS handshake
     failed, or the TLS handshake on an implicit-TLS port failed, or (only when O(ca_file) is set) the certificate
-    did not verify against O(ca_file).'
+    did not verify against O(ca_file); and also when the handshake succeeded but the session then broke before
+    the C(EHLO) over TLS was answered: the server closed or reset the connection (on an implicit-TLS port:
+    before its greeting), sent something that is not an SMTP reply, or did not answer within O(timeout). Such a
+    port is never counted as open and never recommended; RV(results[].tls_version) still shows the handshake.'
   - 'V(dns_error): the host name did not resolve (or resolution took longer than O(timeout)); one result per port
     is returned for the host, with RV(results[].address) set to V(null).'
   - 'Summary of port 25 (RV(port25_blocked)): V(true) when no host could be reached on port 25 at the TCP level
@@ -57,6 +63,10 @@ description:
   - Note that V(refused) counts as blocked for RV(port25_blocked); a submission-only smarthost often does not
     listen on 25 at all. To test the port 25 block itself, probe a host known to accept mail on 25 (an MX),
     preferably in a separate task.
+  - 'It also tells why port 25 may be blocked: it detects, offline, the cloud provider the target runs on
+    (RV(cloud), see O(cloud_detection)), returns that provider''s documented outbound port 25 policy
+    (RV(port25_policy)) and says it all in one line (RV(msg)), for example "port 25 filtered; Azure blocks outbound
+    25 for this subscription type since 2017-11-15; relay on 587".'
   - The module changes nothing on the target and supports check mode.
 author:
   - egress.mail contributors (!UNKNOWN)
@@ -141,6 +151,32 @@ options:
         within 5s); 465 tls_failed (...)". All return values are still returned with the failure.'
     type: bool
     default: false
+  cloud_detection:
+    description:
+      - Detect, offline, the cloud provider the target runs on and return it as RV(cloud), with the provider's
+        documented outbound port 25 policy as RV(port25_policy), and say both in RV(msg).
+      - 'Only local files are read: the DMI strings under O(dmi_path) (C(sys_vendor), C(product_name),
+        C(bios_vendor), C(bios_version), C(chassis_asset_tag), C(board_vendor), C(product_serial)) and a few
+        well-known files under O(cloud_files_root) (C(/sys/hypervisor/uuid), C(/etc/vultr), C(/var/run/scaleway),
+        C(/root/provisioningConfiguration.cfg)). No metadata endpoint is contacted. Missing or unreadable files are
+        skipped and listed in RV(cloud.unreadable).'
+      - 'Detected: IBM Cloud, Azure, AWS, Google Cloud, Oracle Cloud, DigitalOcean, Hetzner, OVHcloud, Akamai
+        (Linode), Vultr and Scaleway. The signatures and the policy table are listed on the docs page
+        "Outbound port 25 policies of cloud providers".'
+    type: bool
+    default: true
+  dmi_path:
+    description:
+      - Directory the DMI files are read from, on the target. Point it at a copy for tests, or at the host's
+        DMI directory mounted into a container.
+    type: path
+    default: /sys/class/dmi/id
+  cloud_files_root:
+    description:
+      - Directory the well-known files of O(cloud_detection) are looked up under, on the target (for example
+        V(/host) when the host's root file system is mounted there in a container).
+    type: path
+    default: /
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -217,10 +253,17 @@ EXAMPLES = r"""
     timeout: 4
   register: port25
 
-- name: Report the block
+- name: Report the block, with the provider's documented policy
   ansible.builtin.debug:
-    msg: "Outbound port 25 is blocked here, relay through a smarthost"
+    msg: "{{ port25.msg }}"  # port 25 filtered; Azure blocks outbound 25 for this subscription type since ...
   when: port25.port25_blocked | default(false, true)
+
+- name: Probe from a container, reading the host's DMI strings mounted at /host/dmi
+  egress.mail.smtp_probe:
+    hosts:
+      - smtp.example.net
+    dmi_path: /host/dmi
+    cloud_files_root: /host
 """
 
 RETURN = r"""
@@ -248,7 +291,11 @@ results:
       returned: always
       sample: 192.0.2.25
     state:
-      description: Outcome, see the module description for the meaning of each state.
+      description:
+        - Outcome, see the module description for the meaning of each state.
+        - Only V(open) with RV(results[].tls_version) set counts as usable for RV(recommended_port). Failures
+          after a successful TLS handshake are V(rejected) (C(EHLO) answered C(4xx)/C(5xx)) or V(tls_failed)
+          (connection closed, not SMTP, or no answer in time), never V(open).
       type: str
       returned: always
       choices: [open, refused, filtered, unreachable, no_banner, rejected, intercepted, tls_failed, dns_error]
@@ -344,6 +391,119 @@ recommended_by_host:
   returned: always
   type: dict
   sample: {"smtp.example.net": 587}
+msg:
+  description:
+    - One line saying what the probe saw on port 25, the provider's documented policy when the provider is known,
+      and the port to relay on, for example
+      C(port 25 filtered; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 587).
+    - C(cloud provider unknown) when the provider is not detected (or O(cloud_detection=false)); C(no relay port
+      open with TLS) when RV(recommended_port) is V(null).
+  returned: success
+  type: str
+  sample: port 25 filtered; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 587
+cloud:
+  description:
+    - The cloud provider the target runs on, detected offline from DMI strings and well-known files.
+      V(null) when O(cloud_detection=false).
+  returned: always
+  type: dict
+  contains:
+    provider:
+      description: Provider id, V(unknown) when no signature matched.
+      type: str
+      returned: always
+      choices: [aws, azure, gcp, ibm, oracle, digitalocean, hetzner, ovh, linode, vultr, scaleway, unknown]
+      sample: azure
+    name:
+      description: Display name of the provider.
+      type: str
+      returned: always
+      sample: Microsoft Azure
+    evidence:
+      description:
+        - The file values that matched, each with where the signature is documented; for V(unknown), the DMI values
+          that were read (what the host shows instead).
+      type: list
+      elements: str
+      returned: always
+      sample: ["/sys/class/dmi/id/chassis_asset_tag = '7783-7084-3265-9085-8269-3286-77' (...)"]
+    unreadable:
+      description: Files that exist but could not be read, with the reason (C(product_serial) is root-only).
+      type: list
+      elements: str
+      returned: always
+      sample: ["/sys/class/dmi/id/product_serial (Permission denied)"]
+port25_policy:
+  description:
+    - The detected provider's documented outbound port 25 policy (the table on the docs page "Outbound port 25
+      policies of cloud providers"); V(null) when the provider is unknown or O(cloud_detection=false).
+    - Where no provider document was found the values are V(unknown); nothing is guessed.
+  returned: always
+  type: dict
+  contains:
+    provider:
+      description: Provider id, as in RV(cloud.provider).
+      type: str
+      returned: always
+      sample: azure
+    name:
+      description: Display name.
+      type: str
+      returned: always
+      sample: Microsoft Azure
+    status:
+      description: What the provider does to outbound 25.
+      type: str
+      returned: always
+      choices: [blocked, throttled, blocked_on_abuse, blocked_by_default, unknown]
+      sample: blocked
+    ports:
+      description: The outbound ports the policy covers.
+      type: list
+      elements: int
+      returned: always
+      sample: [25]
+    since:
+      description: Date (ISO) the policy started, V(null) when the source gives none.
+      type: str
+      returned: always
+      sample: '2017-11-15'
+    rules:
+      description:
+        - For whom the policy applies (C(who)), whether port 25 is blocked for them (C(blocked)), and whether and how
+          it can be lifted (C(lift)).
+      type: list
+      elements: dict
+      returned: always
+      sample: [{"who": "Enterprise Agreement subscriptions", "blocked": "no", "lift": "not needed: never blocked"}]
+    relay_ports:
+      description: Ports the provider recommends for an authenticated relay (empty when its document names none).
+      type: list
+      elements: int
+      returned: always
+      sample: [587, 443]
+    what_to_do:
+      description: One sentence on what to do.
+      type: str
+      returned: always
+    summary:
+      description: The policy in one clause (used in RV(msg)).
+      type: str
+      returned: always
+      sample: Azure blocks outbound 25 for this subscription type since 2017-11-15
+    source:
+      description: The provider's document this comes from, or V(unknown).
+      type: str
+      returned: always
+    source_date:
+      description: Date of that document, or V(unknown).
+      type: str
+      returned: always
+      sample: '2021-01-04'
+    source_url:
+      description: Address of that document, V(null) when none.
+      type: str
+      returned: always
 elapsed_ms:
   description: Wall-clock milliseconds for the whole run (name resolution and all probes).
   returned: always
@@ -364,6 +524,7 @@ from ansible_collections.egress.mail.plugins.module_utils.smtp_probe import (
     run_probes,
     unusable_message,
 )
+from ansible_collections.egress.mail.plugins.module_utils.port25_explain import explain
 
 
 def main():
@@ -380,6 +541,9 @@ def main():
             prefer=dict(type='list', elements='int', default=list(DEFAULT_PREFER)),
             max_workers=dict(type='int', default=DEFAULT_MAX_WORKERS),
             require_recommended=dict(type='bool', default=False),
+            cloud_detection=dict(type='bool', default=True),
+            dmi_path=dict(type='path', default='/sys/class/dmi/id'),
+            cloud_files_root=dict(type='path', default='/'),
         ),
         supports_check_mode=True,
     )
@@ -389,8 +553,11 @@ def main():
         module.fail_json(msg=str(exc))
 
     report = run_probes(options)
+    report.update(explain(report, detection=module.params['cloud_detection'], dmi_path=module.params['dmi_path'],
+                          files_root=module.params['cloud_files_root']))
     if options.require_recommended and report['recommended_port'] is None:
-        module.fail_json(msg=unusable_message(report, options), changed=False, **report)
+        report['msg'] = unusable_message(report, options)
+        module.fail_json(changed=False, **report)
     module.exit_json(changed=False, **report)
 
 

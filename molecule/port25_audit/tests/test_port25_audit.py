@@ -20,6 +20,12 @@ EXPECTED = {
     "audit-reject": (["refused", "open", "refused", "filtered"], True, 465),
 }
 HOSTS = sorted(EXPECTED)
+# host: (provider, policy column) from the fixture DMI directory each host was given (molecule.yml).
+CLOUD = {
+    "audit-drop25": ("azure", "blocked since 2017-11-15"),
+    "audit-open": ("digitalocean", "blocked"),
+    "audit-reject": ("azure", "blocked since 2017-11-15"),
+}
 
 
 def _path(fmt, report_dir=REPORT_DIR):
@@ -47,7 +53,8 @@ def _csv_rows(report_dir=REPORT_DIR):
 
 def _markdown_table(report_dir=REPORT_DIR):
     """The table of the Markdown report: a list of rows, each a list of cells (header first)."""
-    lines = [line for line in _read("md", report_dir).splitlines() if line.startswith("|")]
+    lines = [line for line in _read("md", report_dir).split("## What to do")[0].splitlines()
+             if line.startswith("|")]
     return [[cell.strip() for cell in line.strip()[1:-1].split("|")] for line in lines]
 
 
@@ -92,7 +99,7 @@ def test_json_rows_per_host():
 def test_csv_rows_per_host():
     text = _read("csv")
     assert text.splitlines()[0] == ("host,target,port_25,port_465,port_587,port_2525,"
-                                    "port25_blocked,recommended_port,latency_ms")
+                                    "port25_blocked,recommended_port,provider,policy,what_to_do,latency_ms")
     rows = _csv_rows()
     assert [r["host"] for r in rows] == HOSTS
     for row in rows:
@@ -107,7 +114,8 @@ def test_csv_rows_per_host():
 def test_markdown_table_is_well_formed():
     table = _markdown_table()
     header, separator, body = table[0], table[1], table[2:]
-    assert header == ["host", "target"] + PORTS + ["port25_blocked", "recommended_port", "latency_ms"]
+    assert header == ["host", "target"] + PORTS + ["port25_blocked", "recommended_port", "provider", "policy",
+                                                   "latency_ms"]
     assert all(re.fullmatch(r":?-{3,}:?", cell) for cell in separator), separator
     assert len(separator) == len(header)
     for row in body:
@@ -119,6 +127,7 @@ def test_markdown_table_is_well_formed():
     assert lines[first - 1] == ""
     assert all(line.startswith("|") for line in lines[first:first + len(table)])
     assert lines[first + len(table)] == ""
+    assert not any(line.startswith("|") for line in lines[first + len(table):])
 
 
 def test_markdown_rows_per_host():
@@ -141,6 +150,50 @@ def test_formats_agree():
         assert md["host"] == csv_row["host"] == js["host"]
         assert [md[p] for p in PORTS] == [csv_row["port_" + p] for p in PORTS] == [js["states"][p] for p in PORTS]
         assert _parse_float(md["latency_ms"]) == _parse_float(csv_row["latency_ms"]) == js["latency_ms"]
+
+
+# --- The provider and policy columns (each host has a fixture DMI directory) -------------------
+
+def test_provider_and_policy_columns_in_every_format():
+    header, body = _markdown_table()[0], _markdown_table()[2:]
+    markdown = {cells[0]: dict(zip(header, cells)) for cells in body}
+    csv_rows = {row["host"]: row for row in _csv_rows()}
+    json_rows = {row["host"]: row for row in _json_rows()}
+    for host, (provider, policy) in CLOUD.items():
+        assert (markdown[host]["provider"], markdown[host]["policy"]) == (provider, policy)
+        assert (csv_rows[host]["provider"], csv_rows[host]["policy"]) == (provider, policy)
+        assert (json_rows[host]["provider"], json_rows[host]["policy"]) == (provider, policy)
+        row = json_rows[host]
+        assert row["cloud"]["provider"] == provider
+        assert any("/srv/egress-cloud/dmi/" in item for item in row["cloud"]["evidence"]), row["cloud"]
+        assert row["port25_policy"]["provider"] == provider
+        assert csv_rows[host]["what_to_do"] == row["port25_policy"]["what_to_do"]
+    # The one-line summary of each probe says why 25 is blocked where it is.
+    assert json_rows["audit-drop25"]["msg"] == (
+        "port 25 filtered; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 587")
+    assert json_rows["audit-reject"]["msg"] == (
+        "port 25 refused; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 465")
+    assert json_rows["audit-open"]["msg"] == (
+        "port 25 open; DigitalOcean blocks outbound 25 on all Droplets of new accounts, but 25 gets out from "
+        "this host; relay on 587")
+
+
+def test_what_to_do_per_provider_group():
+    report = json.loads(_read("json"))
+    groups = {group["provider"]: group for group in report["providers"]}
+    assert set(groups) == {"azure", "digitalocean"}
+    assert groups["azure"]["hosts"] == ["audit-drop25", "audit-reject"]
+    assert groups["digitalocean"]["hosts"] == ["audit-open"]
+    assert groups["azure"]["since"] == "2017-11-15" and groups["azure"]["relay_ports"] == [587, 443]
+    section = _read("md").split("## What to do, per provider", 1)[1]
+    azure = section.split("### Microsoft Azure", 1)[1].split("###", 1)[0]
+    assert "- Hosts: audit-drop25, audit-reject" in azure
+    assert "- Policy: blocked since 2017-11-15; recommended relay ports: 587, 443" in azure
+    assert "- What to do: Use an authenticated SMTP relay on 587" in azure
+    assert "Troubleshoot outbound SMTP connectivity problems in Azure" in azure
+    digitalocean = section.split("### DigitalOcean", 1)[1]
+    assert "- Hosts: audit-open" in digitalocean
+    assert "recommended relay ports: not stated" in digitalocean
 
 
 # --- Further runs of converge.yml with other settings -------------------------------------------
@@ -196,7 +249,8 @@ def test_fail_on_blocked_fails_the_blocked_hosts_after_the_report(tmp_path):
     assert result.returncode != 0, out[-3000:]
     recap = _recap(out)
     assert {h: recap[h]["failed"] for h in HOSTS} == {"audit-drop25": 1, "audit-open": 0, "audit-reject": 1}, out[-3000:]
-    assert "Outbound port 25 is blocked on audit-reject: audit-smarthost port 25 refused." in out
+    assert ("Outbound port 25 is blocked on audit-reject: audit-smarthost port 25 refused. Azure blocks outbound "
+            "25 for this subscription type since 2017-11-15. Relay through a smarthost on port 465.") in out
     # The report was written first, with every host.
     assert [r["host"] for r in _json_rows(report_dir)] == HOSTS
 

@@ -52,6 +52,14 @@ BEHAVIOURS = (
     'slow',          # like starttls, but waits `delay` before every reply
 )
 
+# What a server does once TLS is up (keyword ``after_tls``; None: carry on as its behaviour says).
+AFTER_TLS = (
+    None,
+    'close',      # closes the connection right after the handshake
+    'garbage',    # sends a line that is not an SMTP reply, then closes
+    'silent',     # reads commands and never answers
+    # 'reply:<line>': answers every command over TLS (EHLO included) with <line>, e.g. 'reply:554 5.7.0 no'
+)
 
 # ---------------------------------------------------------------------------
 # PKI
@@ -173,9 +181,25 @@ class SMTPTestServer(object):
     """
 
     def __init__(self, behaviour, host='127.0.0.1', port=0, tls_context=None, banner=None,
-                 delay=0.0, name='mail.test'):
+                 delay=0.0, name='mail.test', after_tls=None, ehlo_reply=None, raw_greeting=None,
+                 silent_quit=False, starttls_reply=None, close_after_greeting=False):
         if behaviour not in BEHAVIOURS:
             raise ValueError('unknown behaviour %r' % behaviour)
+        if after_tls not in AFTER_TLS and not (after_tls or '').startswith('reply:'):
+            raise ValueError('unknown after_tls %r' % after_tls)
+        # What the server does once TLS is up (STARTTLS or implicit), see AFTER_TLS.
+        self.after_tls = after_tls
+        # A reply line sent instead of the 250 lines to every EHLO (before and after TLS);
+        # '<close>': close the connection instead of answering EHLO.
+        self.ehlo_reply = ehlo_reply
+        # Bytes sent as they are instead of the greeting (no line end added), then silence
+        # (or, with close_after_greeting, the connection is closed).
+        self.raw_greeting = raw_greeting
+        self.close_after_greeting = close_after_greeting
+        # Never answer QUIT (keep the connection open and say nothing).
+        self.silent_quit = silent_quit
+        # A reply line sent to STARTTLS instead of 220 (no TLS follows); '<close>': hang up instead.
+        self.starttls_reply = starttls_reply
         self.behaviour = behaviour
         self.tls_context = tls_context
         self.banner = banner or '220 %s ESMTP egress-test' % name
@@ -243,13 +267,17 @@ class SMTPTestServer(object):
         session = _Session(self, conn)
         try:
             session.run()
-        except (OSError, ssl.SSLError, ValueError):
+        except (OSError, ssl.SSLError, ValueError, _Hangup):
             pass
         finally:
             try:
                 session.sock.close()
             except OSError:
                 pass
+
+
+class _Hangup(Exception):
+    """The test server closes the connection on purpose."""
 
 
 class _Session(object):
@@ -276,6 +304,15 @@ class _Session(object):
     def wrap(self):
         self.sock = self.server.tls_context.wrap_socket(self.sock, server_side=True)
         self.tls = True
+        after = self.server.after_tls
+        if after == 'close':
+            raise _Hangup()
+        if after == 'garbage':
+            self.send('HTTP/1.1 400 Bad Request')
+            raise _Hangup()
+        if after == 'silent':
+            self._wait_for_close()
+            raise _Hangup()
 
     def run(self):
         behaviour = self.server.behaviour
@@ -294,6 +331,11 @@ class _Session(object):
         if behaviour == 'garbage':
             self.send('SSH-2.0-OpenSSH_9.2p1 Debian-2')
             return
+        if self.server.raw_greeting is not None:
+            self.sock.sendall(self.server.raw_greeting)
+            if not self.server.close_after_greeting:
+                self._wait_for_close()
+            return
         if behaviour == 'reject':
             self.send('554 5.7.1 mail.test no SMTP service here')
         else:
@@ -306,9 +348,15 @@ class _Session(object):
                 self.server.commands.append(line)
             verb = line.split(' ', 1)[0].upper()
             if verb == 'QUIT':
+                if self.server.silent_quit:
+                    self._wait_for_close()
+                    return
                 self.send('221 2.0.0 Bye')
                 return
-            if behaviour == 'reject':
+            after = self.server.after_tls or ''
+            if self.tls and after.startswith('reply:'):
+                self.send(after[len('reply:'):])
+            elif behaviour == 'reject':
                 self.send('503 5.5.1 no service')
             elif verb in ('EHLO', 'HELO'):
                 self.ehlo()
@@ -316,6 +364,11 @@ class _Session(object):
                                                                        'starttls_454'):
                 if behaviour == 'starttls_454':
                     self.send('454 4.7.0 TLS not available due to temporary reason')
+                    continue
+                if self.server.starttls_reply == '<close>':
+                    raise _Hangup()
+                if self.server.starttls_reply:
+                    self.send(self.server.starttls_reply)
                     continue
                 self.send('220 2.0.0 Ready to start TLS')
                 if behaviour == 'broken_tls':
@@ -325,8 +378,21 @@ class _Session(object):
             else:
                 self.send('502 5.5.2 command not implemented in test server')
 
+    def _wait_for_close(self):
+        while not self.server._stopping.is_set():
+            try:
+                if not self.sock.recv(4096):
+                    return
+            except socket.timeout:
+                continue
+
     def ehlo(self):
         behaviour = self.server.behaviour
+        if self.server.ehlo_reply == '<close>':
+            raise _Hangup()
+        if self.server.ehlo_reply:
+            self.send(self.server.ehlo_reply)
+            return
         lines = [self.server.name, 'PIPELINING', 'SIZE 10240000']
         if behaviour == 'plain':
             lines.append('AUTH PLAIN LOGIN')

@@ -104,3 +104,58 @@ def test_module_file_runs_as_a_script_with_args_file(tmp_path):
     result = json.loads(proc.stdout)
     assert result['failed'] is True
     assert result['msg'] == 'ports: 0 is out of range: TCP ports are 1-65535'
+
+
+CLOUD_FIXTURES = os.path.join(smtp_servers.REPO_ROOT, 'tests', 'unit', 'plugins', 'module_utils', 'fixtures', 'cloud')
+
+
+def test_cloud_and_policy_from_dmi_fixture(capsys, tmp_path):
+    pki = smtp_servers.make_pki(str(tmp_path))
+    context = smtp_servers.server_context(pki['cert_file'], pki['key_file'])
+    with smtp_servers.SMTPTestServer('starttls', tls_context=context) as srv:
+        rc, result = run_module({
+            'hosts': [LOCAL], 'ports': [srv.port], 'prefer': [srv.port], 'timeout': 2, 'ca_file': pki['ca_file'],
+            'dmi_path': os.path.join(CLOUD_FIXTURES, 'azure', 'dmi'),
+            'cloud_files_root': os.path.join(CLOUD_FIXTURES, 'azure', 'root'),
+        }, capsys)
+    assert rc == 0, result
+    assert result['cloud']['provider'] == 'azure'
+    assert result['cloud']['name'] == 'Microsoft Azure'
+    assert any('7783-7084-3265-9085-8269-3286-77' in item for item in result['cloud']['evidence'])
+    assert result['cloud']['unreadable'] == []
+    policy = result['port25_policy']
+    assert policy['provider'] == 'azure' and policy['since'] == '2017-11-15' and policy['relay_ports'] == [587, 443]
+    assert result['msg'] == ('port 25 not probed; Azure blocks outbound 25 for this subscription type since '
+                             '2017-11-15; relay on %d' % srv.port)
+
+
+def test_unknown_cloud_and_detection_off(capsys):
+    refused = smtp_servers.closed_port()
+    args = {'hosts': [LOCAL], 'ports': [refused], 'prefer': [refused], 'timeout': 2,
+            'dmi_path': os.path.join(CLOUD_FIXTURES, 'kvm-unknown', 'dmi'),
+            'cloud_files_root': os.path.join(CLOUD_FIXTURES, 'kvm-unknown', 'root')}
+    rc, result = run_module(args, capsys)
+    assert rc == 0
+    assert result['cloud']['provider'] == 'unknown'
+    assert "product_name = 'Standard PC (Q35 + ICH9, 2009)'" in ' '.join(result['cloud']['evidence'])
+    assert result['port25_policy'] is None
+    assert result['msg'] == 'port 25 not probed; cloud provider unknown; no relay port open with TLS'
+
+    args['cloud_detection'] = False
+    rc, result = run_module(args, capsys)
+    assert rc == 0
+    assert result['cloud'] is None and result['port25_policy'] is None
+    assert result['msg'] == 'port 25 not probed; cloud provider unknown; no relay port open with TLS'
+
+
+def test_require_recommended_failure_keeps_cloud(capsys):
+    refused = smtp_servers.closed_port()
+    rc, result = run_module({
+        'hosts': [LOCAL], 'ports': [refused], 'prefer': [refused], 'timeout': 2, 'require_recommended': True,
+        'dmi_path': os.path.join(CLOUD_FIXTURES, 'gcp', 'dmi'),
+        'cloud_files_root': os.path.join(CLOUD_FIXTURES, 'gcp', 'root'),
+    }, capsys)
+    assert rc == 1
+    assert result['msg'].startswith('require_recommended: no usable relay port on 127.0.0.1')
+    assert result['cloud']['provider'] == 'gcp'
+    assert result['port25_policy']['provider'] == 'gcp'
