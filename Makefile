@@ -10,7 +10,7 @@ export NO_COLOR := 1
 SCENARIOS ?= all
 
 .PHONY: test setup lint sanity unit molecule demo demo-down bench build clean \
-	role-docs role-docs-check changelog docs galaxy-check ee
+	role-docs role-docs-check changelog docs galaxy-check ee mutation
 
 test: setup lint sanity unit role-docs-check changelog docs galaxy-check ee molecule ## everything CI runs
 	@echo "make test: all checks passed"
@@ -36,6 +36,9 @@ demo: setup ## bring up a mail host and a smarthost, converge playbooks/site.yml
 
 demo-down: ## remove the demo containers
 	bash scripts/demo.sh down
+
+mutation: ## mutation testing of plugins/module_utils (mutmut; not in `make test`, about an hour)
+	bash scripts/mutation.sh
 
 bench: setup ## benchmarks (numbers, not tests)
 	bash bench/run.sh
