@@ -47,6 +47,7 @@ restore() {
     rm -f "$src.bak"
   done
   if [ -f .mutmut-cache ]; then mv .mutmut-cache "$out/${current:-interrupted}.db"; fi
+  rm -f .mutmut-cache-journal
   if $clean_at_start && ! git diff --quiet -- plugins/; then
     echo "mutation: plugins/ differs from git after the run:" >&2
     git diff --stat -- plugins/ >&2
@@ -54,9 +55,19 @@ restore() {
   fi
   exit "$rc"
 }
+child=
+stop() {
+  if [ -n "$child" ]; then
+    kill -TERM -- "-$child" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$child" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  exit "$1"
+}
 trap restore EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'stop 130' INT
+trap 'stop 143' TERM
 
 progress=()
 [ -t 1 ] || progress=(--no-progress)
@@ -69,8 +80,14 @@ for f in $files; do
   echo "== mutation: plugins/module_utils/$f.py against ${tests[$f]}"
   start=$SECONDS
   rc=0
-  "$py" -m mutmut run --paths-to-mutate "plugins/module_utils/$f.py" --tests-dir tests/unit \
-    --runner "$py -m pytest -x -q -p no:randomly ${tests[$f]}" --test-time-base 10 --simple-output "${progress[@]}" || rc=$?
+  # Its own process group: mutmut ignores an interrupt while a mutant is tested, so stop()
+  # ends the whole group (mutmut, its worker, pytest) and restore() puts the sources back.
+  setsid "$py" -m mutmut run --paths-to-mutate "plugins/module_utils/$f.py" --tests-dir tests/unit \
+    --runner "$py -m pytest -x -q -p no:randomly ${tests[$f]}" --test-time-base 10 \
+    --simple-output "${progress[@]}" &
+  child=$!
+  wait "$child" || rc=$?
+  child=
   # exit codes 2, 4, 8 (and their sums) report survivors, timeouts, suspicious; 1 is fatal.
   if [ $((rc & 1)) -ne 0 ]; then echo "mutation: mutmut failed on $f (exit $rc)" >&2; exit 1; fi
   "$py" -m mutmut show all >"$out/$f.survivors.txt" 2>&1 || true
