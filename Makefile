@@ -25,7 +25,7 @@ sanity: ## ansible-test sanity on a copy under ansible_collections/egress/mail
 	bash scripts/sanity.sh
 
 unit: ## pytest unit tests (real sockets, network namespaces when root)
-	pytest tests/unit -q
+	pytest tests/unit -q --strict-skips
 
 molecule: ## molecule scenarios on local podman containers
 	@if [ "$(SCENARIOS)" = all ]; then molecule test --all; \
