@@ -191,6 +191,7 @@ def test_first_converge_wrote_the_map_and_never_showed_the_password():
     the password map, searched for the password."""
     runs = ansible_runs(os.environ.get("ANSIBLE_LOG_PATH") or
                         os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.log"))
+
     def playbook_is(text, name):
         return re.search(r"^\d+ plays? in \S*/%s$" % re.escape(name), text, re.M) is not None
 
@@ -232,8 +233,8 @@ def test_changed_password_check_diff_vvv_shows_no_password(tmp_path):
 def test_changed_password_vvv_shows_no_password(tmp_path):
     new = "N3w:%s pw#$%%" % uuid.uuid4().hex[:6]
     try:
-        result = _playbook("-vvv", "-e", _extra_vars(tmp_path, postfix_relay_password=new,
-                                                      postfix_relay_test_recipient=None))
+        extra = _extra_vars(tmp_path, postfix_relay_password=new, postfix_relay_test_recipient=None)
+        result = _playbook("-vvv", "-e", extra)
         out = result.stdout + result.stderr
         assert result.returncode == 0, out[-3000:]
         assert task_results(out, MAP_TASK) == dict((h, "changed") for h in MAILHOSTS), out[-3000:]

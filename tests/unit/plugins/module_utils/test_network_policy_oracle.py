@@ -24,7 +24,6 @@ __metaclass__ = type
 
 import ipaddress
 
-import pytest
 from hypothesis import HealthCheck, event, example, given, settings, strategies as st
 
 from ansible_collections.egress.mail.plugins.module_utils.network_policy import format_network, parse_network
