@@ -14,8 +14,8 @@ For each generated entry, Postfix's cidr table (``postmap -q - cidr:FILE``, the 
   refuses it too. network_policy is stricter on purpose (prefix 0, leading zeros), so a refusal
   of something Postfix would read is not a disagreement.
 
-Postfix binaries: the ``postfix_bin`` fixture (tests/unit/conftest.py). Bounded: a few hundred
-examples, well under 30 s; no example database is written.
+Postfix binaries: the ``postfix_bin`` fixture (tests/unit/conftest.py). Bounded: 100 examples per
+property; no example database is written.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, event, example, given, settings, strategies 
 
 from ansible_collections.egress.mail.plugins.module_utils.network_policy import format_network, parse_network
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
+SETTINGS = settings(max_examples=100, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
