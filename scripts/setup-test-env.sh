@@ -56,4 +56,5 @@ if [ ! -L "$link" ]; then
   mkdir -p "$(dirname "$link")"
   ln -sfn "$top" "$link"
 fi
+bash scripts/postfix-binaries.sh  # 6. postconf/postmap for the unit tests in .cache/postfix
 log "ready"

@@ -21,9 +21,9 @@ def records(smarthost, subject=None):
 
 def wait_for_records(smarthost, subject, count=1, timeout=60):
     """Wait until `count` messages matching `subject` arrived; return them (maybe fewer)."""
-    deadline = time.time() + timeout
+    deadline = time.monotonic() + timeout
     found = []
-    while time.time() < deadline:
+    while time.monotonic() < deadline:
         found = records(smarthost, subject)
         if len(found) >= count:
             return found
@@ -57,12 +57,12 @@ def shell_quote(value):
 
 def wait_until(predicate, timeout, interval=1):
     """Call predicate() until it returns something truthy (returned) or timeout seconds pass (None)."""
-    deadline = time.time() + timeout
+    deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
-        if time.time() >= deadline:
+        if time.monotonic() >= deadline:
             return None
         time.sleep(interval)
 

@@ -224,10 +224,9 @@ def _run(args):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-@pytest.mark.skipif(not os.access(REAL_POSTCONF, os.X_OK),
-                    reason='%s is not installed; the real postconf behaviour is covered by the molecule scenarios'
-                    % REAL_POSTCONF)
-def test_apply_against_real_postconf(tmp_path):
+def test_apply_against_real_postconf(tmp_path, postfix_bin):
+    # Debian's postconf, unpacked by scripts/postfix-binaries.sh (fixture in tests/unit/conftest.py).
+    real_postconf = postfix_bin.postconf
     config_dir = str(tmp_path)
     with open(os.path.join(config_dir, 'main.cf'), 'w') as handle:
         handle.write('# test\ncompatibility_level = 3.6\nsmtp_tls_wrappermode = yes\nmy_unused = 1\n')
@@ -244,7 +243,7 @@ def test_apply_against_real_postconf(tmp_path):
         'relay_hots': 'typo',
     }
     # Check mode: nothing written.
-    result = apply(_run, REAL_POSTCONF, config_dir, params, ['smtp_tls_wrappermode', 'my_unused', 'never_set'],
+    result = apply(_run, real_postconf, config_dir, params, ['smtp_tls_wrappermode', 'my_unused', 'never_set'],
                    check_mode=True)
     assert result['changed'] is True
     assert set(result['changed_parameters']) == {'relayhost', 'smtp_sasl_auth_enable', 'smtp_tls_security_level',
@@ -255,7 +254,7 @@ def test_apply_against_real_postconf(tmp_path):
         assert 'relayhost' not in handle.read()
 
     # Real run.
-    result = apply(_run, REAL_POSTCONF, config_dir, params, ['smtp_tls_wrappermode', 'my_unused', 'never_set'])
+    result = apply(_run, real_postconf, config_dir, params, ['smtp_tls_wrappermode', 'my_unused', 'never_set'])
     assert result['changed'] is True
     with open(os.path.join(config_dir, 'main.cf')) as handle:
         written = parse_main_cf(handle.read())
@@ -267,7 +266,7 @@ def test_apply_against_real_postconf(tmp_path):
     assert 'my_unused' not in written
 
     # Idempotent, including the parameter postconf does not know.
-    result = apply(_run, REAL_POSTCONF, config_dir, params, ['smtp_tls_wrappermode', 'my_unused', 'never_set'])
+    result = apply(_run, real_postconf, config_dir, params, ['smtp_tls_wrappermode', 'my_unused', 'never_set'])
     assert result['changed'] is False, result
     assert result['changed_parameters'] == []
     assert result['removed_parameters'] == []

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Mutation testing of plugins/module_utils with mutmut (pinned in requirements-mutation.txt).
+# For each file, mutmut changes one thing at a time in place (`>` to `>=`, a constant, a removed
+# call, ...) and runs only that file's tests; a mutant the tests still pass on "survived".
+# Prints killed / survived / timeout / suspicious and the kill rate per file, and fails when a
+# file's kill rate is below MUTATION_MIN (percent, default 90).
+#   MUTATION_FILES="postconf postfix_maps" scripts/mutation.sh   # a subset
+# Results: .cache/mutmut/<file>.db (mutmut's cache), .cache/mutmut/<file>.survivors.txt (the
+# diff of every surviving mutant). The sources are restored on exit, also after an interrupt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+py=$top/.venv/bin/python
+out=.cache/mutmut
+min=${MUTATION_MIN:-90}
+tu=tests/unit/plugins/module_utils
+
+declare -A tests=(
+  [relay_settings]="$tu/test_relay_settings.py"
+  [smtp_probe]="$tu/test_smtp_probe.py $tu/test_smtp_probe_netns.py"
+  [pmta_config]="$tu/test_pmta_config.py"
+  [postfix_maps]="$tu/test_postfix_maps.py"
+  [postconf]="$tu/test_postconf.py"
+)
+files=${MUTATION_FILES:-relay_settings smtp_probe pmta_config postfix_maps postconf}
+for f in $files; do
+  [ -n "${tests[$f]:-}" ] || { echo "mutation: no test list for '$f' (known: ${!tests[*]})" >&2; exit 2; }
+done
+
+if ! "$py" -c 'import mutmut' 2>/dev/null; then
+  "$py" -m pip install -q --disable-pip-version-check -r requirements-mutation.txt
+fi
+
+mkdir -p "$out/orig"
+clean_at_start=true
+git diff --quiet -- plugins/ || clean_at_start=false
+current=
+
+restore() {
+  local rc=$? f src
+  for f in $files; do
+    src=plugins/module_utils/$f.py
+    if [ -f "$out/orig/$f.py" ] && ! cmp -s "$out/orig/$f.py" "$src"; then
+      cp "$out/orig/$f.py" "$src"
+      echo "mutation: restored $src" >&2
+    fi
+    rm -f "$src.bak"
+  done
+  if [ -f .mutmut-cache ]; then mv .mutmut-cache "$out/${current:-interrupted}.db"; fi
+  rm -f .mutmut-cache-journal
+  if $clean_at_start && ! git diff --quiet -- plugins/; then
+    echo "mutation: plugins/ differs from git after the run:" >&2
+    git diff --stat -- plugins/ >&2
+    rc=1
+  fi
+  exit "$rc"
+}
+child=
+stop() {
+  if [ -n "$child" ]; then
+    kill -TERM -- "-$child" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$child" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  exit "$1"
+}
+trap restore EXIT
+trap 'stop 130' INT
+trap 'stop 143' TERM
+
+progress=()
+[ -t 1 ] || progress=(--no-progress)
+for f in $files; do
+  cp "plugins/module_utils/$f.py" "$out/orig/$f.py"
+done
+for f in $files; do
+  current=$f
+  rm -f .mutmut-cache "$out/$f.db"
+  echo "== mutation: plugins/module_utils/$f.py against ${tests[$f]}"
+  start=$SECONDS
+  rc=0
+  # Its own process group: mutmut ignores an interrupt while a mutant is tested, so stop()
+  # ends the whole group (mutmut, its worker, pytest) and restore() puts the sources back.
+  setsid "$py" -m mutmut run --paths-to-mutate "plugins/module_utils/$f.py" --tests-dir tests/unit \
+    --runner "$py -m pytest -x -q -p no:randomly ${tests[$f]}" --test-time-base 10 \
+    --simple-output "${progress[@]}" &
+  child=$!
+  wait "$child" || rc=$?
+  child=
+  # exit codes 2, 4, 8 (and their sums) report survivors, timeouts, suspicious; 1 is fatal.
+  if [ $((rc & 1)) -ne 0 ]; then echo "mutation: mutmut failed on $f (exit $rc)" >&2; exit 1; fi
+  "$py" -m mutmut show all >"$out/$f.survivors.txt" 2>&1 || true
+  mv .mutmut-cache "$out/$f.db"
+  echo "$((SECONDS - start))" >"$out/$f.seconds"
+  current=
+done
+
+"$py" - "$out" "$min" $files <<'PY'
+import sqlite3
+import sys
+
+out, minimum, names = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+cols = ("ok_killed", "bad_survived", "bad_timeout", "ok_suspicious")
+print("\n%-16s %7s %8s %8s %7s %10s %6s %8s" % (
+    "file", "killed", "survived", "timeout", "suspic.", "kill rate", "total", "time (s)"))
+low = []
+for name in names:
+    db = sqlite3.connect("%s/%s.db" % (out, name))
+    counts = dict(db.execute("SELECT status, count(*) FROM Mutant GROUP BY status"))
+    total = sum(counts.values())
+    killed = counts.get("ok_killed", 0) + counts.get("ok_suspicious", 0)
+    rate = 100.0 * killed / total if total else 0.0
+    with open("%s/%s.seconds" % (out, name)) as handle:
+        seconds = handle.read().strip()
+    print("%-16s %7d %8d %8d %7d %9.1f%% %6d %8s" % (
+        (name,) + tuple(counts.get(c, 0) for c in cols) + (rate, total, seconds)))
+    if rate < minimum:
+        low.append(name)
+print("\nkill rate = (killed + suspicious) / all mutants; a timeout counts as not killed.")
+print("Surviving mutants: %s/<file>.survivors.txt" % out)
+if low:
+    print("mutation: kill rate below %g%% in: %s" % (minimum, ", ".join(low)))
+    sys.exit(1)
+PY
