@@ -267,8 +267,8 @@ def validate_password(value, name):
     if _has_control(value):
         raise ValueError('%s: contains a control character or line separator' % name)
     if value[0].isspace() or value[-1].isspace():
-        raise ValueError('%s: starts or ends with whitespace, which postmap strips from the password map: '
-                         'the login would fail (remove it, or fix the vault or file it comes from)' % name)
+        raise ValueError('%s: starts or ends with whitespace, which the configuration file cannot keep '
+                         '(postmap and PowerMTA strip it): the login would fail (remove it, or fix the vault or file it comes from)' % name)
     return value
 
 

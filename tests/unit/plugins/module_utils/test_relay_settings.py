@@ -829,7 +829,7 @@ def test_wrong_types_give_a_value_error_naming_the_variable(extra, name):
 
 
 def test_password_edge_whitespace_message_is_clear():
-    message = _refused({'password': SECRET + ' '}, P + 'password', 'postmap strips')
+    message = _refused({'password': SECRET + ' '}, P + 'password', 'postmap and PowerMTA strip it')
     assert SECRET not in message
     _refused({'sender_dependent': [{'sender': '@a.example', 'host': 'r.example.com', 'username': 'x',
                                     'password': '\t' + SECRET}]}, P + 'sender_dependent[0].password')
