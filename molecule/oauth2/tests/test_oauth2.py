@@ -105,7 +105,8 @@ def test_proxy_listens_on_loopback_only_as_its_user(mailhost):
     assert listening.split()[3] == "127.0.0.1:11587", listening
     pid = mailhost.check_output("systemctl show -p MainPID --value egress-oauth2-proxy")
     assert mailhost.check_output("ps -o user:32= -p %s" % pid).strip() == "egress-oauth2"
-    for path, owner in ((PROXY_CONFIG, "egress-oauth2"), ("/var/lib/egress-oauth2-proxy/token-cache.config", "egress-oauth2"),
+    for path, owner in ((PROXY_CONFIG, "egress-oauth2"),
+                        ("/var/lib/egress-oauth2-proxy/token-cache.config", "egress-oauth2"),
                         ("/etc/egress-oauth2-proxy/local.key", "egress-oauth2"),
                         ("/etc/egress-oauth2-proxy/local_password", "root")):
         f = mailhost.file(path)

@@ -19,7 +19,7 @@ from ansible_collections.egress.mail.plugins.module_utils.oauth2_settings import
 from ansible_collections.egress.mail.plugins.module_utils.providers import PRESETS
 
 P = 'postfix_relay_'
-O = P + 'oauth2_'
+OA = P + 'oauth2_'
 SECRET = 'Zk8~q.Secret;with#chars%and spaces'
 GUID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'
 
@@ -27,7 +27,8 @@ GUID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'
 def _s(**kwargs):
     settings = {
         'auth_method': 'oauth2', 'client_id': '0b9e6e0c-1d7e-4c6b-9a38-0123456789ab', 'client_secret': SECRET,
-        'token_url': 'https://login.example.com/tenant/oauth2/v2.0/token', 'scope': 'https://outlook.office365.com/.default',
+        'token_url': 'https://login.example.com/tenant/oauth2/v2.0/token',
+        'scope': 'https://outlook.office365.com/.default',
         'username': 'alerts@example.com', 'password': 'local', 'local_password': 'local',
         'host': 'smtp.example.com', 'port': 587, 'sender_dependent': [], 'listen_port': 11587,
     }
@@ -47,39 +48,39 @@ def _o365(**kwargs):
 BAD = [
     ('method-unknown', _s(auth_method='xoauth'), P + 'auth_method', 'not one of'),
     ('method-not-string', _s(auth_method=True), P + 'auth_method', 'not one of'),
-    ('client-id-missing', _s(client_id=''), O + 'client_id', 'required'),
-    ('client-id-space', _s(client_id='abc def'), O + 'client_id', 'not a client id'),
-    ('client-id-newline', _s(client_id='abc\n'), O + 'client_id', 'not a client id'),
-    ('client-id-int', _s(client_id=12), O + 'client_id', 'string'),
-    ('secret-missing', _s(client_secret=None), O + 'client_secret', 'required'),
-    ('secret-blank', _s(client_secret='   '), O + 'client_secret', 'required'),
-    ('secret-newline', _s(client_secret=SECRET + '\n'), O + 'client_secret', 'line break'),
-    ('secret-inner-cr', _s(client_secret='abc\rdef'), O + 'client_secret', 'line break'),
-    ('secret-nul', _s(client_secret='abc\x00def'), O + 'client_secret', 'control'),
-    ('secret-line-separator', _s(client_secret='abc\u2028def'), O + 'client_secret', 'control'),
-    ('secret-leading-space', _s(client_secret=' abc'), O + 'client_secret', 'whitespace'),
-    ('secret-too-long', _s(client_secret='a' * 3000), O + 'client_secret', 'longer'),
-    ('secret-number', _s(client_secret=123456), O + 'client_secret', 'string'),
-    ('url-http', _s(token_url='http://login.example.com/token'), O + 'token_url', 'https'),
-    ('url-ftp', _s(token_url='ftp://login.example.com/token'), O + 'token_url', 'https'),
-    ('url-userinfo', _s(token_url='https://user:pw@login.example.com/token'), O + 'token_url', 'no user info'),
-    ('url-fragment', _s(token_url='https://login.example.com/token#x'), O + 'token_url', 'fragment'),
-    ('url-space', _s(token_url='https://login.example.com/to ken'), O + 'token_url', 'whitespace'),
-    ('url-newline', _s(token_url='https://login.example.com/token\n'), O + 'token_url', 'whitespace'),
-    ('url-no-path', _s(token_url='https://login.example.com'), O + 'token_url', 'not a URL'),
-    ('url-bad-host', _s(token_url='https://login..example.com/token'), O + 'token_url', 'empty label'),
-    ('url-bad-port', _s(token_url='https://login.example.com:70000/token'), O + 'token_url', 'out of range'),
-    ('url-missing', _s(token_url=''), O + 'token_url', 'required'),
-    ('url-and-tenant', _o365(token_url='https://login.example.com/t'), O + 'tenant', 'not both'),
-    ('tenant-missing', _o365(tenant=None), O + 'tenant', 'required'),
-    ('tenant-common', _o365(tenant='common'), O + 'tenant', 'GUID'),
-    ('tenant-injection', _o365(tenant='contoso.com/../x'), O + 'tenant', "'/'"),
-    ('tenant-ip', _o365(tenant='10.0.0.1'), O + 'tenant', 'IP address'),
-    ('tenant-without-preset', _s(tenant=GUID), O + 'tenant', 'not both'),
-    ('tenant-only-without-preset', _s(tenant=GUID, token_url=None), O + 'token_url', 'required'),
-    ('scope-missing', _s(scope=None), O + 'scope', 'required'),
-    ('scope-newline', _s(scope='a\nb'), O + 'scope', 'not an OAuth 2.0 scope'),
-    ('scope-quote', _s(scope='a"b'), O + 'scope', 'not an OAuth 2.0 scope'),
+    ('client-id-missing', _s(client_id=''), OA + 'client_id', 'required'),
+    ('client-id-space', _s(client_id='abc def'), OA + 'client_id', 'not a client id'),
+    ('client-id-newline', _s(client_id='abc\n'), OA + 'client_id', 'not a client id'),
+    ('client-id-int', _s(client_id=12), OA + 'client_id', 'string'),
+    ('secret-missing', _s(client_secret=None), OA + 'client_secret', 'required'),
+    ('secret-blank', _s(client_secret='   '), OA + 'client_secret', 'required'),
+    ('secret-newline', _s(client_secret=SECRET + '\n'), OA + 'client_secret', 'line break'),
+    ('secret-inner-cr', _s(client_secret='abc\rdef'), OA + 'client_secret', 'line break'),
+    ('secret-nul', _s(client_secret='abc\x00def'), OA + 'client_secret', 'control'),
+    ('secret-line-separator', _s(client_secret='abc\u2028def'), OA + 'client_secret', 'control'),
+    ('secret-leading-space', _s(client_secret=' abc'), OA + 'client_secret', 'whitespace'),
+    ('secret-too-long', _s(client_secret='a' * 3000), OA + 'client_secret', 'longer'),
+    ('secret-number', _s(client_secret=123456), OA + 'client_secret', 'string'),
+    ('url-http', _s(token_url='http://login.example.com/token'), OA + 'token_url', 'https'),
+    ('url-ftp', _s(token_url='ftp://login.example.com/token'), OA + 'token_url', 'https'),
+    ('url-userinfo', _s(token_url='https://user:pw@login.example.com/token'), OA + 'token_url', 'no user info'),
+    ('url-fragment', _s(token_url='https://login.example.com/token#x'), OA + 'token_url', 'fragment'),
+    ('url-space', _s(token_url='https://login.example.com/to ken'), OA + 'token_url', 'whitespace'),
+    ('url-newline', _s(token_url='https://login.example.com/token\n'), OA + 'token_url', 'whitespace'),
+    ('url-no-path', _s(token_url='https://login.example.com'), OA + 'token_url', 'not a URL'),
+    ('url-bad-host', _s(token_url='https://login..example.com/token'), OA + 'token_url', 'empty label'),
+    ('url-bad-port', _s(token_url='https://login.example.com:70000/token'), OA + 'token_url', 'out of range'),
+    ('url-missing', _s(token_url=''), OA + 'token_url', 'required'),
+    ('url-and-tenant', _o365(token_url='https://login.example.com/t'), OA + 'tenant', 'not both'),
+    ('tenant-missing', _o365(tenant=None), OA + 'tenant', 'required'),
+    ('tenant-common', _o365(tenant='common'), OA + 'tenant', 'GUID'),
+    ('tenant-injection', _o365(tenant='contoso.com/../x'), OA + 'tenant', "'/'"),
+    ('tenant-ip', _o365(tenant='10.0.0.1'), OA + 'tenant', 'IP address'),
+    ('tenant-without-preset', _s(tenant=GUID), OA + 'tenant', 'not both'),
+    ('tenant-only-without-preset', _s(tenant=GUID, token_url=None), OA + 'token_url', 'required'),
+    ('scope-missing', _s(scope=None), OA + 'scope', 'required'),
+    ('scope-newline', _s(scope='a\nb'), OA + 'scope', 'not an OAuth 2.0 scope'),
+    ('scope-quote', _s(scope='a"b'), OA + 'scope', 'not an OAuth 2.0 scope'),
     ('mailbox-missing', _s(username=None), P + 'username', 'mailbox'),
     ('mailbox-no-at', _s(username='alerts'), P + 'username', 'not a mailbox'),
     ('mailbox-bracket', _s(username='a]b@example.com'), P + 'username', 'not a mailbox'),
@@ -88,11 +89,11 @@ BAD = [
     ('sender-dependent', _s(sender_dependent=[{'sender': '@x.example'}]), P + 'sender_dependent', 'cannot'),
     ('port-auto', _s(port='auto'), P + 'port', "'auto'"),
     ('port-465', _s(port=465), P + 'port', 'implicit TLS'),
-    ('listen-port-bad', _s(listen_port=0), O + 'listen_port', 'out of range'),
+    ('listen-port-bad', _s(listen_port=0), OA + 'listen_port', 'out of range'),
     ('provider-gmail', _s(provider='gmail'), P + 'auth_method', 'service account'),
     ('provider-sendgrid', _s(provider='sendgrid'), P + 'auth_method', 'no OAuth 2.0 support'),
-    ('unknown-key', _s(refresh_token='x'), O + 'refresh_token', 'unknown'),
-    ('password-method-with-oauth-var', {'auth_method': 'password', 'client_id': 'abc'}, O + 'client_id', 'set '),
+    ('unknown-key', _s(refresh_token='x'), OA + 'refresh_token', 'unknown'),
+    ('password-method-with-oauth-var', {'auth_method': 'password', 'client_id': 'abc'}, OA + 'client_id', 'set '),
 ]
 
 
@@ -174,8 +175,8 @@ def test_good_urls(url):
 def test_secrets_with_breaks_are_refused_and_never_quoted(text):
     secret = 'S3cr' + text + '\n'
     with pytest.raises(ValueError) as exc:
-        validate_secret(secret, O + 'client_secret')
-    assert str(exc.value).startswith(O + 'client_secret:')
+        validate_secret(secret, OA + 'client_secret')
+    assert str(exc.value).startswith(OA + 'client_secret:')
     assert secret.strip() not in str(exc.value) or len(secret.strip()) < 5
 
 
