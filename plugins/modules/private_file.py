@@ -18,7 +18,7 @@ description:
     mode before any byte is written, then is renamed over O(path). No reader ever sees the content with a
     wider mode, unlike a copy followed by a mode change.
   - The content is never returned, never shown in a diff and never quoted in an error.
-  - Run the task with C(no_log=true): Ansible writes a module's arguments to the target's journal.
+  - Run the task with C(no_log=true), since Ansible writes a module's arguments to the target's journal.
 extends_documentation_fragment:
   - egress.mail.attributes
 options:

@@ -64,6 +64,13 @@ def playbook(*args):
     return proc.returncode, proc.stdout
 
 
+def listening(mailhost):
+    """A predicate: the proxy's port is open."""
+    def check():
+        return mailhost.run("ss -Hltn 'sport = :11587'").stdout.strip()
+    return check
+
+
 def flush_and_wait(mailhost, smarthost, msgid, timeout=90):
     def arrived():
         mailhost.run("postqueue -f")
@@ -135,7 +142,7 @@ def test_proxy_down_queues_then_delivers_once(mailhost, smarthost):
         assert msgid not in message_ids(smarthost)
     finally:
         mailhost.check_output("systemctl start egress-oauth2-proxy")
-    assert wait_until(lambda: mailhost.run("ss -Hltn 'sport = :11587'").stdout.strip(), 30)
+    assert wait_until(listening(mailhost), 30)
     assert flush_and_wait(mailhost, smarthost, msgid), "queued message did not arrive after the proxy came back"
     time.sleep(3)
     assert message_ids(smarthost).count(msgid) == 1
@@ -148,7 +155,7 @@ def test_systemd_restarts_a_killed_proxy(mailhost):
 
     def restarted():
         new = mailhost.check_output("systemctl show -p MainPID --value egress-oauth2-proxy")
-        return new not in ("0", pid) and mailhost.run("ss -Hltn 'sport = :11587'").stdout.strip()
+        return new not in ("0", pid) and listening(mailhost)()
     assert wait_until(restarted, 30), "systemd did not restart the proxy"
 
 
