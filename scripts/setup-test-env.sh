@@ -5,6 +5,7 @@
 #  3. local test images localhost/egress-debian:{bookworm,trixie} (debootstrap + podman import)
 #  4. .venv from the pinned requirements-test.txt
 #  5. .cache/collections/ansible_collections/egress/mail -> this checkout
+#  6. .cache/wheels: the pinned emailproxy wheel for the oauth2 scenario (hash checked)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -56,5 +57,18 @@ if [ ! -L "$link" ]; then
   mkdir -p "$(dirname "$link")"
   ln -sfn "$top" "$link"
 fi
-bash scripts/postfix-binaries.sh  # 6. postconf/postmap for the unit tests in .cache/postfix
+# 6. emailproxy wheel for the oauth2 scenario (the test containers cannot reach PyPI) ---------
+wheel_version=$(sed -n 's/^oauth2_proxy_version: "\(.*\)"$/\1/p' roles/oauth2_proxy/defaults/main.yml)
+wheel_sha256=$(sed -n 's/^oauth2_proxy_wheel_sha256: //p' roles/oauth2_proxy/defaults/main.yml)
+wheel=.cache/wheels/emailproxy-$wheel_version-py3-none-any.whl
+if [ ! -f "$wheel" ] || ! echo "$wheel_sha256  $wheel" | sha256sum -c --status; then
+  log "emailproxy $wheel_version wheel"
+  rm -f "$wheel"
+  .venv/bin/pip download -q --disable-pip-version-check --no-deps --only-binary :all: \
+    --dest .cache/wheels "emailproxy==$wheel_version"
+  echo "$wheel_sha256  $wheel" | sha256sum -c --status || { echo "setup-test-env: $wheel: wrong sha256" >&2; exit 1; }
+else
+  log "emailproxy wheel present"
+fi
+bash scripts/postfix-binaries.sh  # 7. postconf/postmap for the unit tests in .cache/postfix
 log "ready"

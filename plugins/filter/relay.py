@@ -12,9 +12,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.egress.mail.plugins.module_utils.providers import get_preset
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import apply_probed_ports, resolve
+from ansible_collections.egress.mail.plugins.module_utils.oauth2_settings import resolve as resolve_oauth2
 
 
 def relay_settings(settings, prefix=''):
@@ -41,6 +43,17 @@ def provider_preset(name, region=None):
         raise AnsibleFilterError(str(exc))
 
 
+def oauth2_settings(settings, prefix='', oauth2_prefix=None):
+    """Validate the OAuth 2.0 settings of a relay; see oauth2_settings.yml."""
+    try:
+        result = resolve_oauth2(settings, prefix, oauth2_prefix)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+    if result.get('warning'):
+        Display().warning(result['warning'])  # shown once per run however often the filter runs
+    return result
+
+
 class FilterModule(object):
     """egress.mail relay filters."""
 
@@ -49,4 +62,5 @@ class FilterModule(object):
             'relay_settings': relay_settings,
             'relay_ports': relay_ports,
             'provider_preset': provider_preset,
+            'oauth2_settings': oauth2_settings,
         }

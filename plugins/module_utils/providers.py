@@ -37,6 +37,13 @@ endpoint. Keys:
     URL of the provider's documentation page the facts come from.
 ``limits_source``
     URL of the page documenting ``max_connections``, when it is another page. Optional.
+``oauth2``
+    OAuth 2.0 for SMTP, when the provider offers it: ``client_credentials`` (whether a server can
+    get tokens with a client id and secret, what the ``oauth2`` auth method needs), ``token_url``
+    (may contain ``{tenant}``), default ``scope``, ``notes`` and ``source``. Optional.
+``basic_auth_retirement``
+    When the provider switches password (Basic) authentication off: ``date``, ``announcement``,
+    ``updated`` and ``source``; a run that still uses a password warns with it. Optional.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -170,10 +177,29 @@ PRESETS = {
         'auth_required': True,
         'regions': None,
         'max_connections': 3,
-        'notes': ('SMTP AUTH must be enabled for the mailbox and is incompatible with Entra ID security '
-                  'defaults; Microsoft is retiring Basic authentication for SMTP AUTH, check its current '
-                  'status. Mail is sent as that mailbox. At most 3 concurrent connections per mailbox '
-                  '(more get 432 4.3.2 and are retried) and 30 messages a minute.'),
+        'notes': ('Use postfix_relay_auth_method: oauth2. MC786329 (updated 2026-01-27): Basic authentication '
+                  'for SMTP AUTH is disabled by default for existing tenants at the end of December 2026 '
+                  '(administrators can re-enable it), unavailable by default for tenants created after '
+                  'December 2026, final removal date announced in the second half of 2027; OAuth 2.0 '
+                  '(XOAUTH2, client credentials with SMTP.SendAsApp) is the supported method. SMTP AUTH must be '
+                  'enabled for the mailbox. Mail is sent as that mailbox. At most 3 concurrent connections per '
+                  'mailbox (more get 432 4.3.2 and are retried) and 30 messages a minute.'),
+        'basic_auth_retirement': {
+            'date': 'end of December 2026',
+            'announcement': 'MC786329',
+            'updated': '2026-01-27',
+            'source': ('https://techcommunity.microsoft.com/t5/exchange-team-blog/'
+                       'exchange-online-to-retire-basic-auth-for-client-submission-smtp/ba-p/4114750'),
+        },
+        'oauth2': {
+            'client_credentials': True,
+            'token_url': 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token',
+            'scope': 'https://outlook.office365.com/.default',
+            'notes': ('client credentials: an Entra application with the SMTP.SendAsApp application permission '
+                      'and its service principal granted access to the mailbox in Exchange Online'),
+            'source': ('https://learn.microsoft.com/en-us/exchange/client-developer/legacy-protocols/'
+                       'how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth'),
+        },
         'limits_source': 'https://learn.microsoft.com/en-us/exchange/troubleshoot/send-emails/smtp-submission-improvements',
         'source': ('https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/'
                    'how-to-set-up-a-multifunction-device-or-application-to-send-email-using-microsoft-365-or-office-365'),
@@ -188,6 +214,13 @@ PRESETS = {
         'username_hint': 'the full Gmail or Workspace address',
         'auth_required': True,
         'regions': None,
+        'oauth2': {
+            'client_credentials': False,
+            'notes': ('Google has no client credentials grant; Email OAuth 2.0 Proxy supports Google Workspace '
+                      'service accounts with domain-wide delegation (oauth2_flow = service_account), which this '
+                      'role does not configure'),
+            'source': 'https://github.com/simonrob/email-oauth2-proxy#google-workspace-service-accounts',
+        },
         'notes': ('Needs 2-Step Verification and an app password (regular passwords are refused). '
                   'Daily sending limits apply per account. STARTTLS on 587, SSL on 465.'),
         'source': 'https://support.google.com/mail/answer/7126229',

@@ -20,7 +20,7 @@ from ansible_collections.egress.mail.plugins.filter.relay import FilterModule, p
 
 def test_filter_names():
     filters = FilterModule().filters()
-    assert set(filters) == {'relay_settings', 'relay_ports', 'provider_preset'}
+    assert set(filters) == {'relay_settings', 'relay_ports', 'provider_preset', 'oauth2_settings'}
     assert filters['relay_settings'] is relay_settings
     assert filters['provider_preset'] is provider_preset
 

@@ -23,7 +23,7 @@ EXPECTED = ['brevo', 'gmail', 'google_relay', 'mailgun', 'mailjet', 'office365',
             'sparkpost']
 REQUIRED_KEYS = {'title', 'host', 'port', 'ports', 'tls_wrapper_ports', 'username', 'username_hint', 'auth_required',
                  'regions', 'notes', 'source'}
-OPTIONAL_KEYS = {'max_connections', 'limits_source'}
+OPTIONAL_KEYS = {'max_connections', 'limits_source', 'oauth2', 'basic_auth_retirement'}
 
 
 def test_provider_names():
