@@ -118,7 +118,7 @@ def recovery(outage, mailhost, smarthost):
     FIGURES["drained"] = bool(drained)
     timer = time.monotonic()
     counted = collections.Counter(message_ids(smarthost)) - outage["before"]
-    evidence = [r for r in records(smarthost, "^%s [0-9]{4}$" % TAG)]
+    evidence = list(records(smarthost, "^%s [0-9]{4}$" % TAG))
     FIGURES["records_seconds"] = round(time.monotonic() - timer, 2)
     ours = dict((i, n) for i, n in counted.items() if i in ids)
     FIGURES["arrived"] = len(ours)

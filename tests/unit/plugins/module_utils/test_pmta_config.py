@@ -883,7 +883,7 @@ def test_time_is_linear_in_the_input():
     def cost(size):
         line = "<source" + " " * size + "x"
         started = time.process_time()
-        for _ in range(5):
+        for dummy in range(5):
             pc.validate(line, compact=True)
         return time.process_time() - started
     small, large = cost(20000), cost(160000)

@@ -557,7 +557,7 @@ def test_postmap_error_of_a_table_quotes_stdout_when_stderr_is_empty(tmp_path):
 
 def test_a_foreign_owner_alone_is_a_change(run, monkeypatch):
     run([table()])
-    import ansible_collections.egress.mail.plugins.module_utils.postfix_maps as postfix_maps
+    from ansible_collections.egress.mail.plugins.module_utils import postfix_maps
     monkeypatch.setattr(postfix_maps, '_owner', lambda: (OWNER[0], OWNER[1] + 1))
     tightened = []
     monkeypatch.setattr(postfix_maps.secret_file, 'tighten', lambda *args: tightened.append(args))

@@ -648,7 +648,7 @@ EXTRA_REFUSED = [
 @pytest.mark.parametrize('extra, fragment', [c[1:] for c in EXTRA_REFUSED], ids=[c[0] for c in EXTRA_REFUSED])
 def test_extra_config_refused_naming_parameter_and_reason(extra, fragment):
     message = _refused({'extra_config': extra}, P + 'extra_config', fragment)
-    name = [k for k in extra][0] if isinstance(extra, dict) else None
+    name = list(extra)[0] if isinstance(extra, dict) else None
     if name and name.isidentifier() and 'not a main.cf' not in message:
         assert name in message
 
