@@ -62,8 +62,13 @@ PACKAGE_EXTENSIONS = ('deb', 'rpm')
 _BAD_CHAR_RE = re.compile('[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\u200b-\u200f\u202a-\u202e\u2060-\u2064]')
 # Characters PowerMTA gives a meaning inside a line: a comment, a quote, a stanza tag.
 _LINE_SYNTAX = '#"<>'
-# A password value: printable, no comment sign, no double quote (PowerMTA has no escape).
-_SECRET_FORBIDDEN = '#"'
+# A user name or password value: printable, no comment sign, no double quote (PowerMTA has no
+# escape), no angle bracket (the linter reads '<' and '>' as stanza tags).
+_SECRET_FORBIDDEN = '#"<>'
+# Booleans the template's `bool` filter reads the same way as this check in every ansible-core:
+# a YAML boolean, or exactly one of these strings. ' yes', 'Y' or 'on' would be read one way
+# here and another way there (an open relay if require_auth were read as no).
+_BOOL_STRINGS = {'yes': True, 'true': True, 'no': False, 'false': False}
 _ASCII_RE = re.compile(r'[\x00-\x7f]*')
 
 
@@ -74,6 +79,10 @@ def _walk(value, name):
         item, where = pending.pop()
         if isinstance(item, str):
             bad = _BAD_CHAR_RE.search(item)
+            if bad and where.endswith('password'):
+                # Not even the code point: it would tell which character the password holds.
+                raise ValueError('%s: contains a control or separator character; each value is '
+                                 'written on one line of the PowerMTA configuration' % where)
             if bad:
                 raise ValueError('%s: contains the control or separator character U+%04X; each value is '
                                  'written on one line of the PowerMTA configuration' % (where, ord(bad.group(0))))
@@ -145,15 +154,24 @@ def _uint(value, name, minimum=0):
 
 
 def _bool(value, name):
-    return relay_settings.to_bool(value, name)
+    """A boolean as the template will read it: unset is false; see _BOOL_STRINGS."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in _BOOL_STRINGS:
+        return _BOOL_STRINGS[value]
+    raise ValueError('%s: must be true or false (a YAML boolean, or exactly yes, no, true or false), got %r'
+                     % (name, value))
 
 
 def _secret(value, name):
     """A password PowerMTA can read back: never quoted in a message, never returned."""
     relay_settings.validate_password(value, name)
     if any(char in value for char in _SECRET_FORBIDDEN):
-        raise ValueError('%s: must not contain \'#\' or \'"\' (PowerMTA reads \'#\' as the start of a '
-                         'comment and has no way to escape a quote)' % name)
+        raise ValueError('%s: must not contain \'#\', \'"\', \'<\' or \'>\' (PowerMTA reads \'#\' as the '
+                         'start of a comment, \'<\' and \'>\' as stanza tags, and has no way to escape a quote)'
+                         % name)
     if value != value.strip():
         raise ValueError('%s: starts or ends with a blank; remove it (PowerMTA would not keep it)' % name)
 
@@ -179,7 +197,7 @@ def _smarthost(settings, prefix):
     if not _unset(settings.get('password')):
         _secret(settings['password'], prefix + 'password')
     if relay['username'] is not None and any(char in relay['username'] for char in _SECRET_FORBIDDEN):
-        raise ValueError('%susername: must not contain \'#\' or \'"\'' % prefix)
+        raise ValueError('%susername: must not contain \'#\', \'"\', \'<\' or \'>\'' % prefix)
     if relay['port'] != 'auto' and (relay['port'] == WRAPPER_PORT or relay['wrappermode']):
         raise ValueError('%sport: %s is implicit TLS (wrapper mode), which PowerMTA is not configured for: '
                          'its published smarthost settings are STARTTLS only, so use 587 or 2525'
