@@ -21,7 +21,7 @@ description:
     in particular list items are never reordered, so V(a,b) and V(a, b) differ.
   - A parameter whose default value already equals the desired value is not written.
   - In C(main.cf) only parameters are managed. In C(master.cf) the module can keep one block of lines between
-    two marker lines (O(master_cf_block)), the way M(ansible.builtin.blockinfile) does; service parameters
+    two marker lines (O(master_cf_block)), the way C(ansible.builtin.blockinfile) does; service parameters
     are not managed one by one.
   - With O(stage=true) a change is first made to a copy of the configuration directory (a private temporary
     directory), and C(postconf -c COPY -M) and C(postfix -c COPY check) must accept it before the live
@@ -60,7 +60,7 @@ options:
   master_cf_block:
     description:
       - Lines to keep in C(master.cf) between the marker lines of O(master_cf_marker), written the way
-        M(ansible.builtin.blockinfile) writes them (at the end of the file when the markers are missing).
+        C(ansible.builtin.blockinfile) writes them (at the end of the file when the markers are missing).
       - V("") removes the block and its markers. When not given, C(master.cf) is not touched.
     type: str
   master_cf_marker:
