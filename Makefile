@@ -12,8 +12,10 @@ SCENARIOS ?= all
 .PHONY: test setup lint sanity unit molecule demo demo-down bench build clean \
 	role-docs role-docs-check changelog docs galaxy-check ee mutation
 
-test: setup lint sanity unit role-docs-check changelog docs galaxy-check ee molecule ## everything CI runs
-	@echo "make test: all checks passed"
+TEST_STEPS := setup lint sanity unit role-docs-check changelog docs galaxy-check ee molecule
+
+test: ## everything CI runs, in order; ends with a table of each step's wall time
+	@bash scripts/timed-steps.sh $(TEST_STEPS)
 
 setup: ## packages, podman settings, test images, .venv
 	bash scripts/setup-test-env.sh
@@ -27,9 +29,9 @@ sanity: ## ansible-test sanity on a copy under ansible_collections/egress/mail
 unit: ## pytest unit tests (real sockets, network namespaces when root)
 	pytest tests/unit -q --strict-skips
 
-molecule: ## molecule scenarios on local podman containers
-	@if [ "$(SCENARIOS)" = all ]; then molecule test --all; \
-	else for s in $(SCENARIOS); do molecule test -s $$s; done; fi
+molecule: ## molecule scenarios on local podman containers, MOLECULE_JOBS (2) at a time; SCENARIOS="a b" for some
+	@if [ "$(SCENARIOS)" = all ]; then python scripts/molecule-scenarios.py; \
+	else python scripts/molecule-scenarios.py $(SCENARIOS); fi
 
 demo: setup ## bring up a mail host and a smarthost, converge playbooks/site.yml, send a message
 	bash scripts/demo.sh

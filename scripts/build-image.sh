@@ -17,8 +17,9 @@ fi
 
 mirror=$("$here/debian-mirror")
 # python3 for Ansible, systemd as PID 1 so services behave as on a real host,
-# iproute2/nftables for the port-blocking scenarios.
-include=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,nftables,procps,ca-certificates,openssl,netbase,less
+# iproute2/nftables for the port-blocking scenarios, openssh-server: Ansible reaches the test
+# hosts over SSH as on real hosts (molecule/resources/create.yml; pipelining).
+include=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,nftables,procps,ca-certificates,openssl,netbase,less,openssh-server
 root=$(mktemp -d /var/tmp/egress-rootfs.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 

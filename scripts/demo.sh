@@ -16,9 +16,12 @@ echo "== demo: containers ${hosts[*]} on podman network $net"
 down
 mkdir -p "$MOLECULE_EPHEMERAL_DIRECTORY"
 podman network create "$net" >/dev/null
+# The smarthost from the fixture image (its packages preinstalled), the mail host bare.
+declare -A image=([egress-demo-smarthost]=localhost/egress-fixture:bookworm
+                  [egress-demo-mailhost]=localhost/egress-debian:bookworm)
 for h in "${hosts[@]}"; do
   podman run -d --name "$h" --hostname "$h" --network "$net" --systemd=always \
-    localhost/egress-debian:bookworm /sbin/init >/dev/null
+    "${image[$h]}" /sbin/init >/dev/null
 done
 for h in "${hosts[@]}"; do   # wait for systemd to finish booting (it mounts /tmp)
   for _ in $(seq 1 30); do

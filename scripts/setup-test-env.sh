@@ -6,6 +6,9 @@
 #  4. .venv from the pinned requirements-test.txt
 #  5. .cache/collections/ansible_collections/egress/mail -> this checkout
 #  6. .cache/wheels: the pinned emailproxy wheel for the oauth2 scenario (hash checked)
+#  7. .cache/postfix: postconf/postmap for the unit tests
+#  8. on top of bookworm: localhost/egress-fixture (the smarthost fixture installed) and
+#     localhost/egress-postfix (Postfix installed as apt leaves it), build-derived-image.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -14,7 +17,7 @@ log() { printf '\n== setup: %s\n' "$*"; }
 [ "$(id -u)" = 0 ] || { echo "setup-test-env: run as root (podman rootful, debootstrap, nftables)" >&2; exit 1; }
 
 # 1. Debian packages ---------------------------------------------------------------
-pkgs=(podman runc netavark aardvark-dns iptables debootstrap nftables iproute2 make git rsync openssl
+pkgs=(podman runc netavark aardvark-dns iptables debootstrap nftables iproute2 make git rsync openssl openssh-client
       python3-venv ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -71,4 +74,8 @@ else
   log "emailproxy wheel present"
 fi
 bash scripts/postfix-binaries.sh  # 7. postconf/postmap for the unit tests in .cache/postfix
+# 8. images on top of the base images (the fixture's one is built with ansible-playbook) -------
+log "derived test images"
+PATH=$top/.venv/bin:$PATH ANSIBLE_COLLECTIONS_PATH=$top/.cache/collections scripts/build-derived-image.sh fixture bookworm
+scripts/build-derived-image.sh postfix bookworm
 log "ready"

@@ -3,12 +3,12 @@ import base64
 import json
 import os
 import re
-import subprocess
 import urllib.parse
 import uuid
 
 import pytest
 
+from egress_ansible import changed, playbook
 from egress_helpers import (container, journal_lines, mail_queue, postconf, records, submit, wait_for_records,
                             wait_until)
 
@@ -16,7 +16,6 @@ MAILHOSTS = ["default-bookworm", "default-trixie"]
 USER = "relayuser"
 PASSWORD = "p:a ss#w0rd$%"
 MAP_TASK = "Write the SASL password map (0600) and build it"
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMARTHOST = "default-smarthost"
 
 
@@ -220,9 +219,9 @@ def _map_line(host):
 
 def test_changed_password_check_diff_vvv_shows_no_password(tmp_path):
     new = "Ch3ck:%s d#f$%%" % uuid.uuid4().hex[:6]
-    result = _playbook("--check", "--diff", "-vvv",
+    result = playbook("converge.yml", "--check", "--diff", "-vvv",
                        "-e", _extra_vars(tmp_path, postfix_relay_password=new, postfix_relay_test_recipient=None))
-    out = result.stdout + result.stderr
+    out = result.output
     assert result.returncode == 0, out[-3000:]
     assert task_results(out, MAP_TASK) == dict((h, "changed") for h in MAILHOSTS), out[-3000:]
     assert leaks(out, new) == [] and leaks(out, PASSWORD) == []
@@ -234,8 +233,8 @@ def test_changed_password_vvv_shows_no_password(tmp_path):
     new = "N3w:%s pw#$%%" % uuid.uuid4().hex[:6]
     try:
         extra = _extra_vars(tmp_path, postfix_relay_password=new, postfix_relay_test_recipient=None)
-        result = _playbook("-vvv", "-e", extra)
-        out = result.stdout + result.stderr
+        result = playbook("converge.yml", "-vvv", "-e", extra)
+        out = result.output
         assert result.returncode == 0, out[-3000:]
         assert task_results(out, MAP_TASK) == dict((h, "changed") for h in MAILHOSTS), out[-3000:]
         assert leaks(out, new) == [] and leaks(out, PASSWORD) == []
@@ -243,8 +242,8 @@ def test_changed_password_vvv_shows_no_password(tmp_path):
             assert _map_line(container(name)) == "relayuser:" + new
     finally:
         # Back to the password the smarthost knows (a change too: searched the same way).
-        result = _playbook("-vvv")
-        out = result.stdout + result.stderr
+        result = playbook("converge.yml", "-vvv")
+        out = result.output
         assert result.returncode == 0, out[-3000:]
         assert task_results(out, MAP_TASK) == dict((h, "changed") for h in MAILHOSTS), out[-3000:]
         assert leaks(out, new) == [] and leaks(out, PASSWORD) == []
@@ -252,26 +251,13 @@ def test_changed_password_vvv_shows_no_password(tmp_path):
         assert _map_line(container(name)) == "relayuser:" + PASSWORD
 
 
-def _playbook(*args):
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-    return subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-         os.path.join(SCENARIO, "converge.yml")] + list(args),
-        env=env, capture_output=True, text=True, check=False)
-
-
-def _changed(output):
-    return sum(int(part.split("=")[1]) for line in output.splitlines() if "changed=" in line
-               for part in line.split() if part.startswith("changed="))
-
-
 @pytest.mark.parametrize("mode", [["-vvv"], ["--check", "--diff", "-vvv"]])
 def test_password_never_in_output_and_no_change(mode):
     """On the converged hosts, unchanged settings: nothing changes (nor in check mode), and the
     password is in no output."""
-    result = _playbook(*mode)
-    out = result.stdout + result.stderr
+    result = playbook("converge.yml", *mode)
+    out = result.output
     assert result.returncode == 0, out[-3000:]
     assert "recap" in out.lower()
     assert leaks(out, PASSWORD) == [], mode
-    assert _changed(out) == 0, out[-3000:]
+    assert changed(out) == 0, out[-3000:]

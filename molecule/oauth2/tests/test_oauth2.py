@@ -9,11 +9,10 @@ real Microsoft 365 tenant can prove (the Entra application, SMTP.SendAsApp, the 
 Microsoft's token and SMTP behaviour) is not claimed.
 """
 import json
-import os
-import subprocess
 import time
 import uuid
 
+from egress_ansible import playbook
 from egress_helpers import mail_queue, message_ids, records, shell_quote, wait_deferred_queue, wait_for_records, \
     wait_until
 
@@ -24,8 +23,6 @@ SECRET = "fixture~S3cret.with;special#chars%"
 ROTATED = "rotated~S3cret.after;expiry#2%"
 LIFETIME = 20
 PROXY_CONFIG = "/etc/egress-oauth2-proxy/emailproxy.config"
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
 TAG = "oauth2-%s" % uuid.uuid4().hex[:8]
 
 
@@ -55,13 +52,10 @@ def set_fixture_secret(smarthost, secret):
                            % shell_quote(json.dumps(conf)))
 
 
-def playbook(*args):
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", NO_COLOR="1", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(PROJECT, ".cache", "collections"))
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(SCENARIO, "converge.yml")]
-    proc = subprocess.run(cmd + list(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          check=False)
-    return proc.returncode, proc.stdout
+def converge(*args):
+    """ansible-playbook converge.yml: (returncode, output)."""
+    run = playbook("converge.yml", *args)
+    return run.returncode, run.output
 
 
 def listening(mailhost):
@@ -173,12 +167,12 @@ def test_refused_secret_fails_the_play_and_mail_waits(mailhost, smarthost):
         assert "535" in reason or "uthentication" in reason, reason
         assert msgid not in message_ids(smarthost)
 
-        code, out = playbook()
+        code, out = converge()
         assert code != 0
         assert "invalid_client" in out and "FIXTURE7000215" in out, out[-3000:]
         assert SECRET not in out and ROTATED not in out
 
-        code, out = playbook("-vvv", "-e", "postfix_relay_oauth2_client_secret=%s" % ROTATED)
+        code, out = converge("-vvv", "-e", "postfix_relay_oauth2_client_secret=%s" % ROTATED)
         assert code == 0, out[-3000:]
         assert ROTATED not in out and SECRET not in out, "a secret is in the -vvv output"
         assert flush_and_wait(mailhost, smarthost, msgid), "waiting message did not arrive with the new secret"
@@ -188,7 +182,7 @@ def test_refused_secret_fails_the_play_and_mail_waits(mailhost, smarthost):
 
 
 def test_check_diff_and_journal_and_files_hold_no_secret(mailhost):
-    code, out = playbook("--check", "--diff")
+    code, out = converge("--check", "--diff")
     assert code == 0, out[-3000:]
     assert SECRET not in out
     journal = mailhost.check_output("journalctl -q --no-pager -o cat")

@@ -5,9 +5,9 @@ import json
 import os
 import re
 import shutil
-import subprocess
 
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from egress_ansible import changed, playbook, recap
+
 REPORT_DIR = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "port25-report")
 PORTS = ["25", "465", "587", "2525"]
 FORMATS = ["md", "csv", "json"]
@@ -199,26 +199,9 @@ def test_what_to_do_per_provider_group():
 # --- Further runs of converge.yml with other settings -------------------------------------------
 
 def _playbook(*args, **extra_vars):
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(SCENARIO, "converge.yml")]
-    if extra_vars:
-        cmd += ["-e", json.dumps(extra_vars)]
-    result = subprocess.run(cmd + list(args), env=env, capture_output=True, text=True, check=False)
-    return result, result.stdout + result.stderr
-
-
-def _recap(output):
-    """{host: {ok: n, changed: n, failed: n, ...}} from the PLAY RECAP."""
-    recap = {}
-    for line in output.split("PLAY RECAP", 1)[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
-        if match:
-            recap[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
-    return recap
-
-
-def _changed(output):
-    return sum(host["changed"] for host in _recap(output).values())
+    """converge.yml with extra_vars: (run, output)."""
+    run = playbook("converge.yml", *args, extra_vars=extra_vars or None)
+    return run, run.output
 
 
 def _task_results(output, task):
@@ -239,7 +222,7 @@ def test_check_mode_probes_but_writes_no_report(tmp_path):
     result, out = _playbook("--check", "--diff", port25_audit_report_dir=report_dir)
     assert result.returncode == 0, out[-3000:]
     assert _task_results(out, "Probe the SMTP ports of every target") == [(h, TARGET, "ok") for h in HOSTS]
-    assert _changed(out) == 0, out[-3000:]
+    assert changed(out) == 0, out[-3000:]
     assert not os.path.exists(report_dir)
 
 
@@ -247,8 +230,8 @@ def test_fail_on_blocked_fails_the_blocked_hosts_after_the_report(tmp_path):
     report_dir = str(tmp_path / "fail")
     result, out = _playbook(port25_audit_report_dir=report_dir, port25_audit_fail_on_blocked=True)
     assert result.returncode != 0, out[-3000:]
-    recap = _recap(out)
-    assert {h: recap[h]["failed"] for h in HOSTS} == {"audit-drop25": 1, "audit-open": 0, "audit-reject": 1}, out[-3000:]
+    counts = recap(out)
+    assert {h: counts[h]["failed"] for h in HOSTS} == {"audit-drop25": 1, "audit-open": 0, "audit-reject": 1}, out[-3000:]
     assert ("Outbound port 25 is blocked on audit-reject: audit-smarthost port 25 refused. Azure blocks outbound "
             "25 for this subscription type since 2017-11-15. Relay through a smarthost on port 465.") in out
     # The report was written first, with every host.
@@ -276,7 +259,7 @@ def test_new_latency_alone_is_rewritten_but_not_a_change(tmp_path):
     _rewrite(report_dir, "json", r'"latency_ms": [0-9.]+', '"latency_ms": 99999.9')
     result, out = _playbook(port25_audit_report_dir=report_dir)
     assert result.returncode == 0, out[-3000:]
-    assert _changed(out) == 0, out[-3000:]
+    assert changed(out) == 0, out[-3000:]
     assert _report_items(out, "Write the report") == {"md": "ok", "csv": "ok", "json": "ok"}
     for fmt in FORMATS:
         assert "99999.9" not in _read(fmt, report_dir), fmt

@@ -1,40 +1,30 @@
 """Port 25 dropped, 587 rejected: the probe tells them apart and port `auto` picks what works."""
 import json
-import os
-import subprocess
 import uuid
 
 import pytest
 
+from egress_ansible import adhoc, playbook
 from egress_helpers import postconf, wait_for_records
 
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAILHOST = "blocked-mailhost"
 SMARTHOST = "blocked-smarthost"
-
-
-def ansible_env():
-    return dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-                ANSIBLE_FORCE_COLOR="0")
 
 
 def probe(timeout=2):
     """Run egress.mail.smtp_probe on the mail host (as a user would, through Ansible)."""
     args = json.dumps({"hosts": [SMARTHOST], "timeout": timeout,
                        "ca_file": "/etc/ssl/egress-fixture-ca.pem"})
-    out = subprocess.run(["ansible", MAILHOST, "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-                          "-m", "egress.mail.smtp_probe", "-a", args],
-                         env=ansible_env(), capture_output=True, text=True, check=True).stdout
-    result = json.loads(out)["plays"][0]["tasks"][0]["hosts"][MAILHOST]
+    run = adhoc(MAILHOST, "egress.mail.smtp_probe", args,
+                ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    assert run.returncode == 0, run.output[-3000:]
+    result = json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"][MAILHOST]
     return result, {r["port"]: r for r in result["results"]}
 
 
 def converge():
-    result = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-                             os.path.join(SCENARIO, "converge.yml")],
-                            env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"),
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    run = playbook("converge.yml")
+    assert run.returncode == 0, run.output[-3000:]
 
 
 @pytest.fixture()

@@ -5,18 +5,14 @@ that did not complete retried on the next run; credentials removed cleanly.
 
 Tests that change the mail host's configuration put it back (converge.yml) before they end,
 so the tests pass in any order."""
-import json
-import os
-import re
-import subprocess
 import time
 import uuid
 
 import pytest
 
+from egress_ansible import playbook as run_playbook, recap as play_recap
 from egress_helpers import container, postconf, records
 
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAILHOST = "options-mailhost"
 FRESH = "options-fresh"
 SMARTHOST = "options-smarthost"
@@ -50,18 +46,8 @@ def state(host):
 
 def play(extra=None, playbook="converge.yml", limit=None):
     """Run a playbook of the scenario; returns (rc, output, {host: {ok: n, changed: n, ...}})."""
-    args = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(SCENARIO, playbook)]
-    if extra:
-        args += ["-e", json.dumps(extra)]
-    if limit:
-        args += ["-l", limit]
-    result = subprocess.run(args, env=dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1"),
-                            capture_output=True, text=True, check=False)
-    out = result.stdout + result.stderr
-    recap = {}
-    for host, counts in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", out, re.M):
-        recap[host] = dict((key, int(value)) for key, value in re.findall(r"(\w+)=(\d+)", counts))
-    return result.returncode, out, recap
+    run = run_playbook(playbook, *(["-l", limit] if limit else []), extra_vars=extra or None)
+    return run.returncode, run.output, play_recap(run.output)
 
 
 # The same configuration, when files were rewritten: main.cf as `postconf -n` (postconf -e

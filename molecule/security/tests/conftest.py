@@ -2,7 +2,6 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "resources", "tests"))
 sys.path.insert(0, HERE)
 
 import pytest  # noqa: E402

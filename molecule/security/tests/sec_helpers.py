@@ -1,18 +1,12 @@
-"""Helpers of the security scenario: ansible-playbook runs of the scenario's playbooks, their
-recaps, the passwords and what to grep for, checksums of configuration trees."""
+"""Helpers of the security scenario: the passwords and what to grep for, checksums of
+configuration trees; the Ansible runs (egress_ansible, shared by every scenario) re-exported."""
 import base64
-import json
-import os
-import re
-import subprocess
 import time
-from collections import namedtuple
 from urllib.parse import quote, quote_plus
 
+from egress_ansible import adhoc, ansible_env, failures, json_run, playbook, recap  # noqa: F401 pylint: disable=unused-import
 from egress_helpers import container
 
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
 
 # Figures for the report, printed at the end of the pytest run (conftest.py).
 FIGURES = {"bad input tried/refused": {}, "password hits": {}}
@@ -46,65 +40,6 @@ PMTA_NEEDLES = needles(PMTA_USER, PMTA_PASSWORD, ["Pm7:vK3y", "vK3y s3cr", "s3cr
 
 def found(text, needle_list):
     return [n for n in needle_list if n in text]
-
-
-Run = namedtuple("Run", "args returncode stdout output")
-
-
-def ansible_env(**extra):
-    # molecule (ansible-compat) sends -v output to stderr; keep it in order with the rest.
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", NO_COLOR="1", PY_COLORS="0",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_VERBOSE_TO_STDERR="0")
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(PROJECT, ".cache", "collections"))
-    env.update(extra)
-    return env
-
-
-def playbook(name, *args, **env):
-    """ansible-playbook on one of the scenario's playbooks with molecule's inventory; with
-    json=True (JSON callback) stdout and stderr are kept apart, else merged in order."""
-    as_json = env.pop("json", False)
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(SCENARIO, name)]
-    cmd += list(args)
-    proc = subprocess.run(cmd, env=ansible_env(**env), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE if as_json else subprocess.STDOUT, text=True, check=False)
-    return Run(cmd, proc.returncode, proc.stdout, proc.stdout + (proc.stderr or ""))
-
-
-def adhoc(pattern, module, module_args="", *args, **env):
-    """ansible (ad-hoc) with molecule's inventory."""
-    cmd = ["ansible", "-i", os.environ["MOLECULE_INVENTORY_FILE"], pattern, "-m", module]
-    cmd += (["-a", module_args] if module_args else []) + list(args)
-    proc = subprocess.run(cmd, env=ansible_env(**env), capture_output=True, text=True, check=False)
-    return Run(cmd, proc.returncode, proc.stdout, proc.stdout + proc.stderr)
-
-
-def recap(output):
-    """PLAY RECAP counters per host: {host: {"ok": n, "changed": n, "failed": n, ...}}."""
-    counts = {}
-    for line in output.splitlines():
-        match = re.match(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", line.strip())
-        if match:
-            counts[match.group(1)] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2)))
-    return counts
-
-
-def json_run(name, *args, **env):
-    """ansible-playbook with the JSON callback: (returncode, parsed output, raw output)."""
-    env.update(ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
-    run = playbook(name, *args, json=True, **env)
-    return run.returncode, json.loads(run.stdout[run.stdout.find("{"):]), run.output
-
-
-def failures(report, host):
-    """(task name, message) of each failed task of host in a JSON-callback report."""
-    result = []
-    for play in report.get("plays", []):
-        for task in play.get("tasks", []):
-            res = task.get("hosts", {}).get(host)
-            if res and res.get("failed"):
-                result.append((task["task"]["name"], str(res.get("msg", ""))))
-    return result
 
 
 def tree_state(host, paths):

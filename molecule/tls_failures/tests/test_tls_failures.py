@@ -8,12 +8,11 @@ settings, flushes the queue and checks that every waiting message arrives exactl
 TLS as the relay user.
 """
 import json
-import os
-import subprocess
 import uuid
 
 import pytest
 
+from egress_ansible import playbook
 from egress_helpers import journal_lines, mail_queue, message_ids, postconf, wait_deferred_queue, wait_until
 
 MAILHOST = "tlsfail-mailhost"
@@ -24,7 +23,6 @@ OTHER_CA = "/etc/ssl/egress-other-ca.pem"
 PASSWORD = "p:a ss#w0rd$%"
 WRONG_PASSWORD = "wr0ng pass:word#"
 TEST_RECIPIENT = "tls-failures@example.test"
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The good settings the tests go back to: `verify` against the fixture's CA, by its real name.
 GOOD = {"postfix_relay_tls_security_level": "verify", "postfix_relay_tls_ca_file": FIXTURE_CA}
 TLS_NOT_OFFERED = "TLS is required, but was not offered by host %s[" % SMARTHOST
@@ -36,18 +34,13 @@ class Run(object):
     """One ansible-playbook run of converge.yml, with the result of the test message task."""
 
     def __init__(self, extra):
-        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-                   ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-        extra = dict(extra, postfix_relay_test_recipient=TEST_RECIPIENT)
-        proc = subprocess.run(
-            ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-             os.path.join(SCENARIO, "converge.yml"), "-e", json.dumps(extra)],
-            env=env, capture_output=True, text=True, check=False)
-        self.rc = proc.returncode
-        self.output = proc.stdout + proc.stderr
+        run = playbook("converge.yml", json=True, extra_vars=dict(extra, postfix_relay_test_recipient=TEST_RECIPIENT),
+                       ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+        self.rc = run.returncode
+        self.output = run.output
         self.test_message = None
         try:
-            plays = json.loads(proc.stdout)["plays"]
+            plays = json.loads(run.stdout)["plays"]
         except ValueError:
             return
         for task in plays[0]["tasks"]:

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Run molecule scenarios, a few at a time, and print how long each step of each took.
+
+    scripts/molecule-scenarios.py [--jobs N] [--timings FILE] [SCENARIO ...]
+
+Without scenario names: every molecule/*/molecule.yml. Each scenario is one `molecule test -s X`
+with the base configuration .config/molecule/config.yml; its output goes to
+build/molecule/X.log with the seconds since its start in front of every line, and is printed
+whole when the scenario ends (so two scenarios' outputs never interleave). Scenarios are
+independent (their own containers and podman network), so N of them run at once; the longest
+start first (the weights below, measured; a new scenario counts as a long one).
+The exit status is non-zero when a scenario failed; all of them run anyway.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+# Seconds on a quiet 2-core machine (build/timings-molecule.tsv of a full run); only the order
+# matters: long scenarios first, so that the last to finish is a short one.
+WEIGHTS = {"security": 240, "tls_failures": 180, "outage": 150, "default": 150, "oauth2": 150,
+           "port25_audit": 140, "relay_options": 130, "port25_blocked": 110, "powermta": 70,
+           "fixture": 40}
+STEPS = ("destroy", "create", "prepare", "converge", "idempotence", "check", "side_effect", "verify",
+         "cleanup")
+EXECUTED = re.compile(r"\[(?P<scenario>[\w.-]+) > (?P<step>\w+)\] Executed: (?P<result>.*)$")
+PRINT_LOCK = threading.Lock()
+
+
+def scenarios():
+    root = os.path.join(TOP, "molecule")
+    return sorted(name for name in os.listdir(root) if os.path.isfile(os.path.join(root, name, "molecule.yml")))
+
+
+def run(name, logdir, results):
+    """One `molecule test -s name`; results[name] = (rc, seconds, {step: seconds})."""
+    log_path = os.path.join(logdir, name + ".log")
+    cmd = ["molecule", "-c", os.path.join(TOP, ".config", "molecule", "config.yml"), "test", "-s", name]
+    start = time.monotonic()
+    last = start
+    steps = {}
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(cmd, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True, errors="replace")
+        for line in proc.stdout:
+            now = time.monotonic()
+            log.write("%7.1f %s" % (now - start, line))
+            match = EXECUTED.search(line)
+            if match:
+                step = match.group("step")
+                # destroy runs twice (before and after): the table shows both together.
+                steps[step] = steps.get(step, 0.0) + (now - last)
+                last = now
+        rc = proc.wait()
+    seconds = time.monotonic() - start
+    results[name] = (rc, seconds, steps)
+    with PRINT_LOCK:
+        with open(log_path, encoding="utf-8") as log:
+            sys.stdout.write(log.read())
+        print("== molecule %s: %s in %.0f s (log: %s)" % (name, "passed" if rc == 0 else "FAILED rc=%d" % rc,
+                                                          seconds, os.path.relpath(log_path, TOP)))
+        sys.stdout.flush()
+
+
+def table(results, wall, jobs):
+    used = [s for s in STEPS if any(s in r[2] for r in results.values())]
+    lines = ["", "molecule: wall time per scenario and step, seconds (%d at a time; %.0f s in all)" % (jobs, wall),
+             "| scenario | result | total | " + " | ".join(used) + " |",
+             "|---|---|---:|" + "---:|" * len(used)]
+    for name in sorted(results, key=lambda n: -results[n][1]):
+        rc, seconds, steps = results[name]
+        cells = ["%.0f" % steps[s] if s in steps else "-" for s in used]
+        lines.append("| %s | %s | %.0f | %s |" % (name, "ok" if rc == 0 else "FAILED", seconds, " | ".join(cells)))
+    lines.append("| sum of scenarios | | %.0f | |" % sum(r[1] for r in results.values()))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MOLECULE_JOBS", "2")))
+    parser.add_argument("--timings", default=os.path.join(TOP, "build", "timings-molecule.tsv"))
+    parser.add_argument("names", nargs="*")
+    args = parser.parse_args()
+    names = args.names or scenarios()
+    unknown = sorted(set(names) - set(scenarios()))
+    if unknown:
+        parser.error("no such scenario: %s" % ", ".join(unknown))
+    names.sort(key=lambda n: -WEIGHTS.get(n, 200))
+    logdir = os.path.join(TOP, "build", "molecule")
+    os.makedirs(logdir, exist_ok=True)
+    results = {}
+    pending = list(names)
+    lock = threading.Lock()
+
+    def lane():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                name = pending.pop(0)
+            run(name, logdir, results)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=lane) for _ in range(max(1, min(args.jobs, len(names))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - start
+    summary = table(results, wall, len(threads))
+    print(summary)
+    with open(os.path.splitext(args.timings)[0] + ".md", "w", encoding="utf-8") as out:
+        out.write(summary.lstrip("\n") + "\n")
+    with open(args.timings, "w", encoding="utf-8") as out:
+        for name, (rc, seconds, steps) in sorted(results.items()):
+            out.write("%s\t%d\t%.1f\t%s\n" % (name, rc, seconds,
+                                              " ".join("%s=%.1f" % item for item in sorted(steps.items()))))
+    failed = sorted(n for n, r in results.items() if r[0] != 0)
+    if failed:
+        print("molecule: FAILED: %s" % " ".join(failed))
+        return 1
+    print("molecule: %d scenarios passed" % len(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
