@@ -45,8 +45,10 @@ def run(name, logdir, results):
     last = start
     steps = {}
     with open(log_path, "w", encoding="utf-8") as log:
+        # Unbuffered: each line arrives when printed, so the times in front of them are right.
         proc = subprocess.Popen(cmd, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True, errors="replace")
+                                stdin=subprocess.DEVNULL, text=True, errors="replace",
+                                env=dict(os.environ, PYTHONUNBUFFERED="1"))
         for line in proc.stdout:
             now = time.monotonic()
             log.write("%7.1f %s" % (now - start, line))
