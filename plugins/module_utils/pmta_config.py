@@ -1227,7 +1227,9 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         if inner:
             _check_routes(inner, rule, note, "<domain *> in %s" % stanza.label())
             if policy:
-                _check_tls_floor(inner, wildcard, error)
+                # Whether a virtual MTA's <domain *> inherits the top-level one is not in the
+                # reference transcription: its own route must carry its own TLS floor.
+                _check_tls_floor(inner, [], error)
     pools = {}
     pool_lines = {}
     for stanza in root.stanzas("virtual-mta-pool"):
@@ -1349,7 +1351,7 @@ def _bool_value(value):
 _TLS_DEFAULTS = {"tlsv1": False, "tlsv1.1": True}
 
 
-def _check_tls_floor(stanzas, inherited, error):
+def _check_tls_floor(stanzas, inherited, error):  # inherited: stanzas whose values apply when unset
     """Under the relay policy no TLS below 1.2 towards the smarthost: TLSv1 and TLSv1.1 must be off."""
     routes = [d for s in stanzas for d in s.directives() if d.key in ROUTE_DIRECTIVES]
     if not routes:
