@@ -121,7 +121,10 @@ _EMAIL_RE = re.compile(r"[!#-'*+\-./0-9=?A-Z^-~]+@[A-Za-z0-9_.-]+", _A)
 _LABEL_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?", re.ASCII)
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
 _USER_RE = re.compile(r"[!#-;=?-z|~]+", re.ASCII)  # printable ASCII but space " < > { }
-_DOMAIN_PATTERN_RE = re.compile(r"\*|(?:\*\.)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?", re.ASCII)
+# *, a name, *.name or [*.]name (section 3.3.10), a label may be a $macro (domain-macro), or a
+# special queue such as {sparkpost} (section 3.3.10.100).
+_DOMAIN_PATTERN_RE = re.compile(r"\*|\{[A-Za-z0-9._-]+\}|(?:\*\.|\[\*\.\])?\$?[A-Za-z0-9_-]+"
+                                r"(?:\.\$?[A-Za-z0-9_-]+)*\.?", re.ASCII)
 _NAMED_SOURCE_RE = re.compile(r"\{[A-Za-z0-9._-]+\}", re.ASCII)
 _TOKEN_RE = re.compile(r"[^ \t]+")
 _TAG_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*", re.ASCII)

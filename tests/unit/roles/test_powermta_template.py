@@ -517,3 +517,43 @@ def test_role_checks(tmp_path, extra, expected):
     else:
         assert code != 0, output
         assert expected in " ".join(output.split()), output
+
+
+def test_every_directive_the_role_writes_is_in_the_table_with_its_context():
+    """Walk the tree of the richest rendering: each directive and stanza is a typed row of the table
+    (plugins/module_utils/pmta_directives.py) allowed where the template puts it."""
+    vmtas = [{"name": "eu", "source_ip": "192.0.2.10", "hostname": "eu.example.com",
+              "smarthost": {"host": "192.0.2.30", "port": 587, "username": "eu", "password": "Eu-pass-1"},
+              "domains": {"max_smtp_out": 2, "retry_after": "10m", "bounce_after": "1d", "max_msg_rate": "10/m"}},
+             {"name": "us", "source_ip": "192.0.2.11", "hostname": "us.example.com"}]
+    variables = role_vars(
+        powermta_relay_smtp_users=[{"name": "app", "password": "pw-1"}],
+        powermta_relay_server_tls_certificate="/etc/pmta/server.pem",
+        powermta_relay_sources=[{"match": "127.0.0.1", "always_allow_relaying": True, "process_x_virtual_mta": True,
+                                 "default_virtual_mta": "pool1", "allow_starttls": True,
+                                 "require_starttls_before_auth": True}],
+        powermta_relay_virtual_mtas=vmtas, powermta_relay_virtual_mta_pools=[{"name": "pool1", "members": ["eu", "us"]}],
+        powermta_relay_postmaster="pm@example.com", powermta_relay_host_name="relay.example.com",
+        powermta_relay_backoff_max_msg_rate="100/h",
+        powermta_relay_dkim_keys=[{"selector": "s1", "domain": "example.com", "key_file": "/etc/pmta/s1.pem"}])
+    assert supported(variables)
+    text, report = check(variables)
+    seen = set()
+    pending = [report.root]
+    while pending:
+        stanza = pending.pop()
+        for child in stanza.children:
+            if isinstance(child, pc.Directive):
+                assert child.key in pc.DIRECTIVES, child.key
+                assert stanza.key in pc.DIRECTIVES[child.key][0], (child.key, stanza.key)
+                seen.add(child.key)
+            else:
+                assert child.key in pc.STANZAS, child.key
+                assert stanza.key in pc.STANZAS[child.key][0], (child.key, stanza.key)
+                seen.add("<%s>" % child.key)
+                pending.append(child)
+    for expected in ("smtp-hosts", "smtp-tls-ca-file", "smtp-tls-allow-tlsv1", "smtp-tls-allow-tlsv1.1", "log-tls",
+                     "backoff-retry-after", "backoff-max-msg-rate", "smtp-pattern-list", "reply", "bounce-after",
+                     "move-interval", "delete-after", "domain-key", "dkim-sign", "auth-password", "<smtp-pattern-list>"):
+        assert expected in seen, expected
+    assert "    smtp-hosts [192.0.2.30]:587\n" in text
