@@ -1443,3 +1443,39 @@ def masked_diff(before, after, path="config"):
         tofile="%s (new)" % path,
         lineterm="",
     ))
+
+
+# --------------------------------------------------------------------------
+# Documentation of the table (docs/pmta-directives.md is generated from it)
+# --------------------------------------------------------------------------
+
+def directives_markdown():
+    """The directive and stanza table as Markdown, from pmta_directives (the source of truth)."""
+    def ctx(names):
+        return ", ".join("top level" if n == GLOBAL else "`<%s>`" % n for n in names)
+
+    lines = ["# PowerMTA directives known to egress.mail.pmta_config", "",
+             "Generated from `plugins/module_utils/pmta_directives.py` by `pmta_config.directives_markdown()`",
+             "(`PMTA_DOCS_UPDATE=1 pytest tests/unit/plugins/module_utils/test_pmta_corpus.py` rewrites it).",
+             "Values marked *not checked* are accepted and reported as such.", "",
+             "## Sources", ""]
+    for key in sorted(SOURCES):
+        lines.append("- `%s`: %s" % (key, SOURCES[key]))
+    lines += ["", "## Stanzas (%d)" % len(pmta_directives.STANZA_TABLE), "",
+              "| stanza | inside | argument | source | section |", "| --- | --- | --- | --- | --- |"]
+    for name, parents, arg, source, section, opaque in pmta_directives.STANZA_TABLE:
+        lines.append("| `<%s>` | %s | %s | %s | %s |" % (
+            name, ctx(parents), "none" if arg is None else _TYPE_HELP[arg].replace("|", "\\|"),
+            source, (section or "") + (" (contents not checked)" if opaque else "")))
+    lines += ["", "## Directives (%d: %d type-checked, %d not checked)" % (
+        len(pmta_directives.DIRECTIVE_TABLE), len(DIRECTIVES),
+        sum(1 for row in pmta_directives.DIRECTIVE_TABLE if row[2] is None)), "",
+        "| directive | where | value | source | section | notes |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, where, values, source, section, flags in pmta_directives.DIRECTIVE_TABLE:
+        value = "*not checked*" if values is None else "; ".join(
+            ("one or more: " if v.startswith("*") else "") + _TYPE_HELP[v.lstrip("?*")] for v in values)
+        notes = ", ".join(word for flag, word in (("r", "repeatable"), ("d", "deprecated"), ("s", "secret"))
+                          if flag in flags)
+        lines.append("| `%s` | %s | %s | %s | %s | %s |" % (name, ctx(where), value.replace("|", "\\|"), source,
+                                                          section or "", notes))
+    return "\n".join(lines) + "\n"

@@ -189,3 +189,13 @@ def test_the_guide_rows_cover_the_domain_reference():
     numbered = set("3.3.10.%d" % n for n in range(1, 95)) - {"3.3.10.6", "3.3.10.83"}
     missing = sorted(numbered - sections, key=lambda s: [int(p) for p in s.split(".")])
     assert missing == [], missing
+
+
+def test_the_directive_docs_are_generated_from_the_table():
+    path = os.path.join(ROOT, "docs", "pmta-directives.md")
+    wanted = pc.directives_markdown()
+    if os.environ.get("PMTA_DOCS_UPDATE") == "1":
+        with open(path, "w") as handle:
+            handle.write(wanted)
+    with open(path) as handle:
+        assert handle.read() == wanted, "run: PMTA_DOCS_UPDATE=1 pytest %s" % __file__
