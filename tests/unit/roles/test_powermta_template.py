@@ -69,6 +69,7 @@ def role_vars(**overrides):
         "username": variables["powermta_relay_username"],
     })
     variables.setdefault("powermta_relay_selected_port", 587)
+    variables.setdefault("__powermta_relay_auth_password", variables["powermta_relay_password"])
     variables.setdefault("__powermta_relay_max_smtp_out", variables["powermta_relay_max_smtp_out"] or 20)
     variables.setdefault("__powermta_relay_tls_ca_file",
                          variables["powermta_relay_tls_ca_file"] or "/etc/ssl/certs/ca-certificates.crt")
@@ -80,7 +81,7 @@ def render(variables):
 
 
 def secrets_of(variables):
-    found = [variables.get("powermta_relay_password") or ""]
+    found = [variables.get("__powermta_relay_auth_password") or variables.get("powermta_relay_password") or ""]
     found += [u["password"] for u in variables.get("powermta_relay_smtp_users", [])]
     return [s for s in found if s]
 
@@ -95,7 +96,7 @@ def check(variables):
                                      "ca_file": variables["__powermta_relay_tls_ca_file"], "log_tls": True}
 
     expected_warnings = []
-    if variables["powermta_relay_password"] and not variables["powermta_relay_require_starttls"]:
+    if variables["__powermta_relay_auth_password"] and not variables["powermta_relay_require_starttls"]:
         expected_warnings.append("without 'require-starttls yes'")
     if variables["powermta_relay_route_directive"] == "route":
         expected_warnings.append("'route' is deprecated by the PowerMTA reference (section 3.3.10.88); use smtp-hosts")
@@ -109,7 +110,7 @@ def check(variables):
     assert summary["route"]["directive"] == variables["powermta_relay_route_directive"]
     assert summary["starttls"] == {"use": True, "require": bool(variables["powermta_relay_require_starttls"])}
     assert summary["auth_user"] == (relay["username"] or None)
-    assert summary["auth_password_set"] == bool(variables["powermta_relay_password"])
+    assert summary["auth_password_set"] == bool(variables["__powermta_relay_auth_password"])
     assert summary["listeners"] == ["%s:%s" % (lst["address"], lst.get("port", 25))
                                     for lst in variables["powermta_relay_listeners"]]
     assert summary["smtp_users"] == [u["name"] for u in variables["powermta_relay_smtp_users"]]
@@ -484,8 +485,19 @@ def test_ansible_template_lookup_renders_the_same_text(tmp_path):
     assert out.read_text() == render(variables)
 
 
+OAUTH2 = {"powermta_relay_auth_method": "oauth2", "powermta_relay_provider": "office365", "powermta_relay_host": "",
+          "powermta_relay_username": "mailbox@contoso.example", "powermta_relay_oauth2_client_id": "app-id-1",
+          "powermta_relay_oauth2_client_secret": "Cl13nt~Secret", "powermta_relay_oauth2_tenant": "contoso.onmicrosoft.com"}
+
+
 @pytest.mark.skipif(_playbook_bin() is None, reason="ansible-playbook not available")
 @pytest.mark.parametrize("extra,expected", [
+    (OAUTH2, None),
+    (dict(OAUTH2, powermta_relay_oauth2_client_id=""), "powermta_relay_oauth2_client_id: is required"),
+    (dict(OAUTH2, powermta_relay_oauth2_tenant="", powermta_relay_oauth2_token_url="http://login.example/token"),
+     "powermta_relay_oauth2_token_url"),
+    (dict(OAUTH2, powermta_relay_password="Own-pass-1"), "powermta_relay_password: leave it unset"),
+    (dict(OAUTH2, powermta_relay_port="auto"), "powermta_relay_port: 'auto' cannot be used"),
     ({"powermta_relay_port": 465}, "powermta_relay_port: 465 is implicit TLS"),
     ({"powermta_relay_username": "u", "powermta_relay_password": "has#hash"},
      "powermta_relay_password: must not contain '#'"),
@@ -510,8 +522,9 @@ def test_ansible_template_lookup_renders_the_same_text(tmp_path):
 ])
 def test_role_checks(tmp_path, extra, expected):
     code, output = _run_playbook(tmp_path, PLAYBOOK, dict({"powermta_relay_host": "smtp.example.net"}, **extra))
-    if extra.get("powermta_relay_password"):
-        assert extra["powermta_relay_password"] not in output
+    for secret in ("powermta_relay_password", "powermta_relay_oauth2_client_secret"):
+        if extra.get(secret):
+            assert extra[secret] not in output
     if expected is None:
         assert code == 0, output
     else:
@@ -557,3 +570,39 @@ def test_every_directive_the_role_writes_is_in_the_table_with_its_context():
                      "move-interval", "delete-after", "domain-key", "dkim-sign", "auth-password", "<smtp-pattern-list>"):
         assert expected in seen, expected
     assert "    smtp-hosts [192.0.2.30]:587\n" in text
+
+
+def test_oauth2_routes_smtp_hosts_to_the_local_proxy_and_verifies_its_certificate():
+    """What tasks/validate.yml and settings.yml compute with auth_method oauth2, rendered and linted."""
+    from ansible_collections.egress.mail.plugins.module_utils import oauth2_settings
+
+    variables = role_vars(**dict((k, v) for k, v in OAUTH2.items()))
+    variables["powermta_relay_password"] = ""
+    local = "L0cal-proxy-pass"
+    checked = ps.check(dict(role_settings(variables), password=local))
+    oauth = oauth2_settings.resolve({
+        "auth_method": "oauth2", "client_id": OAUTH2["powermta_relay_oauth2_client_id"],
+        "client_secret": OAUTH2["powermta_relay_oauth2_client_secret"], "token_url": "",
+        "tenant": OAUTH2["powermta_relay_oauth2_tenant"], "scope": "", "provider": checked["relay"]["provider"],
+        "username": OAUTH2["powermta_relay_username"], "password": local, "local_password": local,
+        "host": checked["relay"]["host"], "port": checked["relay"]["port"],
+        "listen_port": variables["powermta_relay_oauth2_listen_port"]}, "powermta_relay_")
+    assert oauth["enabled"] and oauth["upstream_host"] == "smtp.office365.com"
+    vars_main = load_yaml("vars", "main.yml")
+    proxy_vars = yaml.safe_load(open(os.path.join(ROOT, "roles", "oauth2_proxy", "vars", "main.yml")))
+    assert vars_main["__powermta_relay_oauth2_proxy_certificate"] == proxy_vars["__oauth2_proxy_etc"] + "/local.pem"
+    variables.update({
+        "__powermta_relay_relay": {"host": oauth["relay"]["host"], "username": oauth["mailbox"]},
+        "powermta_relay_selected_port": oauth["relay"]["port"],
+        "__powermta_relay_tls_ca_file": vars_main["__powermta_relay_oauth2_proxy_certificate"],
+        "__powermta_relay_auth_password": local,
+        "__powermta_relay_max_smtp_out": checked["max_smtp_out"],
+    })
+    text, report = check(variables)
+    assert "    smtp-hosts [127.0.0.1]:11587\n" in text
+    assert "    smtp-tls-ca-file /etc/egress-oauth2-proxy/local.pem\n" in text
+    assert "    require-starttls yes\n" in text
+    assert "    auth-username mailbox@contoso.example\n    auth-password L0cal-proxy-pass\n" in text
+    assert "    max-smtp-out 3\n" in text  # office365's limit still holds behind the proxy
+    assert OAUTH2["powermta_relay_oauth2_client_secret"] not in text
+    assert report.summary["route"]["levels"] == [[{"host": "127.0.0.1", "port": 11587, "kind": "ipv4"}]]
