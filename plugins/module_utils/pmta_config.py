@@ -58,13 +58,16 @@ DIRECTIVES = dict((row[0], (row[1], row[2])) for row in pmta_directives.DIRECTIV
 
 # context -> names: directives the reference lists whose values are not checked (accepted, and
 # reported as such).
-UNCHECKED_DIRECTIVES = {}
-for _row in pmta_directives.DIRECTIVE_TABLE:
-    if _row[2] is None:
-        for _ctx in _row[1]:
-            UNCHECKED_DIRECTIVES.setdefault(_ctx, ())
-            UNCHECKED_DIRECTIVES[_ctx] += (_row[0],)
-del _row, _ctx
+def _unchecked_by_context():
+    found = {}
+    for row in pmta_directives.DIRECTIVE_TABLE:
+        if row[2] is None:
+            for ctx in row[1]:
+                found[ctx] = found.get(ctx, ()) + (row[0],)
+    return found
+
+
+UNCHECKED_DIRECTIVES = _unchecked_by_context()
 
 # name -> "reference section" (or the source) for messages and the summary.
 REFERENCE = dict((row[0], ("section %s" % row[4]) if row[4] else SOURCES[row[3]].split(",")[0].split(" (")[0])
