@@ -56,9 +56,10 @@ OPAQUE_ARGS = dict((row[0], row[2]) for row in pmta_directives.STANZA_TABLE if r
 # name -> (contexts, value types): the directives whose values are checked.
 DIRECTIVES = dict((row[0], (row[1], row[2])) for row in pmta_directives.DIRECTIVE_TABLE if row[2] is not None)
 
-# context -> names: directives the reference lists whose values are not checked (accepted, and
-# reported as such).
+
 def _unchecked_by_context():
+    """context -> names: directives the reference lists whose values are not checked (accepted, and
+    reported as such)."""
     found = {}
     for row in pmta_directives.DIRECTIVE_TABLE:
         if row[2] is None:
@@ -1160,8 +1161,8 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         net = parse_network(directive.args[0])
         if net is not None and not _is_loopback(net):
             unsafe(directive.line, "http-access %s %s: the %s level lets anyone there reload or change "
-                                  "PowerMTA; give it only to loopback addresses (127.0.0.1, ::1)"
-                  % (directive.args[0], directive.args[1].lower(), directive.args[1].lower()))
+                                   "PowerMTA; give it only to loopback addresses (127.0.0.1, ::1)"
+                   % (directive.args[0], directive.args[1].lower(), directive.args[1].lower()))
     if not listeners and whole:
         error(None, "no smtp-listener: declare the listener explicitly "
                     "(for example 'smtp-listener 127.0.0.1:25')")
@@ -1184,7 +1185,7 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
                 open_networks.append(net)
             if _is_wide(net):
                 unsafe(stanza.line, "open relay: <source %s> has always-allow-relaying yes without "
-                                   "require-auth yes" % stanza.arg)
+                                    "require-auth yes" % stanza.arg)
             elif net is not None and not net.is_private and not net.is_loopback:
                 warn(stanza.line, "<source %s> relays for public addresses without authentication; "
                                   "make sure every address in it is yours" % stanza.arg)
@@ -1195,8 +1196,8 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
     count4, count6 = public_addresses([n for n in open_networks if n.prefixlen])
     if count4 > PUBLIC_IPV4_LIMIT or count6 > PUBLIC_IPV6_LIMIT:
         unsafe(None, "open relay: together the <source> stanzas with always-allow-relaying yes and no "
-                    "require-auth cover %d public IPv4 and %d public IPv6 addresses (at most a /24 and "
-                    "a /64)" % (count4, count6))
+                     "require-auth cover %d public IPv4 and %d public IPv6 addresses (at most a /24 and "
+                     "a /64)" % (count4, count6))
     # The catch-all (<source 0/0>, possibly written as several stanzas) is safe only if its
     # clients must log in or get no service at all, and no stanza of it says otherwise.
     auth_values = set(a for a, _s in catch_alls if a is not None)
@@ -1205,8 +1206,8 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
     exposed = [lst for lst in listeners if not lst["loopback"]]
     if exposed and not catch_all_ok:
         unsafe(exposed[0]["line"], "listener '%s' is not on a loopback address: add <source 0/0> with "
-                                  "require-auth yes (clients must log in) or smtp-service no (only the "
-                                  "allow-listed sources may connect)" % exposed[0]["listener"])
+                                   "require-auth yes (clients must log in) or smtp-service no (only the "
+                                   "allow-listed sources may connect)" % exposed[0]["listener"])
     if any(_bool_of(s, "require-auth") for s in sources) and not root.stanzas("smtp-user"):
         warn(None, "a source requires authentication but no <smtp-user> is defined")
 
@@ -1479,6 +1480,6 @@ def directives_markdown():
             ("one or more: " if v.startswith("*") else "") + _TYPE_HELP[v.lstrip("?*")] for v in values)
         notes = ", ".join(word for flag, word in (("r", "repeatable"), ("d", "deprecated"), ("s", "secret"))
                           if flag in flags)
-        lines.append("| `%s` | %s | %s | %s | %s | %s |" % (name, ctx(where), value.replace("|", "\\|"), source,
-                                                          section or "", notes))
+        lines.append("| `%s` | %s | %s | %s | %s | %s |"
+                     % (name, ctx(where), value.replace("|", "\\|"), source, section or "", notes))
     return "\n".join(lines) + "\n"

@@ -378,8 +378,9 @@ def _vmta_smarthost(value, where):
     if _unset(value.get('host')):
         raise ValueError('%s.host: is required' % where)
     relay_settings.validate_host(value['host'], where + '.host')
-    port = 587 if _unset(value.get('port')) else relay_settings.validate_port(value['port'], where + '.port',
-                                                                             allow_auto=False)
+    port = 587
+    if not _unset(value.get('port')):
+        port = relay_settings.validate_port(value['port'], where + '.port', allow_auto=False)
     if port == WRAPPER_PORT:
         raise ValueError('%s.port: 465 is implicit TLS; PowerMTA is configured for STARTTLS only (587 or 2525)' % where)
     user, password = value.get('username'), value.get('password')
@@ -431,12 +432,13 @@ def _max_smtp_out(settings, prefix, relay):
     if limit:
         total = value + sum(_uint((v.get('domains') or {}).get('max_smtp_out') or value, name) for v in vmtas)
         if total > limit:
+            detail = ''
+            if vmtas:
+                detail = ' in all (the top-level queue and %d virtual MTA(s) using the same smarthost)' % len(vmtas)
+            hint = '; lower it or %svirtual_mtas[].domains.max_smtp_out' % prefix if vmtas else ''
             raise ValueError("%s: %d connections%s is more than provider '%s' allows (%d concurrent connections; "
                              'more are refused with a temporary error and delay mail)%s'
-                             % (name, total, ' in all (the top-level queue and %d virtual MTA(s) using the same '
-                                                'smarthost)' % len(vmtas) if vmtas else '',
-                                relay['provider'], limit,
-                                '; lower it or %svirtual_mtas[].domains.max_smtp_out' % prefix if vmtas else ''))
+                             % (name, total, detail, relay['provider'], limit, hint))
     return value
 
 

@@ -294,8 +294,8 @@ def test_defaults_render_a_loopback_only_relay():
 def test_smtp_hosts_uses_the_reference_syntax(host, written):
     text, report = check(role_vars(powermta_relay_host=host, powermta_relay_selected_port=2525))
     assert "    %s\n" % written in text
-    assert report.summary["route"]["levels"][0][0]["kind"] == {"smtp.example.net": "name", "192.0.2.25": "ipv4",
-                                                                "2001:db8::25": "ipv6"}[host]
+    kinds = {"smtp.example.net": "name", "192.0.2.25": "ipv4", "2001:db8::25": "ipv6"}
+    assert report.summary["route"]["levels"][0][0]["kind"] == kinds[host]
 
 
 def test_throttling_backoff_dkim_and_accounting_settings():
