@@ -173,6 +173,11 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     var: pmta_lint.errors
 
+- name: Also hold the live file to the relay policy of egress.mail.powermta_relay
+  egress.mail.pmta_config:
+    path: /etc/pmta/config
+    relay_policy: true
+
 - name: Lint a rendered template and write it, 0640 root:pmta from its first byte
   egress.mail.pmta_config:
     content: "{{ lookup('ansible.builtin.template', 'config.j2') }}"
@@ -180,6 +185,7 @@ EXAMPLES = r"""
     group: pmta
     mode: "0640"
     applied_marker: /etc/pmta/.egress-applied
+    relay_policy: true
   register: pmta_write
 
 - name: Check a snippet copied from a web page
