@@ -4,7 +4,7 @@
 
 """Filters of the PowerMTA role.
 
-Documentation lives in the sidecar file pmta_settings.yml.
+Documentation lives in the sidecar files pmta_settings.yml and pmta_smtp_host.yml.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,16 +12,25 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
-from ansible_collections.egress.mail.plugins.module_utils.pmta_settings import check
+from ansible_collections.egress.mail.plugins.module_utils.pmta_settings import check, smtp_host
 
 
 def pmta_settings(settings, prefix='powermta_relay_'):
     """Check the powermta_relay variables; see pmta_settings.yml."""
     try:
-        return check(settings, prefix)
+        result = check(settings, prefix)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
+    for message in result['deprecations']:
+        Display().warning(message)  # shown once per run however often the filter runs
+    return result
+
+
+def pmta_smtp_host(host, port=None):
+    """A host in smtp-hosts syntax; see pmta_smtp_host.yml."""
+    return smtp_host(host, port)
 
 
 class FilterModule(object):
@@ -30,4 +39,5 @@ class FilterModule(object):
     def filters(self):
         return {
             'pmta_settings': pmta_settings,
+            'pmta_smtp_host': pmta_smtp_host,
         }

@@ -27,6 +27,7 @@ import difflib
 import ipaddress
 import re
 
+from ansible_collections.egress.mail.plugins.module_utils import pmta_directives
 from ansible_collections.egress.mail.plugins.module_utils.network_policy import (
     PUBLIC_IPV4_LIMIT,
     PUBLIC_IPV6_LIMIT,
@@ -37,128 +38,46 @@ MASK = "********"
 GLOBAL = "global"
 
 # --------------------------------------------------------------------------
-# Stanzas
+# Stanzas and directives: built from the data table in pmta_directives
 # --------------------------------------------------------------------------
+# A type may carry a prefix: "?" optional, "*" one or more.
 
-# name -> (allowed parent contexts, argument type)
-STANZAS = {
-    "source": ((GLOBAL,), "source_match"),
-    "domain": ((GLOBAL, "virtual-mta"), "domain_pattern"),
-    "virtual-mta": ((GLOBAL,), "name"),
-    "virtual-mta-pool": ((GLOBAL,), "name"),
-    "smtp-user": ((GLOBAL,), "user"),
-    "acct-file": ((GLOBAL,), "string"),
-}
+SOURCES = pmta_directives.SOURCES
+JOINED_TYPES = frozenset(pmta_directives.JOINED_TYPES)
+LENIENT_STANZAS = frozenset(pmta_directives.LENIENT_STANZAS)
 
-# Stanzas whose body is a list of patterns rather than directives.  They are
-# accepted at the top level and their contents are not validated.
-OPAQUE_STANZAS = ("smtp-pattern-list", "bounce-category-patterns", "pattern-list")
+# name -> (allowed parent contexts, argument type or None when it takes no argument)
+STANZAS = dict((row[0], (row[1], row[2])) for row in pmta_directives.STANZA_TABLE if not row[5])
+# Stanzas whose body is a list of patterns rather than directives: kept, contents not validated.
+OPAQUE_STANZAS = tuple(row[0] for row in pmta_directives.STANZA_TABLE if row[5])
+OPAQUE_PARENTS = dict((row[0], row[1]) for row in pmta_directives.STANZA_TABLE if row[5])
+OPAQUE_ARGS = dict((row[0], row[2]) for row in pmta_directives.STANZA_TABLE if row[5])
 
-# --------------------------------------------------------------------------
-# Directives
-# --------------------------------------------------------------------------
-# Each argument type may carry a prefix: "?" optional, "*" one or more.
+# name -> (contexts, value types): the directives whose values are checked.
+DIRECTIVES = dict((row[0], (row[1], row[2])) for row in pmta_directives.DIRECTIVE_TABLE if row[2] is not None)
 
-_G = (GLOBAL,)
-_S = ("source",)
-_D = ("domain",)
-_U = ("smtp-user",)
-_P = ("virtual-mta-pool",)
-_A = ("acct-file",)
 
-DIRECTIVES = {
-    # top level
-    "postmaster": (_G, ("email",)),
-    "host-name": (_G, ("hostname",)),
-    "smtp-listener": (_G, ("listener",)),
-    "smtp-server-tls-certificate": (_G, ("path",)),
-    "http-mgmt-port": (_G, ("port",)),
-    "http-access": (_G, ("ip_or_cidr", "access_level")),
-    "run-as-root": (_G, ("bool",)),
-    "log-file": (_G, ("path",)),
-    "spool": (_G, ("path",)),
-    "total-max-smtp-out": (_G, ("uint",)),
-    "sync-msg-create": (_G, ("bool",)),
-    "sync-msg-update": (_G, ("bool",)),
-    "relay-domain": (_G, ("*string",)),
-    "relay-address": (_G, ("*string",)),
-    "include": (_G + _D, ("path",)),
-    "smtp-source-host": ((GLOBAL, "virtual-mta"), ("ip_or_cidr", "hostname")),
-    # <source>
-    "always-allow-relaying": (_S, ("bool",)),
-    "require-auth": (_S, ("bool",)),
-    "allow-starttls": (_S, ("bool",)),
-    "require-starttls-before-auth": (_S, ("bool",)),
-    "allow-unencrypted-plain-auth": (_S, ("bool",)),
-    "smtp-service": (_S, ("bool",)),
-    "process-x-virtual-mta": (_S, ("bool",)),
-    "default-virtual-mta": (_S, ("name",)),
-    "max-message-size": (_S, ("size",)),
-    "log-data": (_S, ("bool",)),
-    "hide-message-source": (_S, ("bool",)),
-    "add-received-header": (_S, ("bool",)),
-    "remove-received-headers": (_S, ("bool",)),
-    "process-x-envid": (_S, ("bool",)),
-    "log-connections": (_S + _D, ("bool",)),
-    "log-commands": (_S + _D, ("bool",)),
-    # <domain>
-    "route": (_D, ("hostport",)),
-    "smtp-hosts": (_D, ("*hostport",)),
-    "default-smtp-port": (_D, ("port",)),
-    "use-starttls": (_D, ("bool",)),
-    "require-starttls": (_D, ("bool",)),
-    "auth-username": (_D, ("string",)),
-    "auth-password": (_D, ("secret",)),
-    "use-unencrypted-plain-auth": (_D, ("bool",)),
-    "max-smtp-out": (_D, ("uint",)),
-    "retry-after": (_D, ("duration_list",)),
-    "bounce-after": (_D, ("duration",)),
-    "max-msg-rate": (_D, ("rate",)),
-    "max-msg-per-connection": (_D, ("uint",)),
-    "connect-timeout": (_D, ("duration",)),
-    "log-resolution": (_D, ("bool",)),
-    "log-transfer-failures": (_D, ("bool",)),
-    # <smtp-user>
-    "password": (_U, ("secret",)),
-    "authentication-method": (_U, ("auth_method",)),
-    "source": (_U, ("named_source",)),
-    # <virtual-mta-pool>
-    "virtual-mta": (_P, ("name",)),
-    # <acct-file>
-    "records": (_A, ("*string",)),
-    "max-size": (_A, ("size",)),
-    "move-interval": (_A, ("duration",)),
-    "delete-after": (_A, ("duration_or_never",)),
-    "move-to": (_A, ("path",)),
-    "sync": (_A, ("bool",)),
-    "record-fields": (_A, ("*string",)),
-    "map-header-to-field": (_A, ("*string",)),
-}
+def _unchecked_by_context():
+    """context -> names: directives the reference lists whose values are not checked (accepted, and
+    reported as such)."""
+    found = {}
+    for row in pmta_directives.DIRECTIVE_TABLE:
+        if row[2] is None:
+            for ctx in row[1]:
+                found[ctx] = found.get(ctx, ()) + (row[0],)
+    return found
 
-# The documented allow-list: directives seen in the vendor's directive
-# reference or sample configurations, accepted in these contexts without
-# checking their values.
-UNCHECKED_DIRECTIVES = {
-    "domain": (
-        "backoff-max-msg-rate", "backoff-retry-after", "backoff-to-normal-after",
-        "backoff-to-normal-after-delivery", "bounce-upon-no-mx", "dkim-sign",
-        "smtp-pattern-list", "max-errors-per-connection", "max-rcpt-per-message",
-        "max-connect-rate", "queue-priority", "dsn-format",
-        "assume-delivery-upon-data-termination-timeout",
-    ),
-    "source": ("add-message-id-header", "add-date-header", "jobid-header", "process-x-job"),
-    GLOBAL: ("domain-key",),
-    "virtual-mta": ("domain-key",),
-}
+
+UNCHECKED_DIRECTIVES = _unchecked_by_context()
+
+# name -> "reference section" (or the source) for messages and the summary.
+REFERENCE = dict((row[0], ("section %s" % row[4]) if row[4] else SOURCES[row[3]].split(",")[0].split(" (")[0])
+                 for row in pmta_directives.DIRECTIVE_TABLE)
 
 # Directives that may legitimately appear several times in one block.
-REPEATABLE = frozenset((
-    "smtp-listener", "http-access", "relay-domain", "relay-address", "include",
-    "smtp-source-host", "virtual-mta", "record-fields", "map-header-to-field",
-    "domain-key", "route", "smtp-hosts",
-))
-
-SECRET_DIRECTIVES = frozenset(("auth-password", "password"))
+REPEATABLE = frozenset(row[0] for row in pmta_directives.DIRECTIVE_TABLE if "r" in row[5])
+DEPRECATED = frozenset(row[0] for row in pmta_directives.DIRECTIVE_TABLE if "d" in row[5])
+SECRET_DIRECTIVES = frozenset(row[0] for row in pmta_directives.DIRECTIVE_TABLE if "s" in row[5])
 ROUTE_DIRECTIVES = ("route", "smtp-hosts")
 
 _TYPE_HELP = {
@@ -185,6 +104,12 @@ _TYPE_HELP = {
     "named_source": "a source name in braces such as {relay-users}",
     "string": "a value",
     "secret": "a value",
+    "smtp_hosts": ("host names (bare, with an optional :port), [IPv4] or [IPv6:address] literals or "
+                   "lookup-mx:domain, ',' within a preference level and ';' between levels"),
+    "dkim_key": "selector,domain,key-file (domain-key)",
+    "dkim_sign": "yes/no/true/false or if-x-dkim-options-present",
+    "pattern_line": "/regular expression/ followed by actions such as mode=backoff",
+    "acct_target": "an absolute path, or |command",
 }
 
 _BOOL_WORDS = {"yes": True, "true": True, "no": False, "false": False}
@@ -194,11 +119,16 @@ _UINT_RE = re.compile(r"[0-9]+", re.ASCII)
 _DURATION_RE = re.compile(r"0|(?:[0-9]+[dhms])+", _A)
 _SIZE_RE = re.compile(r"unlimited|[0-9]+[bkmgt]?", _A)
 _RATE_RE = re.compile(r"unlimited|0|[0-9]+/[0-9]*(?:d|day|h|hr|m|min|s|sec)", _A)
+_DKIM_SELECTOR_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", re.ASCII)
+_PORT_SUFFIX_RE = re.compile(r"(.*?)(?::([0-9]+))?", re.ASCII | re.S)
 _EMAIL_RE = re.compile(r"[!#-'*+\-./0-9=?A-Z^-~]+@[A-Za-z0-9_.-]+", _A)
 _LABEL_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?", re.ASCII)
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
 _USER_RE = re.compile(r"[!#-;=?-z|~]+", re.ASCII)  # printable ASCII but space " < > { }
-_DOMAIN_PATTERN_RE = re.compile(r"\*|(?:\*\.)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?", re.ASCII)
+# *, a name, *.name or [*.]name (section 3.3.10), a label may be a $macro (domain-macro), or a
+# special queue such as {sparkpost} (section 3.3.10.100).
+_DOMAIN_PATTERN_RE = re.compile(r"\*|\{[A-Za-z0-9._-]+\}|(?:\*\.|\[\*\.\])?\$?[A-Za-z0-9_-]+"
+                                r"(?:\.\$?[A-Za-z0-9_-]+)*\.?", re.ASCII)
 _NAMED_SOURCE_RE = re.compile(r"\{[A-Za-z0-9._-]+\}", re.ASCII)
 _TOKEN_RE = re.compile(r"[^ \t]+")
 _TAG_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*", re.ASCII)
@@ -322,6 +252,10 @@ class Stanza(object):
         return "<%s %s>" % (self.name, self.arg) if self.arg else "<%s>" % self.name
 
 
+def _context_order(ctx):
+    return (ctx != GLOBAL, ctx)
+
+
 def _context_label(ctx):
     return "the top level" if ctx == GLOBAL else "<%s>" % ctx
 
@@ -396,6 +330,104 @@ def parse_hostport(value):
     if parse_network(host) is None and not _is_hostname(host):
         return None
     return host, port, bracketed
+
+
+def _smtp_host(text):
+    """One host of smtp-hosts: a dict (host, port, kind) or an error string."""
+    if not text:
+        return "an empty host between separators"
+    if text.lower().startswith("lookup-mx:"):
+        domain = text[len("lookup-mx:"):]
+        if not _is_hostname(domain):
+            return "'%s': lookup-mx: must be followed by a domain name" % text
+        return {"host": domain, "port": None, "kind": "lookup-mx"}
+    port = None
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            return "'%s': unclosed '['" % text
+        inner, rest = text[1:end], text[end + 1:]
+        if rest:
+            if not rest.startswith(":") or not _is_port(rest[1:]):
+                return "'%s': only ':port' may follow ']'" % text
+            port = int(rest[1:])
+        if inner[:5].lower() == "ipv6:":
+            try:
+                ipaddress.IPv6Address(inner[5:])
+            except ValueError:
+                return "'%s': not an IPv6 address after IPv6:" % text
+            return {"host": inner[5:], "port": port, "kind": "ipv6"}
+        try:
+            ipaddress.IPv4Address(inner)
+        except ValueError:
+            if ":" in inner:
+                return "'%s': write an IPv6 literal as [IPv6:%s]" % (text, inner)
+            return ("'%s': brackets are for IP address literals only; write a host name bare, "
+                    "as in %s:587" % (text, inner))
+        return {"host": inner, "port": port, "kind": "ipv4"}
+    if text.count(":") > 1:
+        return "'%s': write an IPv6 address as [IPv6:address]" % text
+    host, _sep, port_text = text.partition(":")
+    if _sep:
+        if not _is_port(port_text):
+            return "'%s': the port must be 1-65535" % text
+        port = int(port_text)
+    if not _is_hostname(host):
+        return "'%s': not a host name" % text
+    return {"host": host, "port": port, "kind": "name"}
+
+
+def parse_smtp_hosts(value):
+    """Parse an smtp-hosts value (reference section 3.3.10.90).
+
+    ``h1.test.com, h2.test.com; [10.1.1.1]:2525; last.test.com``: commas separate hosts within a
+    preference level, semicolons separate levels; IP literals in brackets (``[IPv6:...]`` for
+    IPv6), host names bare; each may end in ``:port``; ``lookup-mx:domain``; ``""`` clears.
+    Returns (levels, None) with levels a list of lists of dicts (host, port, kind), or
+    (None, message).
+    """
+    text = str(value).strip(_BLANKS)
+    if text == "":
+        return [], None
+    levels = []
+    for level in text.split(";"):
+        hosts = []
+        for item in level.split(","):
+            parsed = _smtp_host(item.strip(_BLANKS))
+            if isinstance(parsed, str):
+                return None, parsed
+            hosts.append(parsed)
+        levels.append(hosts)
+    return levels, None
+
+
+def parse_pattern_line(value):
+    """``/regex/ action...`` of an smtp-pattern-list ``reply``: None when valid, else a message."""
+    tokens = split_tokens(value)
+    actions = []
+    while tokens and not tokens[-1].endswith("/"):
+        actions.insert(0, tokens.pop())
+    pattern = " ".join(tokens)
+    if len(pattern) < 2 or not pattern.startswith("/") or not pattern.endswith("/"):
+        return "the pattern must be written /regular expression/"
+    for action in actions:
+        key, sep, arg = action.partition("=")
+        allowed = pmta_directives.PATTERN_ACTIONS.get(key.lower(), False)
+        if allowed is False:
+            return "unknown action '%s' (known: %s)" % (action, ", ".join(sorted(pmta_directives.PATTERN_ACTIONS)))
+        if allowed is None and sep:
+            return "action '%s' takes no value" % key
+        if isinstance(allowed, tuple) and arg.lower() not in allowed:
+            return "action '%s' expects one of %s" % (key, ", ".join(allowed))
+        if isinstance(allowed, str) and not _check_value(allowed, arg):
+            return "action '%s' expects %s" % (key, _TYPE_HELP[allowed])
+    return None
+
+
+def _is_dkim_key(value):
+    parts = [part.strip(_BLANKS) for part in value.split(",")]
+    return (len(parts) == 3 and bool(_DKIM_SELECTOR_RE.fullmatch(parts[0])) and _is_hostname(parts[1])
+            and bool(parts[2]) and not any(char in parts[2] for char in _BLANKS))
 
 
 def parse_listener(value):
@@ -476,6 +508,16 @@ def _check_value(vtype, value):
         return value.lower() in ("password", "certificate", "system")
     if vtype == "named_source":
         return bool(_NAMED_SOURCE_RE.fullmatch(value))
+    if vtype == "smtp_hosts":
+        return parse_smtp_hosts(value)[1] is None
+    if vtype == "dkim_key":
+        return _is_dkim_key(value)
+    if vtype == "dkim_sign":
+        return parse_bool(value) is not None or value.lower() == "if-x-dkim-options-present"
+    if vtype == "pattern_line":
+        return parse_pattern_line(value) is None
+    if vtype == "acct_target":
+        return value.startswith("/") or (value.startswith("|") and len(value.strip("| \t")) > 0)
     raise ValueError("unknown value type %r" % vtype)
 
 
@@ -636,6 +678,7 @@ class _Builder(object):
         self.warnings = []
         self.secret_lines = set()
         self.extra = frozenset(d.lower() for d in extra_directives)
+        self.unchecked = {}
 
     @property
     def top(self):
@@ -670,7 +713,7 @@ class _Builder(object):
             return
         arg = (arg or "").strip()
         if key in OPAQUE_STANZAS:
-            if parent.key != GLOBAL:
+            if parent.key not in OPAQUE_PARENTS[key]:
                 self.error(line, "stanza <%s> is not allowed in %s" % (name, parent.label()))
             self.warn(line, "contents of <%s> are not validated" % name)
             stanza = Stanza(name, arg, line, parent, opaque=True)
@@ -681,7 +724,10 @@ class _Builder(object):
             parents, arg_type = STANZAS[key]
             if parent.key not in parents:
                 self.error(line, "stanza <%s> is not allowed in %s" % (name, parent.label()))
-            if not arg:
+            if arg_type is None:
+                if arg:
+                    self.error(line, "stanza <%s> takes no argument" % name)
+            elif not arg:
                 self.error(line, "stanza <%s> needs an argument (%s)" % (name, _TYPE_HELP[arg_type]))
             elif not _check_value(arg_type, arg):
                 self.error(line, "stanza <%s %s>: expected %s" % (name, arg, _TYPE_HELP[arg_type]))
@@ -720,31 +766,55 @@ class _Builder(object):
         if key in self.extra:
             return
         if key in UNCHECKED_DIRECTIVES.get(ctx, ()):
+            self._note_unchecked(directive)
             return
-        if key not in DIRECTIVES:
-            homes = [c for c, names in UNCHECKED_DIRECTIVES.items() if key in names]
-            if homes:
+        if key not in DIRECTIVES or ctx not in DIRECTIVES[key][0]:
+            homes = sorted(set([c for c, names in UNCHECKED_DIRECTIVES.items() if key in names]
+                               + list(DIRECTIVES.get(key, ((), ()))[0])), key=_context_order)
+            if ctx in LENIENT_STANZAS:
+                self.warn(line, "'%s' in <%s> is not in the directive table; it is not validated"
+                          % (directive.name, ctx))
+            elif homes:
+                where = " or ".join(_context_label(h) for h in homes)
                 self.error(line, "directive '%s' is not allowed in %s (it belongs in %s)"
-                           % (directive.name, _context_label(ctx),
-                              " or ".join(_context_label(h) for h in homes)))
+                           % (directive.name, _context_label(ctx), where),
+                           redacted="directive '%s' is not allowed in %s (it belongs in %s)"
+                           % (key, _context_label(ctx), where) if key in SECRET_DIRECTIVES else None)
             else:
                 self.error(line, "unknown directive '%s'" % directive.name)
             return
-        contexts, spec = DIRECTIVES[key]
-        if ctx not in contexts:
-            where = " or ".join(_context_label(c) for c in contexts)
-            self.error(line, "directive '%s' is not allowed in %s (it belongs in %s)"
-                       % (directive.name, _context_label(ctx), where),
-                       redacted="directive '%s' is not allowed in %s (it belongs in %s)"
-                       % (key, _context_label(ctx), where) if key in SECRET_DIRECTIVES else None)
-            return
-        self._check_args(directive, spec)
+        self._check_args(directive, DIRECTIVES[key][1])
         if key == "include":
             self.warn(line, "included file '%s' is not validated" % directive.value)
+        if key in DEPRECATED:
+            self.warn(line, "'%s' is deprecated by the PowerMTA reference (%s)%s"
+                      % (directive.name, REFERENCE[key], "; use smtp-hosts" if key == "route" else ""))
+
+    def _note_unchecked(self, directive):
+        key = directive.key
+        if key not in self.unchecked:
+            self.unchecked[key] = {"name": key, "line": directive.line, "reference": REFERENCE[key]}
+            self.warn(directive.line, "directive '%s' is in the PowerMTA reference (%s) but the linter does "
+                                      "not check its value" % (directive.name, REFERENCE[key]))
+        if key in DEPRECATED:
+            self.warn(directive.line, "'%s' is deprecated by the PowerMTA reference (%s)"
+                      % (directive.name, REFERENCE[key]))
 
     def _check_args(self, directive, spec):
         args, line, name = directive.args, directive.line, directive.name
         secret = directive.key in SECRET_DIRECTIVES
+        if len(spec) == 1 and spec[0].startswith("*") and spec[0][1:] in JOINED_TYPES:
+            vtype = spec[0][1:]
+            value = " ".join(args)
+            if not args:
+                self.error(line, "directive '%s' expects %s" % (name, _TYPE_HELP[vtype]))
+            elif vtype == "smtp_hosts" and parse_smtp_hosts(value)[1] is not None:
+                self.error(line, "directive '%s' expects %s: %s" % (name, _TYPE_HELP[vtype], parse_smtp_hosts(value)[1]))
+            elif vtype == "pattern_line" and parse_pattern_line(value) is not None:
+                self.error(line, "directive '%s' expects %s: %s" % (name, _TYPE_HELP[vtype], parse_pattern_line(value)))
+            elif not _check_value(vtype, value):
+                self.error(line, "directive '%s' expects %s, got '%s'" % (name, _TYPE_HELP[vtype], value))
+            return
         low, high = _arity(spec)
         if len(args) < low or (high is not None and len(args) > high):
             if secret:
@@ -942,15 +1012,26 @@ def _is_wide(net):
 def _route_of(directive, stanza):
     if not directive.args:
         return None
-    parsed = parse_hostport(directive.args[0])
-    if parsed is None:
-        return None
-    host, port, _bracketed = parsed
+    levels = None
+    if directive.key == "smtp-hosts":
+        levels, _problem = parse_smtp_hosts(" ".join(directive.args))
+        if not levels:
+            return None
+        first = levels[0][0]
+        host, port = first["host"], first["port"]
+    else:
+        parsed = parse_hostport(directive.args[0])
+        if parsed is None:
+            return None
+        host, port, _bracketed = parsed
     if port is None:
         default = stanza.first("default-smtp-port")
         if default is not None and default.args and _is_port(default.args[0]):
             port = int(default.args[0])
-    return {"directive": directive.key, "host": host, "port": port, "line": directive.line}
+    route = {"directive": directive.key, "host": host, "port": port, "line": directive.line}
+    if levels is not None:
+        route["levels"] = [[dict(h) for h in level] for level in levels]
+    return route
 
 
 def _source_summary(stanza):
@@ -1028,8 +1109,9 @@ def _check_routes(domain_stanzas, error, warn, where):
         route = _route_of(directive, stanza)
         if route is None:
             return None
-        if directive.key == "smtp-hosts" and len([a for a in directive.args if a.strip(",")]) > 1:
-            warn(directive.line, "smtp-hosts lists several hosts; the summary reports the first")
+        if sum(len(level) for level in route.get("levels", [[]])) > 1:
+            warn(directive.line, "smtp-hosts lists several hosts (%d preference level(s)); the summary "
+                                 "reports the first" % len(route["levels"]))
         if route["port"] is None:
             warn(directive.line, "'%s %s' has no port: PowerMTA would use port 25, which most "
                                  "clouds block; add :587 or :2525" % (directive.name, directive.args[0]))
@@ -1039,8 +1121,16 @@ def _check_routes(domain_stanzas, error, warn, where):
     return None
 
 
-def validate(text, compact=False, fragment=False, extra_directives=()):
+def validate(text, compact=False, fragment=False, extra_directives=(), policy=True):
     """Parse and check a whole configuration; returns a Report.
+
+    Two questions, kept apart. Is this a valid PowerMTA configuration (syntax, stanzas, where
+    each directive may appear, values, references between stanzas): always checked. Does it
+    meet the relay policy of egress.mail.powermta_relay (``policy=True``, the default here; the
+    module's ``relay_policy`` option): an explicit listener, exactly one route in ``<domain *>``,
+    no TLS below 1.2 towards the smarthost, no open relay, no exposed listener without login, no
+    remote admin access. With ``policy=False`` the relay-safety findings are warnings and the
+    routing rules are not applied.
 
     With ``fragment=True`` the whole-file checks (a listener and exactly one
     route for ``<domain *>`` must exist) are skipped, for include files and
@@ -1049,6 +1139,9 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
     builder = _build(text, compact, extra_directives)
     root, errors, warnings = builder.root, builder.errors, builder.warnings
     error, warn = builder.error, builder.warn
+    # Relay safety: an error under the relay policy, a warning for any other file.
+    unsafe = error if policy else warn
+    whole = policy and not fragment
 
     _check_duplicates(root, warn)
 
@@ -1067,10 +1160,10 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
             continue
         net = parse_network(directive.args[0])
         if net is not None and not _is_loopback(net):
-            error(directive.line, "http-access %s %s: the %s level lets anyone there reload or change "
-                                  "PowerMTA; give it only to loopback addresses (127.0.0.1, ::1)"
-                  % (directive.args[0], directive.args[1].lower(), directive.args[1].lower()))
-    if not listeners and not fragment:
+            unsafe(directive.line, "http-access %s %s: the %s level lets anyone there reload or change "
+                                   "PowerMTA; give it only to loopback addresses (127.0.0.1, ::1)"
+                   % (directive.args[0], directive.args[1].lower(), directive.args[1].lower()))
+    if not listeners and whole:
         error(None, "no smtp-listener: declare the listener explicitly "
                     "(for example 'smtp-listener 127.0.0.1:25')")
 
@@ -1091,8 +1184,8 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
             if net is not None:
                 open_networks.append(net)
             if _is_wide(net):
-                error(stanza.line, "open relay: <source %s> has always-allow-relaying yes without "
-                                   "require-auth yes" % stanza.arg)
+                unsafe(stanza.line, "open relay: <source %s> has always-allow-relaying yes without "
+                                    "require-auth yes" % stanza.arg)
             elif net is not None and not net.is_private and not net.is_loopback:
                 warn(stanza.line, "<source %s> relays for public addresses without authentication; "
                                   "make sure every address in it is yours" % stanza.arg)
@@ -1102,9 +1195,9 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
                  % stanza.arg)
     count4, count6 = public_addresses([n for n in open_networks if n.prefixlen])
     if count4 > PUBLIC_IPV4_LIMIT or count6 > PUBLIC_IPV6_LIMIT:
-        error(None, "open relay: together the <source> stanzas with always-allow-relaying yes and no "
-                    "require-auth cover %d public IPv4 and %d public IPv6 addresses (at most a /24 and "
-                    "a /64)" % (count4, count6))
+        unsafe(None, "open relay: together the <source> stanzas with always-allow-relaying yes and no "
+                     "require-auth cover %d public IPv4 and %d public IPv6 addresses (at most a /24 and "
+                     "a /64)" % (count4, count6))
     # The catch-all (<source 0/0>, possibly written as several stanzas) is safe only if its
     # clients must log in or get no service at all, and no stanza of it says otherwise.
     auth_values = set(a for a, _s in catch_alls if a is not None)
@@ -1112,9 +1205,9 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
     catch_all_ok = auth_values == {True} or service_values == {False}
     exposed = [lst for lst in listeners if not lst["loopback"]]
     if exposed and not catch_all_ok:
-        error(exposed[0]["line"], "listener '%s' is not on a loopback address: add <source 0/0> with "
-                                  "require-auth yes (clients must log in) or smtp-service no (only the "
-                                  "allow-listed sources may connect)" % exposed[0]["listener"])
+        unsafe(exposed[0]["line"], "listener '%s' is not on a loopback address: add <source 0/0> with "
+                                   "require-auth yes (clients must log in) or smtp-service no (only the "
+                                   "allow-listed sources may connect)" % exposed[0]["listener"])
     if any(_bool_of(s, "require-auth") for s in sources) and not root.stanzas("smtp-user"):
         warn(None, "a source requires authentication but no <smtp-user> is defined")
 
@@ -1130,12 +1223,20 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
                       % (stanza.arg, directive.args[0], directive.args[0]))
 
     # --- virtual MTAs and pools -------------------------------------------
+    rule = error if policy else _ignore
+    note = warn if policy else _ignore
+    wildcard = [s for s in root.stanzas("domain") if s.arg == "*"]
     vmtas = {}
     for stanza in root.stanzas("virtual-mta"):
         vmtas.setdefault(stanza.arg, stanza)
+    for stanza in root.stanzas("virtual-mta") + root.stanzas("virtual-mta-pool"):
         inner = [s for s in stanza.stanzas("domain") if s.arg == "*"]
         if inner:
-            _check_routes(inner, error, warn, "<domain *> in <virtual-mta %s>" % stanza.arg)
+            _check_routes(inner, rule, note, "<domain *> in %s" % stanza.label())
+            if policy:
+                # Whether a virtual MTA's <domain *> inherits the top-level one is not in the
+                # reference transcription: its own route must carry its own TLS floor.
+                _check_tls_floor(inner, [], error)
     pools = {}
     pool_lines = {}
     for stanza in root.stanzas("virtual-mta-pool"):
@@ -1159,20 +1260,24 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
                                       "<virtual-mta-pool>" % directive.args[0])
 
     # --- the default route -------------------------------------------------
-    wildcard = [s for s in root.stanzas("domain") if s.arg == "*"]
     route = None
     starttls = {"use": None, "require": None}
     auth_user = None
     auth_user_line = None
     auth_password_set = False
     if not wildcard:
-        if not fragment:
+        if whole:
             error(None, "no <domain *> stanza: all mail must be routed to the smarthost "
                         "with route or smtp-hosts")
     else:
-        route = _check_routes(wildcard, error, warn, "<domain *>")
+        route = _check_routes(wildcard, rule, note, "<domain *>")
         has_route = any(d.key in ROUTE_DIRECTIVES for s in wildcard for d in s.directives())
-        if not has_route and not fragment:
+        if policy and has_route:
+            _check_tls_floor(wildcard, [], error)
+            if _last_value(wildcard, "smtp-tls-ca-file") is None:
+                warn(wildcard[0].line, "<domain *> has no smtp-tls-ca-file: PowerMTA does not verify the "
+                                       "smarthost's certificate")
+        if not has_route and whole:
             error(wildcard[0].line, "<domain *> has no route or smtp-hosts: mail would go straight "
                                     "to each recipient's MX on port 25")
         for stanza in wildcard:
@@ -1204,7 +1309,14 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
     if route is not None:
         route["host"] = hide(route["host"], route["line"])
     user_stanzas = root.stanzas("smtp-user")
+    tls = dict((key, _bool_value(_last_value(wildcard, "smtp-tls-allow-" + key)))
+               for key in ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"))
+    tls["ca_file"] = _last_value(wildcard, "smtp-tls-ca-file")
+    tls["log_tls"] = _bool_value(_last_value(wildcard, "log-tls"))
     summary = {
+        "policy": bool(policy),
+        "tls": tls,
+        "unchecked_directives": sorted(builder.unchecked.values(), key=lambda item: item["line"]),
         "listeners": [lst["listener"] for lst in listeners],
         "listener_details": listeners,
         "route": route,
@@ -1222,6 +1334,46 @@ def validate(text, compact=False, fragment=False, extra_directives=()):
                               for name, (line, members) in pool_lines.items()],
     }
     return Report(root, errors, warnings, summary)
+
+
+def _ignore(_line, _message, redacted=None):
+    return None
+
+
+def _last_value(stanzas, name):
+    """The first value of the last ``name`` in ``stanzas`` (later stanzas win), or None."""
+    found = None
+    for stanza in stanzas:
+        for directive in stanza.directives(name):
+            if directive.args:
+                found = directive.args[0]
+    return found
+
+
+def _bool_value(value):
+    return None if value is None else parse_bool(value)
+
+
+# The reference's defaults (section 3.3.10.95.6-9): TLSv1 off, TLSv1.1 on.
+_TLS_DEFAULTS = {"tlsv1": False, "tlsv1.1": True}
+
+
+def _check_tls_floor(stanzas, inherited, error):  # inherited: stanzas whose values apply when unset
+    """Under the relay policy no TLS below 1.2 towards the smarthost: TLSv1 and TLSv1.1 must be off."""
+    routes = [d for s in stanzas for d in s.directives() if d.key in ROUTE_DIRECTIVES]
+    if not routes:
+        return
+    for version, default in sorted(_TLS_DEFAULTS.items()):
+        name = "smtp-tls-allow-" + version
+        value = _bool_value(_last_value(stanzas, name))
+        if value is None:
+            value = _bool_value(_last_value(inherited, name))
+        if value is None:
+            value = default
+        if value:
+            error(routes[0].line, "relay policy: %s is %s for this route (%s); TLS below 1.2 must be off "
+                                  "towards the smarthost: add '%s no'"
+                  % (name, "on by default" if default else "on", REFERENCE[name], name))
 
 
 def _first_not_none(value, fallback):
@@ -1295,3 +1447,39 @@ def masked_diff(before, after, path="config"):
         tofile="%s (new)" % path,
         lineterm="",
     ))
+
+
+# --------------------------------------------------------------------------
+# Documentation of the table (docs/pmta-directives.md is generated from it)
+# --------------------------------------------------------------------------
+
+def directives_markdown():
+    """The directive and stanza table as Markdown, from pmta_directives (the source of truth)."""
+    def ctx(names):
+        return ", ".join("top level" if n == GLOBAL else "`<%s>`" % n for n in names)
+
+    lines = ["# PowerMTA directives known to egress.mail.pmta_config", "",
+             "Generated from `plugins/module_utils/pmta_directives.py` by `pmta_config.directives_markdown()`",
+             "(`PMTA_DOCS_UPDATE=1 pytest tests/unit/plugins/module_utils/test_pmta_corpus.py` rewrites it).",
+             "Values marked *not checked* are accepted and reported as such.", "",
+             "## Sources", ""]
+    for key in sorted(SOURCES):
+        lines.append("- `%s`: %s" % (key, SOURCES[key]))
+    lines += ["", "## Stanzas (%d)" % len(pmta_directives.STANZA_TABLE), "",
+              "| stanza | inside | argument | source | section |", "| --- | --- | --- | --- | --- |"]
+    for name, parents, arg, source, section, opaque in pmta_directives.STANZA_TABLE:
+        lines.append("| `<%s>` | %s | %s | %s | %s |" % (
+            name, ctx(parents), "none" if arg is None else _TYPE_HELP[arg].replace("|", "\\|"),
+            source, (section or "") + (" (contents not checked)" if opaque else "")))
+    lines += ["", "## Directives (%d: %d type-checked, %d not checked)" % (
+        len(pmta_directives.DIRECTIVE_TABLE), len(DIRECTIVES),
+        sum(1 for row in pmta_directives.DIRECTIVE_TABLE if row[2] is None)), "",
+        "| directive | where | value | source | section | notes |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, where, values, source, section, flags in pmta_directives.DIRECTIVE_TABLE:
+        value = "*not checked*" if values is None else "; ".join(
+            ("one or more: " if v.startswith("*") else "") + _TYPE_HELP[v.lstrip("?*")] for v in values)
+        notes = ", ".join(word for flag, word in (("r", "repeatable"), ("d", "deprecated"), ("s", "secret"))
+                          if flag in flags)
+        lines.append("| `%s` | %s | %s | %s | %s | %s |"
+                     % (name, ctx(where), value.replace("|", "\\|"), source, section or "", notes))
+    return "\n".join(lines) + "\n"

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 
 from ansible_collections.egress.mail.plugins.module_utils import network_policy
 from ansible_collections.egress.mail.plugins.module_utils import pmta_config
+from ansible_collections.egress.mail.plugins.module_utils import providers
 from ansible_collections.egress.mail.plugins.module_utils import relay_settings
 
 SETTINGS_KEYS = (
@@ -39,13 +40,18 @@ SETTINGS_KEYS = (
     'listeners', 'smtp_users', 'sources', 'sources_allow_public', 'server_tls_certificate', 'postmaster',
     'host_name', 'virtual_mtas', 'virtual_mta_pools', 'http_mgmt_port', 'http_access', 'log_file',
     'acct_file', 'acct_max_size', 'spool_dir', 'install', 'package_src', 'license_src', 'package_ext',
+    'tls_ca_file', 'backoff_retry_after', 'backoff_max_msg_rate', 'backoff_to_normal_after', 'throttling_patterns',
+    'bounce_after', 'acct_move_interval', 'acct_delete_after', 'dkim_keys',
 )
 LISTENER_KEYS = ('address', 'port')
 USER_KEYS = ('name', 'password')
 SOURCE_KEYS = ('match', 'require_auth', 'always_allow_relaying', 'allow_starttls',
                'require_starttls_before_auth', 'smtp_service', 'process_x_virtual_mta', 'default_virtual_mta')
 SOURCE_BOOLS = SOURCE_KEYS[1:-1]
-VMTA_KEYS = ('name', 'source_ip', 'hostname', 'domains')
+VMTA_KEYS = ('name', 'source_ip', 'hostname', 'domains', 'smarthost')
+VMTA_SMARTHOST_KEYS = ('host', 'port', 'username', 'password')
+DKIM_KEYS = ('selector', 'domain', 'key_file')
+DEFAULT_MAX_SMTP_OUT = 20  # the reference's default (section 3.3.10.75)
 VMTA_DOMAIN_KEYS = ('max_smtp_out', 'retry_after', 'bounce_after', 'max_msg_rate')
 POOL_KEYS = ('name', 'members')
 ACCESS_KEYS = ('address', 'level')
@@ -70,6 +76,19 @@ _SECRET_FORBIDDEN = '#"<>'
 # here and another way there (an open relay if require_auth were read as no).
 _BOOL_STRINGS = {'yes': True, 'true': True, 'no': False, 'false': False}
 _ASCII_RE = re.compile(r'[\x00-\x7f]*')
+
+
+def smtp_host(host, port=None):
+    """``host[:port]`` as smtp-hosts writes it (reference section 3.3.10.90): host names bare,
+    ``[10.1.1.1]`` for IPv4, ``[IPv6:2001:db8::1]`` for IPv6."""
+    host = str(host)
+    if ':' in host:
+        text = '[IPv6:%s]' % host
+    elif re.fullmatch('[0-9]{1,3}(?:[.][0-9]{1,3}){3}', host, re.ASCII):
+        text = '[%s]' % host
+    else:
+        text = host
+    return text if port in (None, '') else '%s:%s' % (text, port)
 
 
 def _walk(value, name):
@@ -330,6 +349,9 @@ def _virtual_mtas(settings, prefix):
             raise ValueError('%s.source_ip: %r must be one IP address' % (where, address))
         network_policy.parse_network(address, where + '.source_ip', syntax='plain')
         _text(entry['hostname'], where + '.hostname', 'a host name', 'hostname')
+        smarthost = entry.get('smarthost')
+        if smarthost is not None:
+            _vmta_smarthost(smarthost, where + '.smarthost')
         domains = entry.get('domains') or {}
         if not isinstance(domains, Mapping):
             raise ValueError('%s.domains: must be a dict' % where)
@@ -344,6 +366,80 @@ def _virtual_mtas(settings, prefix):
             if not _unset(domains.get(key)):
                 _text(domains[key], '%s.domains.%s' % (where, key), what, vtype)
     return names
+
+
+def _vmta_smarthost(value, where):
+    """A virtual MTA's own smarthost: host, port (587 unless given; no probing), credentials."""
+    if not isinstance(value, Mapping):
+        raise ValueError('%s: must be a dict (keys: %s)' % (where, ', '.join(VMTA_SMARTHOST_KEYS)))
+    for key in value:
+        if key not in VMTA_SMARTHOST_KEYS:
+            raise ValueError("%s: unknown key '%s' (valid: %s)" % (where, key, ', '.join(VMTA_SMARTHOST_KEYS)))
+    if _unset(value.get('host')):
+        raise ValueError('%s.host: is required' % where)
+    relay_settings.validate_host(value['host'], where + '.host')
+    port = 587
+    if not _unset(value.get('port')):
+        port = relay_settings.validate_port(value['port'], where + '.port', allow_auto=False)
+    if port == WRAPPER_PORT:
+        raise ValueError('%s.port: 465 is implicit TLS; PowerMTA is configured for STARTTLS only (587 or 2525)' % where)
+    user, password = value.get('username'), value.get('password')
+    if _unset(user) != _unset(password):
+        raise ValueError('%s.%s: is required when %s.%s is set' % (where, 'password' if _unset(password) else 'username',
+                                                                   where, 'username' if _unset(password) else 'password'))
+    if not _unset(user):
+        relay_settings.validate_username(user, where + '.username')
+        if any(char in user for char in _SECRET_FORBIDDEN):
+            raise ValueError('%s.username: must not contain \'#\', \'"\', \'<\' or \'>\'' % where)
+        _secret(password, where + '.password')
+    return port
+
+
+def _dkim(settings, prefix):
+    name = prefix + 'dkim_keys'
+    found = []
+    for index, entry in enumerate(_list(settings.get('dkim_keys'), name, DKIM_KEYS, DKIM_KEYS)):
+        where = '%s[%d]' % (name, index)
+        selector = _text(entry['selector'], where + '.selector', 'a DKIM selector (letters, digits, ., _, -)', 'name')
+        domain = _text(entry['domain'], where + '.domain', 'a domain name', 'hostname')
+        path = _path(entry['key_file'], where + '.key_file')
+        if ',' in path:
+            raise ValueError('%s.key_file: %r contains a comma, which separates the fields of domain-key'
+                             % (where, path))
+        if (selector, domain.lower()) in [(f[0], f[1].lower()) for f in found]:
+            raise ValueError('%s: selector %r of %r is defined twice' % (where, selector, domain))
+        found.append((selector, domain))
+    return found
+
+
+def _max_smtp_out(settings, prefix, relay):
+    """max-smtp-out per queue, held to the provider's documented limit (providers.py max_connections).
+
+    PowerMTA opens max-smtp-out connections per queue: the top-level <domain *> and each virtual MTA
+    that uses the same smarthost. Their sum may not exceed the provider's limit.
+    """
+    name = prefix + 'max_smtp_out'
+    limit = None
+    if relay.get('provider'):
+        limit = providers.get_preset(relay['provider'], relay.get('provider_region')).get('max_connections')
+    vmtas = [v for v in (settings.get('virtual_mtas') or []) if isinstance(v, Mapping) and v.get('smarthost') is None]
+    queues = 1 + len(vmtas)
+    value = settings.get('max_smtp_out')
+    if _unset(value):
+        value = max(1, limit // queues) if limit else DEFAULT_MAX_SMTP_OUT
+    else:
+        value = _uint(value, name, 1)
+    if limit:
+        total = value + sum(_uint((v.get('domains') or {}).get('max_smtp_out') or value, name) for v in vmtas)
+        if total > limit:
+            detail = ''
+            if vmtas:
+                detail = ' in all (the top-level queue and %d virtual MTA(s) using the same smarthost)' % len(vmtas)
+            hint = '; lower it or %svirtual_mtas[].domains.max_smtp_out' % prefix if vmtas else ''
+            raise ValueError("%s: %d connections%s is more than provider '%s' allows (%d concurrent connections; "
+                             'more are refused with a temporary error and delay mail)%s'
+                             % (name, total, detail, relay['provider'], limit, hint))
+    return value
 
 
 def _pools(settings, prefix, vmtas):
@@ -383,7 +479,9 @@ def _install(settings, prefix):
 def check(settings, prefix='powermta_relay_'):
     """Validate the role variables (keys without ``prefix``); returns the checked view.
 
-    The result holds no password: ``relay`` (relay_settings.resolve() of the smarthost),
+    The result holds no password: ``relay`` (relay_settings.resolve() of the smarthost, plus
+    ``smtp_host``, the host as smtp-hosts writes it), ``max_smtp_out`` (held to the provider's limit),
+    ``tls_ca_file``, ``dkim_keys`` (domain-key values), ``deprecations`` (messages to warn with),
     ``probe_ports``, ``listeners`` (address, port, loopback, listener), ``exposed_listeners``,
     ``sources`` (every flag filled in, ``catch_all``), ``smtp_users`` (names), ``http_access``,
     ``virtual_mtas`` and ``virtual_mta_pools`` (names).
@@ -404,9 +502,31 @@ def check(settings, prefix='powermta_relay_'):
     route = settings.get('route_directive', 'smtp-hosts')
     if route not in ROUTE_DIRECTIVES:
         raise ValueError('%sroute_directive: must be one of %s, got %r' % (prefix, ', '.join(ROUTE_DIRECTIVES), route))
-    _uint(settings.get('max_smtp_out', 20), prefix + 'max_smtp_out', 1)
+    deprecations = []
+    if route == 'route':
+        deprecations.append('%sroute_directive: route is deprecated by the PowerMTA reference (section 3.3.10.88, '
+                            '"use smtp-hosts instead"); the role still renders it, but set smtp-hosts' % prefix)
+    max_smtp_out = _max_smtp_out(settings, prefix, relay)
     _text(settings.get('retry_after', '10m'), prefix + 'retry_after',
           'a PowerMTA time interval list such as 10m, 1h or 10m,30m,1h', 'duration_list')
+    _text(settings.get('backoff_retry_after', '1h'), prefix + 'backoff_retry_after',
+          'a PowerMTA time interval list such as 1h or 30m,1h', 'duration_list')
+    _text(settings.get('backoff_max_msg_rate', ''), prefix + 'backoff_max_msg_rate',
+          'a rate such as 100/h or 83/10m', 'rate', True)
+    _text(settings.get('backoff_to_normal_after', '1h'), prefix + 'backoff_to_normal_after',
+          'a time interval such as 1h, or never', 'duration_or_never')
+    _bool(settings.get('throttling_patterns', True), prefix + 'throttling_patterns')
+    _text(settings.get('bounce_after', '4d12h'), prefix + 'bounce_after', 'a time interval such as 4d12h', 'duration')
+    _text(settings.get('acct_move_interval', ''), prefix + 'acct_move_interval', 'a time interval such as 1d',
+          'duration', True)
+    _text(settings.get('acct_delete_after', ''), prefix + 'acct_delete_after', 'a time interval such as 30d, or never',
+          'duration_or_never', True)
+    tls_ca_file = settings.get('tls_ca_file')
+    if _unset(tls_ca_file):
+        raise ValueError('%stls_ca_file: is empty and this OS family has no known CA bundle; give the PEM file of '
+                         'the CAs that sign the smarthost certificate (smtp-tls-ca-file)' % prefix)
+    _path(tls_ca_file, prefix + 'tls_ca_file')
+    dkim = _dkim(settings, prefix)
 
     certificate = _path(settings.get('server_tls_certificate', ''), prefix + 'server_tls_certificate', True)
     _text(settings.get('postmaster', ''), prefix + 'postmaster', 'an e-mail address', 'email', True)
@@ -444,7 +564,12 @@ def check(settings, prefix='powermta_relay_'):
     _install(settings, prefix)
 
     return {
-        'relay': relay,
+        'relay': dict(relay, smtp_host=smtp_host(relay['host'])),
+        'max_smtp_out': max_smtp_out,
+        'tls_ca_file': tls_ca_file,
+        'dkim_keys': ['%s,%s,%s' % (e['selector'], e['domain'], e['key_file'])
+                      for e in _list(settings.get('dkim_keys'), prefix + 'dkim_keys', DKIM_KEYS)] if dkim else [],
+        'deprecations': deprecations,
         'probe_ports': probe_ports,
         'listeners': listeners,
         'exposed_listeners': exposed,

@@ -18,12 +18,21 @@ description:
     is used (top level, C(<source>), C(<domain>), C(<virtual-mta>), C(<smtp-user>),
     C(<virtual-mta-pool>), C(<acct-file>)) and that values have the right type (yes/no, integers,
     time intervals such as C(10m), C(host:port), IP addresses and CIDR ranges).
-  - Checks relay safety. C(<domain *>) must have exactly one C(route) or C(smtp-hosts). No wide
-    C(<source>) such as C(0/0) may have C(always-allow-relaying yes) without C(require-auth yes).
-    A C(smtp-listener) on a non-loopback address needs a catch-all C(<source 0/0>) with
-    C(require-auth yes) or C(smtp-service no).
-  - Unknown directives are errors. A small allow-list of common directives is accepted without
-    checking their values (see the notes), and O(extra_directives) adds more.
+  - "Answers two questions separately. Is this a valid PowerMTA configuration (stanzas balanced, every
+    directive known and allowed where it is used, values of the right type, references between
+    stanzas resolved)? This is always checked, for any file. Does it meet the relay policy of the
+    C(egress.mail.powermta_relay) role? Only with O(relay_policy=true), which the role sets."
+  - "Under the relay policy: C(<domain *>) has exactly one C(smtp-hosts) (or the deprecated C(route)),
+    TLSv1 and TLSv1.1 are off towards the smarthost (C(smtp-tls-allow-tlsv1 no),
+    C(smtp-tls-allow-tlsv1.1 no)), no wide C(<source>) such as C(0/0) has C(always-allow-relaying yes)
+    without C(require-auth yes), a C(smtp-listener) on a non-loopback address has a catch-all
+    C(<source 0/0>) with C(require-auth yes) or C(smtp-service no), and C(http-access) above C(none)
+    is for loopback only. Without the policy the relay-safety findings are warnings."
+  - The directive table is data (C(plugins/module_utils/pmta_directives.py)); each entry has the
+    reference section or the published configuration it was read from, and its allowed contexts.
+    Unknown directives are errors. A directive the reference lists whose value the table does not
+    type-check is accepted and reported as a warning and in RV(summary.unchecked_directives).
+    O(extra_directives) adds more names, unchecked.
   - Suspicious but valid settings, such as a route on port 25, are emitted as Ansible warnings and
     returned in RV(warning_details).
   - Passwords (C(auth-password), and C(password) in C(<smtp-user>)) never appear in the module's
@@ -59,8 +68,8 @@ options:
   fragment:
     description:
       - The text is a fragment, such as an include file or a snippet.
-      - Skip the whole-file checks, which require a C(smtp-listener) and exactly one route in
-        C(<domain *>).
+      - Skip the whole-file checks of the relay policy, which require a C(smtp-listener) and exactly
+        one route in C(<domain *>).
     type: bool
     default: false
   extra_directives:
@@ -75,6 +84,13 @@ options:
         unified diff between that file and O(content), with passwords masked.
       - A missing file is treated as empty.
     type: path
+  relay_policy:
+    description:
+      - Also check the relay policy of the C(egress.mail.powermta_relay) role (see the description).
+      - With V(false), only whether the file is a valid PowerMTA configuration is an error; the
+        relay-safety findings are warnings.
+    type: bool
+    default: false
   fail_on_error:
     description:
       - Fail when the configuration has errors. Set to V(false) to only report them in
@@ -125,14 +141,12 @@ attributes:
     support: full
     details: Passwords are masked in the diff.
 notes:
-  - "Allow-list (accepted, values not checked). In C(<domain>): C(backoff-max-msg-rate),
-    C(backoff-retry-after), C(backoff-to-normal-after), C(backoff-to-normal-after-delivery),
-    C(bounce-upon-no-mx), C(dkim-sign), C(smtp-pattern-list), C(max-errors-per-connection),
-    C(max-rcpt-per-message), C(max-connect-rate), C(queue-priority), C(dsn-format),
-    C(assume-delivery-upon-data-termination-timeout). In C(<source>): C(add-message-id-header),
-    C(add-date-header), C(jobid-header), C(process-x-job). At the top level and in C(<virtual-mta>):
-    C(domain-key). The stanzas C(<smtp-pattern-list>), C(<bounce-category-patterns>) and
-    C(<pattern-list>) are accepted at the top level and their contents are not checked."
+  - "Stanzas known: C(<source>), C(<domain>) (top level, in C(<virtual-mta>) and in C(<virtual-mta-pool>)),
+    C(<virtual-mta>), C(<virtual-mta-pool>), C(<smtp-user>), C(<acct-file>), C(<spool>),
+    C(<bounce-processor>), C(<feedback-loop-processor>), C(<address-list>), C(<smtp-pattern-list>).
+    The contents of C(<rewrite-list>), C(<pattern-list>) and C(<bounce-category-patterns>) are
+    accepted and not checked. The full table, with the source of each entry, is in
+    C(docs/pmta-directives.md)."
   - The checks are based on published PowerMTA documentation and sample configurations, not on the
     licensed binary. A file that passes can still be rejected by PowerMTA. Run C(pmta reload) and
     check C(pmta show status) after writing it.
@@ -159,6 +173,11 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     var: pmta_lint.errors
 
+- name: Also hold the live file to the relay policy of egress.mail.powermta_relay
+  egress.mail.pmta_config:
+    path: /etc/pmta/config
+    relay_policy: true
+
 - name: Lint a rendered template and write it, 0640 root:pmta from its first byte
   egress.mail.pmta_config:
     content: "{{ lookup('ansible.builtin.template', 'config.j2') }}"
@@ -166,6 +185,7 @@ EXAMPLES = r"""
     group: pmta
     mode: "0640"
     applied_marker: /etc/pmta/.egress-applied
+    relay_policy: true
   register: pmta_write
 
 - name: Check a snippet copied from a web page
@@ -231,7 +251,9 @@ summary:
       type: list
       elements: dict
     route:
-      description: The route of C(<domain *>) (directive, host, port, line), or V(null).
+      description:
+        - The route of C(<domain *>) (directive, host, port, line), or V(null).
+        - For C(smtp-hosts), C(levels) lists the preference levels, each a list of hosts (host, port, kind).
       type: dict
       sample: {directive: smtp-hosts, host: smtp.example.com, port: 587, line: 30}
     starttls:
@@ -264,6 +286,21 @@ summary:
       description: C(<virtual-mta-pool>) names with their members.
       type: list
       elements: dict
+    policy:
+      description: Whether the relay policy was checked (O(relay_policy)).
+      type: bool
+    tls:
+      description:
+        - Outbound TLS of C(<domain *>) as written (V(null) when unset, PowerMTA's default applies).
+        - Keys C(tlsv1), C(tlsv1.1), C(tlsv1.2), C(tlsv1.3) (the C(smtp-tls-allow-*) directives), C(ca_file)
+          (C(smtp-tls-ca-file)) and C(log_tls).
+      type: dict
+      sample: {tlsv1: false, tlsv1.1: false, tlsv1.2: true, tlsv1.3: true, ca_file: /etc/ssl/certs/ca-certificates.crt, log_tls: true}
+    unchecked_directives:
+      description: Directives the reference lists whose values the linter does not check, first occurrence each.
+      type: list
+      elements: dict
+      sample: [{name: bounce-upon-no-mx, line: 40, reference: section 3.3.10.61}]
 masked_diff:
   description:
     - Unified diff between O(diff_against) and O(content), with the values of C(auth-password) and
@@ -403,6 +440,7 @@ def main():
             content=dict(type="str", no_log=True),
             compact=dict(type="bool", default=False),
             fragment=dict(type="bool", default=False),
+            relay_policy=dict(type="bool", default=False),
             extra_directives=dict(type="list", elements="str", default=[]),
             diff_against=dict(type="path"),
             fail_on_error=dict(type="bool", default=True),
@@ -432,6 +470,7 @@ def main():
         compact=params["compact"],
         fragment=params["fragment"],
         extra_directives=params["extra_directives"],
+        policy=params["relay_policy"],
     )
     found = report.as_dict()
     result = dict(

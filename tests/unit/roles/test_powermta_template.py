@@ -45,6 +45,7 @@ ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 ENV.filters["bool"] = _ansible_bool
+ENV.filters["egress.mail.pmta_smtp_host"] = ps.smtp_host
 
 
 def load_yaml(*parts):
@@ -68,6 +69,10 @@ def role_vars(**overrides):
         "username": variables["powermta_relay_username"],
     })
     variables.setdefault("powermta_relay_selected_port", 587)
+    variables.setdefault("__powermta_relay_auth_password", variables["powermta_relay_password"])
+    variables.setdefault("__powermta_relay_max_smtp_out", variables["powermta_relay_max_smtp_out"] or 20)
+    variables.setdefault("__powermta_relay_tls_ca_file",
+                         variables["powermta_relay_tls_ca_file"] or "/etc/ssl/certs/ca-certificates.crt")
     return variables
 
 
@@ -76,19 +81,25 @@ def render(variables):
 
 
 def secrets_of(variables):
-    found = [variables.get("powermta_relay_password") or ""]
+    found = [variables.get("__powermta_relay_auth_password") or variables.get("powermta_relay_password") or ""]
     found += [u["password"] for u in variables.get("powermta_relay_smtp_users", [])]
     return [s for s in found if s]
 
 
 def check(variables):
     text = render(variables)
-    report = pc.validate(text)
+    report = pc.validate(text, policy=True)
     assert report.valid, "%s\n---\n%s" % (pc.format_errors(report.errors), text)
+    # every directive the role writes is in the table and type-checked: nothing reported as unchecked
+    assert report.summary["unchecked_directives"] == [], report.summary["unchecked_directives"]
+    assert report.summary["tls"] == {"tlsv1": False, "tlsv1.1": False, "tlsv1.2": True, "tlsv1.3": True,
+                                     "ca_file": variables["__powermta_relay_tls_ca_file"], "log_tls": True}
 
     expected_warnings = []
-    if variables["powermta_relay_password"] and not variables["powermta_relay_require_starttls"]:
+    if variables["__powermta_relay_auth_password"] and not variables["powermta_relay_require_starttls"]:
         expected_warnings.append("without 'require-starttls yes'")
+    if variables["powermta_relay_route_directive"] == "route":
+        expected_warnings.append("'route' is deprecated by the PowerMTA reference (section 3.3.10.88); use smtp-hosts")
     for warning in report.warnings:
         assert any(e in warning.message for e in expected_warnings), pc.format_error(warning)
 
@@ -99,7 +110,7 @@ def check(variables):
     assert summary["route"]["directive"] == variables["powermta_relay_route_directive"]
     assert summary["starttls"] == {"use": True, "require": bool(variables["powermta_relay_require_starttls"])}
     assert summary["auth_user"] == (relay["username"] or None)
-    assert summary["auth_password_set"] == bool(variables["powermta_relay_password"])
+    assert summary["auth_password_set"] == bool(variables["__powermta_relay_auth_password"])
     assert summary["listeners"] == ["%s:%s" % (lst["address"], lst.get("port", 25))
                                     for lst in variables["powermta_relay_listeners"]]
     assert summary["smtp_users"] == [u["name"] for u in variables["powermta_relay_smtp_users"]]
@@ -158,6 +169,7 @@ def role_settings(variables):
     settings = dict((key[len(prefix):], value) for key, value in variables.items()
                     if key.startswith(prefix) and key[len(prefix):] in ps.SETTINGS_KEYS)
     settings["package_ext"] = "deb"
+    settings["tls_ca_file"] = settings.get("tls_ca_file") or "/etc/ssl/certs/ca-certificates.crt"  # vars/Debian.yml
     return settings
 
 
@@ -253,14 +265,70 @@ def test_what_the_role_refuses_the_linter_refuses_or_flags(combo):
 def test_defaults_render_a_loopback_only_relay():
     text, report = check(role_vars())
     assert report.summary["listeners"] == ["127.0.0.1:25"]
-    assert "smtp-hosts [smtp.example.net]:587\n" in text
-    assert "    use-starttls yes\n    require-starttls yes\n    use-unencrypted-plain-auth no\n" in text
+    assert "    smtp-hosts smtp.example.net:587\n" in text
+    assert ("    use-starttls yes\n    require-starttls yes\n"
+            "    smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt\n"
+            "    smtp-tls-allow-tlsv1 no\n    smtp-tls-allow-tlsv1.1 no\n"
+            "    smtp-tls-allow-tlsv1.2 yes\n    smtp-tls-allow-tlsv1.3 yes\n"
+            "    log-tls yes\n    use-unencrypted-plain-auth no\n") in text
+    assert ("    max-smtp-out 20\n    retry-after 10m\n    backoff-retry-after 1h\n"
+            "    backoff-to-normal-after 1h\n    backoff-to-normal-after-delivery yes\n"
+            "    smtp-pattern-list egress-throttling\n    bounce-after 4d12h\n</domain>\n") in text
+    assert ("<smtp-pattern-list egress-throttling>\n    reply /421[ -]/ mode=backoff\n"
+            "    reply /4[0-9][0-9][ -]4\\.7\\.[0-9]+/ mode=backoff\n</smtp-pattern-list>\n") in text
+    assert "    move-interval 1d\n    delete-after 30d\n</acct-file>\n" in text
+    assert "dkim-sign" not in text and "domain-key" not in text
     assert "auth-username relayuser\n" in text
     assert "auth-password S3cret-pass\n" in text
     assert "http-access 127.0.0.1 admin\n" in text
     # no user: everyone but the allow-listed sources is refused
     assert "<source 0/0>\n    smtp-service no\n" in text
     assert text.endswith("</domain>\n")
+
+
+@pytest.mark.parametrize("host, written", [
+    ("smtp.example.net", "smtp-hosts smtp.example.net:2525"),
+    ("192.0.2.25", "smtp-hosts [192.0.2.25]:2525"),
+    ("2001:db8::25", "smtp-hosts [IPv6:2001:db8::25]:2525"),
+])
+def test_smtp_hosts_uses_the_reference_syntax(host, written):
+    text, report = check(role_vars(powermta_relay_host=host, powermta_relay_selected_port=2525))
+    assert "    %s\n" % written in text
+    kinds = {"smtp.example.net": "name", "192.0.2.25": "ipv4", "2001:db8::25": "ipv6"}
+    assert report.summary["route"]["levels"][0][0]["kind"] == kinds[host]
+
+
+def test_throttling_backoff_dkim_and_accounting_settings():
+    text, _report = check(role_vars(
+        powermta_relay_backoff_max_msg_rate="100/h", powermta_relay_backoff_retry_after="30m,1h",
+        powermta_relay_backoff_to_normal_after="never", powermta_relay_bounce_after="1d",
+        powermta_relay_throttling_patterns=False, powermta_relay_acct_move_interval="",
+        powermta_relay_acct_delete_after="never", __powermta_relay_max_smtp_out=3,
+        powermta_relay_dkim_keys=[{"selector": "s1", "domain": "example.com", "key_file": "/etc/pmta/s1.pem"}]))
+    assert "    max-smtp-out 3\n" in text
+    assert "    backoff-retry-after 30m,1h\n    backoff-max-msg-rate 100/h\n    backoff-to-normal-after never\n" in text
+    assert "smtp-pattern-list" not in text
+    assert "    bounce-after 1d\n    dkim-sign yes\n</domain>\n" in text
+    assert "\ndomain-key s1,example.com,/etc/pmta/s1.pem\n" in text
+    assert "move-interval" not in text and "    delete-after never\n" in text
+
+
+def test_virtual_mta_with_its_own_smarthost_and_credentials():
+    vmtas = [{"name": "eu", "source_ip": "192.0.2.10", "hostname": "eu.example.com",
+              "smarthost": {"host": "smtp.eu.example.net", "port": 2525, "username": "eu-user",
+                            "password": "Eu-Secret-1"}, "domains": {"max_smtp_out": 2}},
+             {"name": "plain", "source_ip": "192.0.2.11", "hostname": "plain.example.com"}]
+    variables = role_vars(powermta_relay_virtual_mtas=vmtas)
+    assert supported(variables)
+    text, report = check(variables)
+    assert ("<virtual-mta eu>\n    smtp-source-host 192.0.2.10 eu.example.com\n    <domain *>\n"
+            "        smtp-hosts smtp.eu.example.net:2525\n        use-starttls yes\n        require-starttls yes\n"
+            "        smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt\n") in text
+    assert "        auth-username eu-user\n        auth-password Eu-Secret-1\n        max-smtp-out 2\n" in text
+    assert "Eu-Secret-1" not in pc.mask_secrets(text) and "Eu-Secret-1" not in json.dumps(report.as_dict())
+    broken = text.replace("        smtp-tls-allow-tlsv1.1 no\n", "", 1)
+    errors = pc.validate(broken).errors
+    assert [e.message for e in errors if "smtp-tls-allow-tlsv1.1" in e.message], errors
 
 
 def test_passwords_with_spaces_are_quoted():
@@ -275,6 +343,14 @@ def test_route_directive_route_brackets_ipv6_only():
     assert "    route smtp.example.net:587\n" in text
     text, _report = check(role_vars(powermta_relay_route_directive="route", powermta_relay_host="2001:db8::25"))
     assert "    route [2001:db8::25]:587\n" in text
+
+
+def test_route_alias_warns_when_the_role_checks_it():
+    variables = role_vars(powermta_relay_route_directive="route")
+    assert ps.check(role_settings(variables))["deprecations"] == [
+        'powermta_relay_route_directive: route is deprecated by the PowerMTA reference (section 3.3.10.88, '
+        '"use smtp-hosts instead"); the role still renders it, but set smtp-hosts']
+    assert ps.check(role_settings(role_vars()))["deprecations"] == []
 
 
 def test_users_get_an_authenticated_source_and_the_catch_all_requires_auth():
@@ -409,8 +485,19 @@ def test_ansible_template_lookup_renders_the_same_text(tmp_path):
     assert out.read_text() == render(variables)
 
 
+OAUTH2 = {"powermta_relay_auth_method": "oauth2", "powermta_relay_provider": "office365", "powermta_relay_host": "",
+          "powermta_relay_username": "mailbox@contoso.example", "powermta_relay_oauth2_client_id": "app-id-1",
+          "powermta_relay_oauth2_client_secret": "Cl13nt~Secret", "powermta_relay_oauth2_tenant": "contoso.onmicrosoft.com"}
+
+
 @pytest.mark.skipif(_playbook_bin() is None, reason="ansible-playbook not available")
 @pytest.mark.parametrize("extra,expected", [
+    (OAUTH2, None),
+    (dict(OAUTH2, powermta_relay_oauth2_client_id=""), "powermta_relay_oauth2_client_id: is required"),
+    (dict(OAUTH2, powermta_relay_oauth2_tenant="", powermta_relay_oauth2_token_url="http://login.example/token"),
+     "powermta_relay_oauth2_token_url"),
+    (dict(OAUTH2, powermta_relay_password="Own-pass-1"), "powermta_relay_password: leave it unset"),
+    (dict(OAUTH2, powermta_relay_port="auto"), "powermta_relay_port: 'auto' cannot be used"),
     ({"powermta_relay_port": 465}, "powermta_relay_port: 465 is implicit TLS"),
     ({"powermta_relay_username": "u", "powermta_relay_password": "has#hash"},
      "powermta_relay_password: must not contain '#'"),
@@ -435,10 +522,87 @@ def test_ansible_template_lookup_renders_the_same_text(tmp_path):
 ])
 def test_role_checks(tmp_path, extra, expected):
     code, output = _run_playbook(tmp_path, PLAYBOOK, dict({"powermta_relay_host": "smtp.example.net"}, **extra))
-    if extra.get("powermta_relay_password"):
-        assert extra["powermta_relay_password"] not in output
+    for secret in ("powermta_relay_password", "powermta_relay_oauth2_client_secret"):
+        if extra.get(secret):
+            assert extra[secret] not in output
     if expected is None:
         assert code == 0, output
     else:
         assert code != 0, output
         assert expected in " ".join(output.split()), output
+
+
+def test_every_directive_the_role_writes_is_in_the_table_with_its_context():
+    """Walk the tree of the richest rendering: each directive and stanza is a typed row of the table
+    (plugins/module_utils/pmta_directives.py) allowed where the template puts it."""
+    vmtas = [{"name": "eu", "source_ip": "192.0.2.10", "hostname": "eu.example.com",
+              "smarthost": {"host": "192.0.2.30", "port": 587, "username": "eu", "password": "Eu-pass-1"},
+              "domains": {"max_smtp_out": 2, "retry_after": "10m", "bounce_after": "1d", "max_msg_rate": "10/m"}},
+             {"name": "us", "source_ip": "192.0.2.11", "hostname": "us.example.com"}]
+    variables = role_vars(
+        powermta_relay_smtp_users=[{"name": "app", "password": "pw-1"}],
+        powermta_relay_server_tls_certificate="/etc/pmta/server.pem",
+        powermta_relay_sources=[{"match": "127.0.0.1", "always_allow_relaying": True, "process_x_virtual_mta": True,
+                                 "default_virtual_mta": "pool1", "allow_starttls": True,
+                                 "require_starttls_before_auth": True}],
+        powermta_relay_virtual_mtas=vmtas, powermta_relay_virtual_mta_pools=[{"name": "pool1", "members": ["eu", "us"]}],
+        powermta_relay_postmaster="pm@example.com", powermta_relay_host_name="relay.example.com",
+        powermta_relay_backoff_max_msg_rate="100/h",
+        powermta_relay_dkim_keys=[{"selector": "s1", "domain": "example.com", "key_file": "/etc/pmta/s1.pem"}])
+    assert supported(variables)
+    text, report = check(variables)
+    seen = set()
+    pending = [report.root]
+    while pending:
+        stanza = pending.pop()
+        for child in stanza.children:
+            if isinstance(child, pc.Directive):
+                assert child.key in pc.DIRECTIVES, child.key
+                assert stanza.key in pc.DIRECTIVES[child.key][0], (child.key, stanza.key)
+                seen.add(child.key)
+            else:
+                assert child.key in pc.STANZAS, child.key
+                assert stanza.key in pc.STANZAS[child.key][0], (child.key, stanza.key)
+                seen.add("<%s>" % child.key)
+                pending.append(child)
+    for expected in ("smtp-hosts", "smtp-tls-ca-file", "smtp-tls-allow-tlsv1", "smtp-tls-allow-tlsv1.1", "log-tls",
+                     "backoff-retry-after", "backoff-max-msg-rate", "smtp-pattern-list", "reply", "bounce-after",
+                     "move-interval", "delete-after", "domain-key", "dkim-sign", "auth-password", "<smtp-pattern-list>"):
+        assert expected in seen, expected
+    assert "    smtp-hosts [192.0.2.30]:587\n" in text
+
+
+def test_oauth2_routes_smtp_hosts_to_the_local_proxy_and_verifies_its_certificate():
+    """What tasks/validate.yml and settings.yml compute with auth_method oauth2, rendered and linted."""
+    from ansible_collections.egress.mail.plugins.module_utils import oauth2_settings
+
+    variables = role_vars(**dict((k, v) for k, v in OAUTH2.items()))
+    variables["powermta_relay_password"] = ""
+    local = "L0cal-proxy-pass"
+    checked = ps.check(dict(role_settings(variables), password=local))
+    oauth = oauth2_settings.resolve({
+        "auth_method": "oauth2", "client_id": OAUTH2["powermta_relay_oauth2_client_id"],
+        "client_secret": OAUTH2["powermta_relay_oauth2_client_secret"], "token_url": "",
+        "tenant": OAUTH2["powermta_relay_oauth2_tenant"], "scope": "", "provider": checked["relay"]["provider"],
+        "username": OAUTH2["powermta_relay_username"], "password": local, "local_password": local,
+        "host": checked["relay"]["host"], "port": checked["relay"]["port"],
+        "listen_port": variables["powermta_relay_oauth2_listen_port"]}, "powermta_relay_")
+    assert oauth["enabled"] and oauth["upstream_host"] == "smtp.office365.com"
+    vars_main = load_yaml("vars", "main.yml")
+    proxy_vars = yaml.safe_load(open(os.path.join(ROOT, "roles", "oauth2_proxy", "vars", "main.yml")))
+    assert vars_main["__powermta_relay_oauth2_proxy_certificate"] == proxy_vars["__oauth2_proxy_etc"] + "/local.pem"
+    variables.update({
+        "__powermta_relay_relay": {"host": oauth["relay"]["host"], "username": oauth["mailbox"]},
+        "powermta_relay_selected_port": oauth["relay"]["port"],
+        "__powermta_relay_tls_ca_file": vars_main["__powermta_relay_oauth2_proxy_certificate"],
+        "__powermta_relay_auth_password": local,
+        "__powermta_relay_max_smtp_out": checked["max_smtp_out"],
+    })
+    text, report = check(variables)
+    assert "    smtp-hosts [127.0.0.1]:11587\n" in text
+    assert "    smtp-tls-ca-file /etc/egress-oauth2-proxy/local.pem\n" in text
+    assert "    require-starttls yes\n" in text
+    assert "    auth-username mailbox@contoso.example\n    auth-password L0cal-proxy-pass\n" in text
+    assert "    max-smtp-out 3\n" in text  # office365's limit still holds behind the proxy
+    assert OAUTH2["powermta_relay_oauth2_client_secret"] not in text
+    assert report.summary["route"]["levels"] == [[{"host": "127.0.0.1", "port": 11587, "kind": "ipv4"}]]

@@ -59,7 +59,7 @@ GOOD = cfg("""
     </virtual-mta-pool>
 
     <domain *>
-        smtp-hosts [smtp.example.net]:587
+        smtp-hosts smtp.example.net:587
         use-starttls yes
         require-starttls yes
         use-unencrypted-plain-auth no
@@ -67,6 +67,9 @@ GOOD = cfg("""
         auth-password s3cret-Value
         max-smtp-out 20
         retry-after 10m
+        smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt
+        smtp-tls-allow-tlsv1 no
+        smtp-tls-allow-tlsv1.1 no
     </domain>
 """)
 
@@ -132,7 +135,11 @@ def test_summary_of_good_config():
     assert summary["listeners"] == ["127.0.0.1:25"]
     assert summary["listener_details"][0]["loopback"] is True
     assert summary["route"] == {"directive": "smtp-hosts", "host": "smtp.example.net", "port": 587,
-                                "line": GOOD.splitlines().index("    smtp-hosts [smtp.example.net]:587") + 1}
+                                "line": GOOD.splitlines().index("    smtp-hosts smtp.example.net:587") + 1,
+                                "levels": [[{"host": "smtp.example.net", "port": 587, "kind": "name"}]]}
+    assert summary["tls"] == {"tlsv1": False, "tlsv1.1": False, "tlsv1.2": None, "tlsv1.3": None,
+                              "ca_file": "/etc/ssl/certs/ca-certificates.crt", "log_tls": None}
+    assert summary["policy"] is True and summary["unchecked_directives"] == []
     assert summary["starttls"] == {"use": True, "require": True}
     assert summary["auth_user"] == "apikey"
     assert summary["auth_password_set"] is True
@@ -165,7 +172,7 @@ def test_tree_shape_and_line_numbers():
 
 
 def test_route_directive_variant_and_default_port():
-    text = GOOD.replace("smtp-hosts [smtp.example.net]:587", "route smtp.example.net:2525")
+    text = GOOD.replace("smtp-hosts smtp.example.net:587", "route smtp.example.net:2525")
     report = pc.validate(text)
     assert report.valid
     assert report.summary["route"]["directive"] == "route"
@@ -173,12 +180,12 @@ def test_route_directive_variant_and_default_port():
 
 
 def test_vendor_style_route_with_ip():
-    text = GOOD.replace("smtp-hosts [smtp.example.net]:587", "route 5.181.234.238:22400")
+    text = GOOD.replace("smtp-hosts smtp.example.net:587", "route 5.181.234.238:22400")
     assert pc.validate(text).summary["route"]["host"] == "5.181.234.238"
 
 
 def test_default_smtp_port_completes_a_route_without_port():
-    text = GOOD.replace("smtp-hosts [smtp.example.net]:587", "smtp-hosts [smtp.example.net]\n    default-smtp-port 2525")
+    text = GOOD.replace("smtp-hosts smtp.example.net:587", "smtp-hosts smtp.example.net\n    default-smtp-port 2525")
     report = pc.validate(text)
     assert report.valid
     assert report.summary["route"]["port"] == 2525
@@ -237,7 +244,7 @@ def test_seed_as_a_whole_needs_a_route():
     report = pc.validate(text, compact=True)
     assert messages(report.errors) == ["<domain *> has no route or smtp-hosts: mail would go straight "
                                        "to each recipient's MX on port 25"]
-    fixed = text.replace("<domain *> # (*)", "<domain *> route [smtp.example.net]:587 # (*)")
+    fixed = text.replace("<domain *> # (*)", "<domain *> smtp-hosts smtp.example.net:587 smtp-tls-allow-tlsv1.1 no # (*)")
     report = pc.validate(fixed, compact=True)
     assert report.valid, pc.format_errors(report.errors)
     assert report.summary["route"]["port"] == 587
@@ -265,9 +272,12 @@ BASE_HEAD = cfg("""
 """)
 BASE_DOMAIN = cfg("""
     <domain *>
-        smtp-hosts [smtp.example.net]:587
+        smtp-hosts smtp.example.net:587
         use-starttls yes
         require-starttls yes
+        smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt
+        smtp-tls-allow-tlsv1 no
+        smtp-tls-allow-tlsv1.1 no
     </domain>
 """)
 
@@ -278,7 +288,7 @@ def with_base(body):
 
 BROKEN = [
     ("unclosed stanza",
-     BASE_HEAD + "<domain *>\n    smtp-hosts [smtp.example.net]:587\n",
+     BASE_HEAD + "<domain *>\n    smtp-hosts smtp.example.net:587\n",
      5, "<domain *> is never closed (missing </domain>)"),
     ("unclosed inner stanza",
      with_base("<virtual-mta m1>\n    <domain *>\n        max-smtp-out 1\n</virtual-mta>\n"),
@@ -302,7 +312,7 @@ BROKEN = [
      with_base("require-auth yes\n"),
      5, "directive 'require-auth' is not allowed in the top level (it belongs in <source>)"),
     ("smtp-user directive in a domain",
-     BASE_HEAD + "<domain *>\n    smtp-hosts [a.example]:587\n    password x\n</domain>\n",
+     BASE_HEAD + "<domain *>\n    smtp-hosts a.example:587\n    password x\n</domain>\n",
      7, "directive 'password' is not allowed in <domain> (it belongs in <smtp-user>)"),
     ("allow-listed directive in the wrong context",
      with_base("<source 10.1.1.1>\n    dkim-sign yes\n</source>\n"),
@@ -311,7 +321,7 @@ BROKEN = [
      with_base("<source 10.1.1.1>\n    <domain *>\n    </domain>\n</source>\n"),
      6, "stanza <domain> is not allowed in <source 10.1.1.1>"),
     ("virtual-mta inside a domain",
-     BASE_HEAD + "<domain *>\n    smtp-hosts [a.example]:587\n    <virtual-mta x>\n    </virtual-mta>\n</domain>\n",
+     BASE_HEAD + "<domain *>\n    smtp-hosts a.example:587\n    <virtual-mta x>\n    </virtual-mta>\n</domain>\n",
      7, "stanza <virtual-mta> is not allowed in <domain *>"),
     ("unknown directive",
      with_base("frobnicate yes\n"),
@@ -345,11 +355,11 @@ BROKEN = [
      BASE_HEAD,
      None, "no <domain *> stanza"),
     ("duplicate route",
-     BASE_HEAD + "<domain *>\n    route a.example:587\n    smtp-hosts [b.example]:2525\n</domain>\n",
+     BASE_HEAD + "<domain *>\n    route a.example:587\n    smtp-hosts b.example:2525\n</domain>\n",
      7, "second route for <domain *>: 'smtp-hosts' here and 'route' on line 6"),
     ("duplicate route across two <domain *>",
      BASE_HEAD + BASE_DOMAIN + "<domain *>\n    route b.example:2525\n</domain>\n",
-     11, "second route for <domain *>"),
+     14, "second route for <domain *>"),
     ("duplicate route inside a virtual MTA",
      with_base("<virtual-mta m>\n    <domain *>\n        route a.example:587\n        route b.example:587\n"
                "    </domain>\n</virtual-mta>\n"),
@@ -370,8 +380,8 @@ BROKEN = [
      with_base("smtp-source-host 192.0.2.1\n"),
      5, "directive 'smtp-source-host' expects 2 values, got 1"),
     ("bad port in route",
-     BASE_HEAD + BASE_DOMAIN.replace("[smtp.example.net]:587", "[smtp.example.net]:99999"),
-     6, "directive 'smtp-hosts' expects host:port or [host]:port"),
+     BASE_HEAD + BASE_DOMAIN.replace("smtp.example.net:587", "smtp.example.net:99999"),
+     6, "directive 'smtp-hosts' expects host names (bare, with an optional :port)"),
     ("bad listener",
      "smtp-listener localhost\n" + BASE_DOMAIN,
      1, "directive 'smtp-listener' expects address:port"),
@@ -465,11 +475,11 @@ def test_named_sources_are_not_networks():
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("replace,expected", [
-    ("[smtp.example.net]", "has no port"),
-    ("[smtp.example.net]:25", "uses port 25"),
+    ("smtp.example.net", "has no port"),
+    ("smtp.example.net:25", "uses port 25"),
 ])
 def test_route_port_warnings(replace, expected):
-    text = BASE_HEAD + BASE_DOMAIN.replace("[smtp.example.net]:587", replace)
+    text = BASE_HEAD + BASE_DOMAIN.replace("smtp.example.net:587", replace)
     report = pc.validate(text)
     assert report.valid
     assert find(report.warnings, expected).line == 6
@@ -478,10 +488,13 @@ def test_route_port_warnings(replace, expected):
 def test_credentials_without_required_starttls_warn():
     text = BASE_HEAD + cfg("""
         <domain *>
-            smtp-hosts [smtp.example.net]:587
+            smtp-hosts smtp.example.net:587
             use-starttls yes
             auth-username u
             auth-password p
+            smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt
+            smtp-tls-allow-tlsv1 no
+            smtp-tls-allow-tlsv1.1 no
         </domain>
     """)
     report = pc.validate(text)
@@ -519,11 +532,24 @@ def test_include_is_accepted_with_a_warning():
 
 
 def test_opaque_stanzas_are_skipped_with_a_warning():
-    text = with_base("<smtp-pattern-list errs>\n    reply /421 .* too many/ mode=backoff\n"
-                     "    <not a tag\n</smtp-pattern-list>\n")
+    text = with_base("<rewrite-list mfrom>\n    mail-from *@a.example *@bounces.a.example\n"
+                     "    <not a tag\n</rewrite-list>\n")
     report = pc.validate(text)
     assert report.valid, pc.format_errors(report.errors)
-    find(report.warnings, "contents of <smtp-pattern-list> are not validated")
+    find(report.warnings, "contents of <rewrite-list> are not validated")
+
+
+def test_smtp_pattern_lists_are_checked_line_by_line():
+    text = with_base("<smtp-pattern-list errs>\n    reply /421 .* too many/ mode=backoff\n"
+                     "    reply /4[0-9][0-9] 4\\.7\\.[0-9]+/ mode=backoff backoff-to-normal-after=1h\n"
+                     "    frobnicate /x/\n</smtp-pattern-list>\n")
+    report = pc.validate(text)
+    assert report.valid, pc.format_errors(report.errors)
+    assert find(report.warnings, "'frobnicate' in <smtp-pattern-list> is not in the directive table").line == 8
+    broken = text.replace("mode=backoff\n", "mode=sleepy\n", 1)
+    assert find(pc.validate(broken).errors, "action 'mode' expects one of backoff, normal").line == 6
+    broken = text.replace("/421 .* too many/", "421 too many", 1)
+    assert find(pc.validate(broken).errors, "the pattern must be written /regular expression/").line == 6
 
 
 # ---------------------------------------------------------------------------
@@ -611,8 +637,8 @@ def test_masked_diff_hides_passwords_and_shows_changes():
     diff = pc.masked_diff(GOOD, after, "/etc/pmta/config")
     text = "\n".join(diff)
     assert "s3cret" not in text and "n3w" not in text
-    assert "-    smtp-hosts [smtp.example.net]:587" in diff
-    assert "+    smtp-hosts [smtp.example.net]:2525" in diff
+    assert "-    smtp-hosts smtp.example.net:587" in diff
+    assert "+    smtp-hosts smtp.example.net:2525" in diff
     assert diff[0] == "--- /etc/pmta/config (current)"
 
 
@@ -704,11 +730,14 @@ HEAD = cfg("""
 """)
 DOMAIN = cfg("""
     <domain *>
-        smtp-hosts [smtp.example.net]:587
+        smtp-hosts smtp.example.net:587
         use-starttls yes
         require-starttls yes
         auth-username relayuser
         auth-password PASSWORD
+        smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt
+        smtp-tls-allow-tlsv1 no
+        smtp-tls-allow-tlsv1.1 no
     </domain>
 """)
 
@@ -823,7 +852,7 @@ def test_non_ascii_digits_are_errors_not_crashes(digit, template):
 
 
 def test_non_ascii_digit_in_route_is_not_taken_as_default_port():
-    text = HEAD + DOMAIN.replace("smtp-hosts [smtp.example.net]:587",
+    text = HEAD + DOMAIN.replace("smtp-hosts smtp.example.net:587",
                                  "route smtp.example.net\n    default-smtp-port \u00b2")
     report = pc.validate(text)
     assert not report.valid and report.summary["route"]["port"] is None
@@ -977,16 +1006,26 @@ SAMPLE_VALUES = {
     "hostname": "mta.example.com", "ip_or_cidr": "10.0.0.0/8", "listener": "127.0.0.1:25",
     "hostport": "[smtp.example.net]:587", "path": "/var/x", "name": "mta1", "user": "app",
     "access_level": "none", "auth_method": "password", "named_source": "{relay}", "string": "x",
-    "secret": "x",
+    "secret": "x", "smtp_hosts": "h1.example.net, h2.example.net; [10.1.1.1]:2525; [IPv6:2001:db8::1]:587",
+    "dkim_key": "key1,example.com,/etc/pmta/key1.pem", "dkim_sign": "if-x-dkim-options-present",
+    "pattern_line": "/421 4\\.7\\.[0-9]/ mode=backoff", "domain_pattern": "example.com",
 }
 STANZA_ARGS = {"source": "10.0.0.1", "domain": "example.com", "virtual-mta": "mta1",
-               "virtual-mta-pool": "pool1", "smtp-user": "app", "acct-file": "/var/x"}
+               "virtual-mta-pool": "pool1", "smtp-user": "app", "acct-file": "/var/x", "spool": "/var/spool/pmta",
+               "bounce-processor": None, "feedback-loop-processor": None, "address-list": None,
+               "smtp-pattern-list": "throttling"}
+# Stanzas that only exist inside another one.
+STANZA_PARENT = {"address-list": "bounce-processor"}
 
 
 def _in_context(context, line):
     if context == pc.GLOBAL:
         return line + "\n"
-    return "<%s %s>\n%s\n</%s>\n" % (context, STANZA_ARGS[context], line, context)
+    arg = STANZA_ARGS[context]
+    text = "<%s%s>\n%s\n</%s>\n" % (context, " " + arg if arg else "", line, context)
+    if context in STANZA_PARENT:
+        text = _in_context(STANZA_PARENT[context], text.rstrip("\n"))
+    return text
 
 
 @pytest.mark.parametrize("name", sorted(pc.DIRECTIVES))
@@ -1011,7 +1050,7 @@ def test_every_typed_directive_refuses_a_wrong_value(name):
 def test_every_directive_is_refused_outside_its_contexts(name):
     contexts, spec = pc.DIRECTIVES[name]
     values = [SAMPLE_VALUES[item.lstrip("?*")] for item in spec]
-    others = [c for c in [pc.GLOBAL] + sorted(STANZA_ARGS) if c not in contexts]
+    others = [c for c in [pc.GLOBAL] + sorted(STANZA_ARGS) if c not in contexts and c not in pc.LENIENT_STANZAS]
     for context in others[:2]:
         _root, errors, _warnings = pc.parse(_in_context(context, " ".join([name] + values)))
         assert any("is not allowed in" in e.message or "holds a password" in e.message for e in errors), \
@@ -1040,7 +1079,9 @@ def test_repeatable_directives_do_not_warn_when_repeated(name):
                                    "*.example.com"),
     ("<virtual-mta -x>\n</virtual-mta>\n", "stanza <virtual-mta -x>: expected a name made of letters, digits, "
                                            "'.', '_' or '-'"),
-    ("<acct-file>\n</acct-file>\n", "stanza <acct-file> needs an argument (a value)"),
+    ("<acct-file>\n</acct-file>\n", "stanza <acct-file> needs an argument (an absolute path, or |command)"),
+    ("<bounce-processor x>\n</bounce-processor>\n", "stanza <bounce-processor> takes no argument"),
+    ("<address-list>\n</address-list>\n", "stanza <address-list> is not allowed in the top level"),
 ])
 def test_stanza_argument_messages(text, message):
     _root, errors, _warnings = pc.parse(text)
@@ -1056,7 +1097,7 @@ def test_a_stanza_closed_by_its_parent_ends_on_the_parent_closing_line():
 
 def test_summary_keys_and_the_password_without_user_warning():
     text = ("smtp-listener 127.0.0.1:25\n<source 127.0.0.1>\nalways-allow-relaying yes\n</source>\n"
-            "<domain *>\nsmtp-hosts [smtp.example.net]:587\nrequire-starttls yes\nauth-password x\n</domain>\n")
+            "<domain *>\nsmtp-hosts smtp.example.net:587\nrequire-starttls yes\nauth-password x\n</domain>\n")
     report = pc.validate(text)
     assert set(report.summary["sources"][0]) == {"match", "line", "always_allow_relaying", "require_auth",
                                                  "allow_starttls", "require_starttls_before_auth", "smtp_service"}

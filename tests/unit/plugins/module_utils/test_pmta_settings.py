@@ -30,7 +30,8 @@ def defaults():
         values = yaml.safe_load(handle)
     settings = dict((key[len(PREFIX):], value) for key, value in values.items()
                     if key[len(PREFIX):] in ps.SETTINGS_KEYS)
-    settings.update(host="smtp.example.net", username="relayuser", password=PASSWORD, package_ext="deb")
+    settings.update(host="smtp.example.net", username="relayuser", password=PASSWORD, package_ext="deb",
+                    tls_ca_file="/etc/ssl/certs/ca-certificates.crt")  # vars/Debian.yml, as tasks/validate.yml does
     return settings
 
 
@@ -318,3 +319,114 @@ def test_angle_brackets_refused_in_credentials(field, char):
     message = str(exc.value)
     assert message.startswith("powermta_relay_%s: must not contain" % field), message
     assert "ab%scd" % char not in message
+
+
+# ---------------------------------------------------------------------------
+# Issue 15: verified TLS, provider caps, back-off, bounces, accounting, DKIM, per-VMTA smarthosts
+# ---------------------------------------------------------------------------
+
+O365 = dict(host="", provider="office365", username="mailbox@example.com")
+VMTA = {"name": "eu", "source_ip": "192.0.2.10", "hostname": "eu.example.com"}
+OWN = {"host": "smtp.eu.example.net", "port": 2525, "username": "eu", "password": "Eu-" + PASSWORD}
+DKIM = {"selector": "s1", "domain": "example.com", "key_file": "/etc/pmta/s1.pem"}
+
+NEW_GOOD = [
+    ("office365 capped by default", dict(O365), 3),
+    ("office365 at its limit", dict(O365, max_smtp_out=3), 3),
+    ("office365 limit shared with two vMTAs", dict(O365, virtual_mtas=[VMTA, dict(VMTA, name="us")]), 1),
+    ("a vMTA with its own smarthost is not counted", dict(O365, virtual_mtas=[dict(VMTA, smarthost=OWN)]), 3),
+    ("no provider: the PowerMTA default", {}, 20),
+    ("no provider: any value", dict(max_smtp_out="50"), 50),
+]
+
+
+@pytest.mark.parametrize("changes, expected", [c[1:] for c in NEW_GOOD], ids=[c[0] for c in NEW_GOOD])
+def test_max_smtp_out_follows_the_provider_limit(changes, expected):
+    assert ps.check(settings_with(**changes))["max_smtp_out"] == expected
+
+
+NEW_BAD = [
+    ("office365 above its limit", dict(O365, max_smtp_out=4), "powermta_relay_max_smtp_out",
+     "4 connections is more than provider 'office365' allows (3 concurrent connections"),
+    ("office365 limit exceeded by the vMTAs", dict(O365, max_smtp_out=2, virtual_mtas=[VMTA]),
+     "powermta_relay_max_smtp_out", "4 connections in all (the top-level queue and 1 virtual MTA(s)"),
+    ("max_smtp_out zero", dict(max_smtp_out=0), "powermta_relay_max_smtp_out", "at least 1"),
+    ("no CA file", dict(tls_ca_file=""), "powermta_relay_tls_ca_file", "smtp-tls-ca-file"),
+    ("relative CA file", dict(tls_ca_file="certs/ca.pem"), "powermta_relay_tls_ca_file", "an absolute path"),
+    ("bad backoff retry", dict(backoff_retry_after="1 hour"), "powermta_relay_backoff_retry_after", "without blanks"),
+    ("bad backoff rate", dict(backoff_max_msg_rate="fast"), "powermta_relay_backoff_max_msg_rate", "a rate"),
+    ("bad backoff to normal", dict(backoff_to_normal_after="soon"), "powermta_relay_backoff_to_normal_after",
+     "or never"),
+    ("bad throttling switch", dict(throttling_patterns="on"), "powermta_relay_throttling_patterns", "true or false"),
+    ("bad bounce-after", dict(bounce_after="never"), "powermta_relay_bounce_after", "a time interval"),
+    ("bad move-interval", dict(acct_move_interval="daily"), "powermta_relay_acct_move_interval", "a time interval"),
+    ("bad delete-after", dict(acct_delete_after="-1"), "powermta_relay_acct_delete_after", "or never"),
+    ("DKIM key without file", dict(dkim_keys=[dict(DKIM, key_file="")]), "powermta_relay_dkim_keys[0].key_file",
+     "is required"),
+    ("DKIM key file with a comma", dict(dkim_keys=[dict(DKIM, key_file="/etc/a,b.pem")]),
+     "powermta_relay_dkim_keys[0].key_file", "contains a comma"),
+    ("DKIM bad domain", dict(dkim_keys=[dict(DKIM, domain="exa mple.com")]), "powermta_relay_dkim_keys[0].domain",
+     "a domain name"),
+    ("DKIM selector twice", dict(dkim_keys=[DKIM, DKIM]), "powermta_relay_dkim_keys[1]", "defined twice"),
+    ("DKIM unknown key", dict(dkim_keys=[dict(DKIM, algorithm="rsa")]), "powermta_relay_dkim_keys[0]",
+     "unknown key 'algorithm'"),
+    ("vMTA smarthost unknown key", dict(virtual_mtas=[dict(VMTA, smarthost=dict(OWN, tls=True))]),
+     "powermta_relay_virtual_mtas[0].smarthost", "unknown key 'tls'"),
+    ("vMTA smarthost without host", dict(virtual_mtas=[dict(VMTA, smarthost={"port": 587})]),
+     "powermta_relay_virtual_mtas[0].smarthost.host", "is required"),
+    ("vMTA smarthost user without password", dict(virtual_mtas=[dict(VMTA, smarthost=dict(OWN, password=""))]),
+     "powermta_relay_virtual_mtas[0].smarthost.password", "is required"),
+    ("vMTA smarthost on 465", dict(virtual_mtas=[dict(VMTA, smarthost=dict(OWN, port=465))]),
+     "powermta_relay_virtual_mtas[0].smarthost.port", "implicit TLS"),
+    ("vMTA smarthost password with #", dict(virtual_mtas=[dict(VMTA, smarthost=dict(OWN, password="a#b"))]),
+     "powermta_relay_virtual_mtas[0].smarthost.password", "must not contain"),
+    ("vMTA smarthost is a string", dict(virtual_mtas=[dict(VMTA, smarthost="smtp.eu.example.net")]),
+     "powermta_relay_virtual_mtas[0].smarthost", "must be a dict"),
+]
+
+
+@pytest.mark.parametrize("case_id, changes, variable, fragment", NEW_BAD, ids=[c[0] for c in NEW_BAD])
+def test_refused_issue_15(case_id, changes, variable, fragment):
+    test_refused(case_id, changes, variable, fragment)
+
+
+def test_vmta_smarthost_password_is_never_returned_or_quoted():
+    result = ps.check(settings_with(virtual_mtas=[dict(VMTA, smarthost=OWN)]))
+    assert OWN["password"] not in repr(result)
+    with pytest.raises(ValueError) as exc:
+        ps.check(settings_with(virtual_mtas=[dict(VMTA, smarthost=dict(OWN, password="Sec#ret-9"))]))
+    assert "Sec#ret-9" not in str(exc.value)
+
+
+@pytest.mark.parametrize("host, port, written", [
+    ("smtp.example.net", 587, "smtp.example.net:587"),
+    ("10.1.1.1", 2525, "[10.1.1.1]:2525"),
+    ("2001:db8::1", 587, "[IPv6:2001:db8::1]:587"),
+    ("smtp.example.net", None, "smtp.example.net"),
+])
+def test_smtp_host_writes_the_reference_syntax(host, port, written):
+    from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+
+    assert ps.smtp_host(host, port) == written
+    levels, problem = pc.parse_smtp_hosts(written)
+    assert problem is None and levels[0][0]["host"] == host and levels[0][0]["port"] == port
+
+
+def test_result_carries_the_dkim_keys_ca_file_and_smtp_host():
+    result = ps.check(settings_with(dkim_keys=[DKIM], host="2001:db8::1"))
+    assert result["dkim_keys"] == ["s1,example.com,/etc/pmta/s1.pem"]
+    assert result["tls_ca_file"] == "/etc/ssl/certs/ca-certificates.crt"
+    assert result["relay"]["smtp_host"] == "[IPv6:2001:db8::1]"
+
+
+def test_the_filter_warns_about_the_route_alias(monkeypatch):
+    from ansible.utils.display import Display
+
+    seen = []
+    monkeypatch.setattr(Display, "warning", lambda self, msg, *a, **k: seen.append(msg))
+    pmta_filter(settings_with(route_directive="route"))
+    assert seen == ['powermta_relay_route_directive: route is deprecated by the PowerMTA reference (section '
+                    '3.3.10.88, "use smtp-hosts instead"); the role still renders it, but set smtp-hosts']
+    seen[:] = []
+    pmta_filter(settings_with())
+    assert seen == []

@@ -19,11 +19,14 @@ smtp-listener 127.0.0.1:25
     always-allow-relaying yes
 </source>
 <domain *>
-    smtp-hosts [smtp.example.net]:587
+    smtp-hosts smtp.example.net:587
     use-starttls yes
     require-starttls yes
     auth-username relayuser
     auth-password Hunter2-secret
+    smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt
+    smtp-tls-allow-tlsv1 no
+    smtp-tls-allow-tlsv1.1 no
 </domain>
 """
 
@@ -68,7 +71,7 @@ def test_missing_path_fails(tmp_path, capsys):
 
 
 def test_errors_fail_with_line_numbers(capsys):
-    code, result, raw = run({"content": BAD}, capsys)
+    code, result, raw = run({"content": BAD, "relay_policy": True}, capsys)
     assert code == 1
     assert result["failed"] is True
     assert result["valid"] is False
@@ -78,8 +81,16 @@ def test_errors_fail_with_line_numbers(capsys):
     assert "Hunter2-secret" not in raw
 
 
+def test_without_the_relay_policy_an_open_relay_is_a_warning(capsys):
+    code, result, _raw = run({"content": BAD}, capsys)
+    assert code == 0 and result["valid"] is True
+    assert result["summary"]["policy"] is False
+    assert {"line": 2, "message": "open relay: <source 0/0> has always-allow-relaying yes without "
+                                  "require-auth yes"} in result["warning_details"]
+
+
 def test_fail_on_error_false_reports_only(capsys):
-    code, result, _raw = run({"content": BAD, "fail_on_error": False}, capsys)
+    code, result, _raw = run({"content": BAD, "fail_on_error": False, "relay_policy": True}, capsys)
     assert code == 0
     assert result["valid"] is False
     assert result["errors"][0]["line"] == 2
@@ -89,8 +100,8 @@ def test_fail_on_error_false_reports_only(capsys):
 def test_warnings_use_the_standard_mechanism(capsys, monkeypatch):
     emitted = []
     monkeypatch.setattr(pmta_config.AnsibleModule, "warn", lambda self, message: emitted.append(message))
-    text = GOOD.replace("[smtp.example.net]:587", "[smtp.example.net]:25")
-    code, result, _raw = run({"content": text}, capsys)
+    text = GOOD.replace("smtp.example.net:587", "smtp.example.net:25")
+    code, result, _raw = run({"content": text, "relay_policy": True}, capsys)
     assert code == 0
     assert result["warning_details"] == [{"line": 6, "message": "'smtp-hosts' uses port 25, which most "
                                                                 "clouds block outbound"}]
@@ -103,8 +114,8 @@ def test_diff_against_is_masked(tmp_path, capsys):
     new = GOOD.replace(":587", ":2525").replace("Hunter2-secret", "Other-secret")
     code, result, raw = run({"content": new, "diff_against": str(path)}, capsys)
     assert code == 0
-    assert "-    smtp-hosts [smtp.example.net]:587" in result["masked_diff"]
-    assert "+    smtp-hosts [smtp.example.net]:2525" in result["masked_diff"]
+    assert "-    smtp-hosts smtp.example.net:587" in result["masked_diff"]
+    assert "+    smtp-hosts smtp.example.net:2525" in result["masked_diff"]
     assert result["secrets_changed"] is True
     assert "Hunter2-secret" not in raw and "Other-secret" not in raw
 
@@ -167,21 +178,19 @@ def test_content_is_no_log(capsys):
     assert "Hunter2-secret" not in raw
 
 
-def test_documentation_lists_the_allow_list():
+def test_documentation_names_the_options_and_the_table():
     import yaml
 
     from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
 
     doc = yaml.safe_load(pmta_config.DOCUMENTATION)
     notes = " ".join(doc["notes"])
-    for names in pc.UNCHECKED_DIRECTIVES.values():
-        for name in names:
-            assert "C(%s)" % name in notes, name
-    for name in pc.OPAQUE_STANZAS:
+    for name in pc.OPAQUE_STANZAS + tuple(pc.STANZAS):
         assert "C(<%s>)" % name in notes, name
+    assert "docs/pmta-directives.md" in notes
     assert set(doc["options"]) == {"path", "content", "compact", "fragment", "extra_directives",
                                    "diff_against", "fail_on_error", "dest", "owner", "group", "mode",
-                                   "backup", "applied_marker", "mark_applied"}
+                                   "backup", "applied_marker", "mark_applied", "relay_policy"}
 
 
 # ---------------------------------------------------------------------------
@@ -200,7 +209,7 @@ MY_GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
 def write_args(dest, content=GOOD, **extra):
-    args = {"content": content, "dest": str(dest), "owner": ME, "group": MY_GROUP, "mode": "0640"}
+    args = {"content": content, "dest": str(dest), "owner": ME, "group": MY_GROUP, "mode": "0640", "relay_policy": True}
     args.update(extra)
     return args
 
@@ -282,7 +291,7 @@ def test_check_mode_with_diff_masks_passwords_and_writes_nothing(tmp_path, capsy
     code, result, raw = run(write_args(dest, new, _ansible_check_mode=True, _ansible_diff=True), capsys)
     assert code == 0 and result["changed"] is True
     assert dest.read_text() == GOOD
-    assert "[smtp.example.net]:2525" in result["diff"]["after"]
+    assert "smtp.example.net:2525" in result["diff"]["after"]
     assert "auth-password ********" in result["diff"]["before"]
     assert result["secrets_changed"] is True
     assert "Hunter2-secret" not in raw and "Other-secret" not in raw
