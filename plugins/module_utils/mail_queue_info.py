@@ -89,3 +89,14 @@ def collect(run_command, mtas=ALL_MTAS, postqueue=None, spools=None, with_messag
     if with_messages:
         result['messages'] = listed
     return result
+
+
+def collect_until_empty(run_command, wait, sleep=time.sleep, clock=time.monotonic, **kwargs):
+    """collect(), again every second until nothing waits or ``wait`` seconds have passed."""
+    deadline = clock() + wait
+    while True:
+        result = collect(run_command, **kwargs)
+        if result['total'] == 0 or clock() >= deadline:
+            result['waited'] = round(wait - max(0, deadline - clock()), 1)
+            return result
+        sleep(1)

@@ -43,6 +43,12 @@ options:
       - Also return every queued message (envelope, state, reasons; never the content).
     type: bool
     default: false
+  wait:
+    description:
+      - Read the queues again every second until no message waits in them, for at most this many seconds
+        (for example after C(postqueue -f)). V(0) reads them once.
+    type: int
+    default: 0
   postqueue_path:
     description:
       - Path of Postfix's C(postqueue). By default searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
@@ -74,7 +80,8 @@ EXAMPLES = r"""
   become: true
   register: queue
 
-- name: Say why mail waits ("postfix deferred: connect to smtp.example.net[192.0.2.1]:25 Connection timed out: 18")
+# For example "postfix deferred: connect to smtp.example.net[192.0.2.1]:25: Connection timed out: 18"
+- name: Say why mail waits
   ansible.builtin.debug:
     msg: "{{ queue.reason_lines }}"
 
@@ -89,6 +96,13 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: queue.queues | selectattr('oldest_age', 'number') | selectattr('oldest_age', 'gt', 3600) | list | length == 0
     fail_msg: "mail waits for more than an hour: {{ queue.reason_lines | join('; ') }}"
+
+- name: After a flush, wait up to 20 seconds for Postfix's queue to empty
+  egress.mail.mail_queue:
+    mtas: [postfix]
+    wait: 20
+  become: true
+  register: queue
 
 - name: Which MTA owns /usr/sbin/sendmail, and what does it still hold?
   egress.mail.mail_queue:
@@ -167,11 +181,16 @@ total:
   type: int
   sample: 20
 reason_lines:
-  description: One line per queue and reason (C(MTA QUEUE: REASON: COUNT)), or C(MTA QUEUE: N waiting) without reasons.
+  description: "One line per queue and reason (C(MTA QUEUE: REASON: COUNT)), or C(MTA QUEUE: N waiting) without reasons."
   returned: always
   type: list
   elements: str
   sample: ["postfix deferred: connect to relay.example.net[192.0.2.10]:25: Connection timed out: 20"]
+waited:
+  description: Seconds spent waiting for the queues to empty (see O(wait)).
+  returned: always
+  type: float
+  sample: 2.1
 messages:
   description: Every queued message (mta, queue, queue_id, sender, recipients, arrival_time, state, reasons,
     message_id, problem).
@@ -182,7 +201,7 @@ messages:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import ALL_MTAS, collect
+from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import ALL_MTAS, collect_until_empty
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import QueueReadError
 
 
@@ -192,10 +211,13 @@ def main():
             mtas=dict(type='list', elements='str', choices=list(ALL_MTAS), default=list(ALL_MTAS)),
             spools=dict(type='dict', default={}),
             messages=dict(type='bool', default=False),
+            wait=dict(type='int', default=0),
             postqueue_path=dict(type='path'),
         ),
         supports_check_mode=True,
     )
+    if not 0 <= module.params['wait'] <= 3600:
+        module.fail_json(msg='wait must be between 0 and 3600 seconds')
     unknown = sorted(set(module.params['spools']) - set(ALL_MTAS))
     if unknown:
         module.fail_json(msg='spools: unknown MTA %s (one of %s)' % (', '.join(unknown), ', '.join(ALL_MTAS)))
@@ -209,7 +231,7 @@ def main():
         return module.run_command([binary] + list(args[1:]), environ_update={'LANG': 'C', 'LC_ALL': 'C'})
 
     try:
-        result = collect(run_command, mtas=module.params['mtas'], postqueue=postqueue,
+        result = collect_until_empty(run_command, module.params['wait'], mtas=module.params['mtas'], postqueue=postqueue,
                          spools=module.params['spools'], with_messages=module.params['messages'])
     except (QueueReadError, OSError, IOError) as exc:
         module.fail_json(msg='could not read the mail queues: %s' % exc)

@@ -93,3 +93,30 @@ def test_unparsed_queues_are_counted(tmp_path):
     (tmp_path / 'queue' / 'ab').mkdir(parents=True)
     (tmp_path / 'queue' / 'ab' / 'ab123456').mkdir()
     assert [m.queue_id for m in mail_queue_detect.count_files('opensmtpd', str(tmp_path))] == ['queue/ab/ab123456']
+
+
+def test_collect_until_empty_polls_until_the_queue_drains():
+    outputs = [POSTQUEUE_OUT, POSTQUEUE_OUT.split('\n', 3)[3], '']
+    clock = [0.0]
+
+    def run(args):
+        if args[0].endswith('postqueue'):
+            return 0, outputs.pop(0) if len(outputs) > 1 else outputs[0], ''
+        raise OSError('no dpkg')
+
+    def sleep(seconds):
+        clock[0] += seconds
+    result = mail_queue_info.collect_until_empty(run, 20, sleep=sleep, clock=lambda: clock[0], mtas=['postfix'],
+                                                 postqueue='/usr/sbin/postqueue', sendmail_path='/nonexistent')
+    assert result['total'] == 0 and result['waited'] == 2.0
+
+
+def test_collect_until_empty_gives_up_after_the_wait():
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+    run = runner({'/usr/sbin/postqueue -j': (0, POSTQUEUE_OUT, '')})
+    result = mail_queue_info.collect_until_empty(run, 5, sleep=sleep, clock=lambda: clock[0], mtas=['postfix'],
+                                                 postqueue='/usr/sbin/postqueue', sendmail_path='/nonexistent')
+    assert result['total'] == 6 and result['waited'] == 5.0
