@@ -30,6 +30,7 @@ __metaclass__ = type
 
 import json
 import os
+import time
 
 
 class MigrationError(Exception):
@@ -110,8 +111,9 @@ def migrate(messages, submit, journal_path, unmovable_dir, accepted_elsewhere=No
     ``submit(sender, recipients, content)`` returns (rc, error text); ``accepted_elsewhere(message_id)``
     says whether Postfix already has (or already sent) a message with that Message-ID.
     """
+    started = time.monotonic()
     result = {'moved': 0, 'resumed': 0, 'unmovable': 0, 'failed': [], 'message_ids': [],
-              'unmovable_dir': unmovable_dir, 'unmovable_ids': []}
+              'unmovable_dir': unmovable_dir, 'unmovable_ids': [], 'seconds': 0.0}
     movable = [m for m in messages if m.state == 'queued' and m.recipients and m.content is not None]
     kept = [m for m in messages if m not in movable]
     result['unmovable'] = len(kept)
@@ -159,4 +161,5 @@ def migrate(messages, submit, journal_path, unmovable_dir, accepted_elsewhere=No
             result['message_ids'].append(message.message_id)
     finally:
         journal.close()
+    result['seconds'] = round(time.monotonic() - started, 3)
     return result

@@ -231,8 +231,9 @@ def main():
         return module.run_command([binary] + list(args[1:]), environ_update={'LANG': 'C', 'LC_ALL': 'C'})
 
     try:
-        result = collect_until_empty(run_command, module.params['wait'], mtas=module.params['mtas'], postqueue=postqueue,
-                         spools=module.params['spools'], with_messages=module.params['messages'])
+        result = collect_until_empty(run_command, module.params['wait'], mtas=module.params['mtas'],
+                                     postqueue=postqueue, spools=module.params['spools'],
+                                     with_messages=module.params['messages'])
     except (QueueReadError, OSError, IOError) as exc:
         module.fail_json(msg='could not read the mail queues: %s' % exc)
     for warning in result.pop('warnings'):

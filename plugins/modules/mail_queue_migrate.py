@@ -112,6 +112,11 @@ message_ids:
   type: list
   elements: str
   sample: ["<fixture.1@example.test>"]
+seconds:
+  description: How long the move took.
+  returned: always
+  type: float
+  sample: 0.41
 failed:
   description: Messages Postfix refused (they stay in the old spool); the task fails when there are any.
   returned: always
@@ -155,7 +160,7 @@ def main():
     messages = READERS[params['mta']](spool)
     if not messages:
         module.exit_json(changed=False, moved=0, resumed=0, unmovable=0, unmovable_dir=params['unmovable_dir'],
-                         unmovable_ids=[], message_ids=[], failed=[])
+                         unmovable_ids=[], message_ids=[], failed=[], seconds=0.0)
     owner = mail_queue_detect.owner(run_command, params['sendmail_path'])[0]
     if owner != 'postfix' and not module.check_mode:
         module.fail_json(msg='%s is not Postfix\'s (owner: %s): install Postfix before moving the %s queue'
