@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 # Seconds on a quiet 2-core machine (build/timings-molecule.tsv of a full run); only the order
 # matters: long scenarios first, so that the last to finish is a short one.
-WEIGHTS = {"security": 240, "tls_failures": 180, "outage": 150, "default": 150, "oauth2": 150,
+WEIGHTS = {"takeover": 260, "security": 240, "tls_failures": 180, "outage": 150, "default": 150, "oauth2": 150,
            "port25_audit": 140, "relay_options": 130, "port25_blocked": 110, "powermta": 70,
            "fixture": 40}
 STEPS = ("destroy", "create", "prepare", "converge", "idempotence", "check", "side_effect", "verify",
