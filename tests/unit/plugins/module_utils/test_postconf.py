@@ -880,8 +880,8 @@ def test_a_main_cf_holding_a_password_is_never_copied(live, tmp_path, line, secr
     backups = tmp_path / 'backups'
     written, skipped = backup(str(live), ['main.cf', 'master.cf', 'absent.cf'], str(backups), 3)
     assert skipped == (['main.cf'] if secret else [])
-    assert [os.path.basename(p).split('.2')[0] for p in written] == (['master.cf'] if secret else ['main.cf',
-                                                                                                    'master.cf'])
+    expected = ['master.cf'] if secret else ['main.cf', 'master.cf']
+    assert [os.path.basename(p).split('.2')[0] for p in written] == expected
     for path in written:
         assert 'S3cret' not in open(path).read()
 
