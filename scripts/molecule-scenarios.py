@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Run molecule scenarios, a few at a time, and print how long each step of each took.
 
-    scripts/molecule-scenarios.py [--jobs N] [--timings FILE] [SCENARIO ...]
+    python scripts/molecule-scenarios.py [--jobs N] [--timings FILE] [SCENARIO ...]
 
 Without scenario names: every molecule/*/molecule.yml. Each scenario is one `molecule test -s X`
 with the base configuration .config/molecule/config.yml; its output goes to
@@ -108,7 +107,7 @@ def main():
             run(name, logdir, results)
 
     start = time.monotonic()
-    threads = [threading.Thread(target=lane) for _ in range(max(1, min(args.jobs, len(names))))]
+    threads = [threading.Thread(target=lane) for dummy in range(max(1, min(args.jobs, len(names))))]
     for thread in threads:
         thread.start()
     for thread in threads:

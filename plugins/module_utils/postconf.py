@@ -317,6 +317,48 @@ def staged_check(run_command, postconf, postfix, config_dir, changes, removals, 
         shutil.rmtree(stage, ignore_errors=True)
 
 
+# A main.cf whose SASL password maps are given inline (static:user:password, inline:{...}) holds a
+# password, and is never copied; a commented-out line like that too.
+_INLINE_SECRET_RE = re.compile(r'^[ \t#]*[a-z]*_sasl_password_maps[ \t]*=.*\b(?:static|inline):', re.M)
+
+
+def holds_password(text):
+    """Whether a main.cf text carries a password inline."""
+    return bool(_INLINE_SECRET_RE.search(text))
+
+
+def backup(config_dir, names, backup_dir, keep, now=None):
+    """Copy ``names`` (main.cf, master.cf) of ``config_dir`` to ``backup_dir`` as NAME.<UTC time>
+    (0600, the directory 0700) and keep only the newest ``keep`` copies of each name.
+
+    A file that holds a password is not copied. Returns (paths written, names skipped).
+    """
+    stamp = time.strftime('%Y%m%dT%H%M%S', time.gmtime(now)) + ('.%06dZ' % int(((now or time.time()) % 1) * 1e6))
+    written, skipped = [], []
+    try:
+        if not os.path.isdir(backup_dir):
+            os.makedirs(backup_dir, 0o700)
+        for name in names:
+            source = os.path.join(config_dir, name)
+            if not os.path.exists(source):
+                continue
+            text = _read_text(source)
+            if holds_password(text):
+                skipped.append(name)
+                continue
+            path = os.path.join(backup_dir, '%s.%s' % (name, stamp))
+            secret_file.write(path, text.encode('utf-8', 'surrogateescape'), 0o600, -1, -1)
+            written.append(path)
+            copies = sorted(entry for entry in os.listdir(backup_dir)
+                            if entry.startswith(name + '.') and re.fullmatch(r'[0-9]{8}T[0-9]{6}\.[0-9]{6}Z',
+                                                                             entry[len(name) + 1:]))
+            for old in copies[:-keep] if keep > 0 else copies:
+                os.unlink(os.path.join(backup_dir, old))
+    except (IOError, OSError) as exc:
+        raise PostconfError('cannot keep a copy of the configuration in %s: %s' % (backup_dir, exc))
+    return written, skipped
+
+
 def _run(run_command, args):
     rc, out, err = run_command(args)
     if rc != 0:
@@ -326,7 +368,7 @@ def _run(run_command, args):
 
 def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False,
           master_cf_block=None, master_cf_marker=DEFAULT_MARKER, stage=False, postfix='postfix',
-          log_command=None):
+          log_command=None, backup_dir=None, backup_keep=5):
     """Bring main.cf (and, when ``master_cf_block`` is not None, the marked block of master.cf)
     in ``config_dir`` to the desired state; with ``stage``, check a staged copy first.
 
@@ -334,7 +376,9 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
     (rc, stdout, stderr), like AnsibleModule.run_command. Returns a dict with
     changed, changed_parameters, removed_parameters, master_cf_changed, staged, values, diff,
     warnings. Raises PostconfError. ``log_command`` (journalctl with its filters, or None) reads
-    why Postfix refused a staged copy when it said nothing on stderr.
+    why Postfix refused a staged copy when it said nothing on stderr. With ``backup_dir``, the live
+    main.cf and master.cf that are about to change are first copied there (see :func:`backup`),
+    the newest ``backup_keep`` kept; the result lists them in ``backups``.
     """
     desired, removals_wanted = prepare(parameters, absent)
     names = list(desired) + removals_wanted
@@ -367,11 +411,16 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
     master_changed = master_before != master_after
 
     staged = False
+    backups = []
     if not check_mode and (changes or removals or master_changed):
         if stage:
             staged_check(run_command, postconf, postfix, config_dir, changes, removals,
                          master_after if master_changed else None, log_command)
             staged = True
+        if backup_dir:
+            backups, skipped = backup(config_dir, ([MAIN_CF] if changes or removals else [])
+                                      + ([MASTER_CF] if master_changed else []), backup_dir, backup_keep)
+            warnings.extend('%s holds a password (inline SASL password map): no copy kept' % name for name in skipped)
         if master_changed:
             _replace(master_path, master_after)
         if changes:
@@ -389,6 +438,7 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
         'removed_parameters': removals,
         'master_cf_changed': master_changed,
         'staged': staged,
+        'backups': backups,
         'values': dict(desired),
         'diff': diff,
         'warnings': warnings,

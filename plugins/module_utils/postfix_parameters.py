@@ -130,6 +130,14 @@ MANAGED = {
     'smtp_sender_dependent_authentication': 'sender_dependent',
     'sender_dependent_default_transport_maps': 'sender_dependent',
     'smtp_generic_maps': 'sender_rewrite',
+    # Fallback smarthosts: the role writes them into relayhost (tried in order) with their own
+    # logins; a fallback set here would be used with no credentials, or with another relay's.
+    'smtp_fallback_relay': 'fallback_relays',
+    'fallback_relay': 'fallback_relays',
+    'lmtp_fallback_relay': 'fallback_relays',
+    'sender_canonical_maps': 'sender_canonical',
+    'recipient_canonical_maps': 'recipient_canonical',
+    'smtp_header_checks': 'strip_received_headers',
 }
 
 # Only to say why a parameter that is not on the list is refused: which of the four things

@@ -31,6 +31,10 @@ endpoint. Keys:
     Concurrent SMTP connections the provider allows (per account or mailbox), when it
     documents a limit; connections beyond it are refused with a 4xx and deferred. The
     Postfix role caps its concurrency to the relay at this number. Optional.
+``max_message_size``
+    The largest message (bytes, after MIME encoding) the provider documents accepting, when it
+    documents one; ``postfix_relay_message_size_limit`` may not be larger. Optional, with
+    ``size_source``, the page documenting it.
 ``notes``
     Short operational notes.
 ``source``
@@ -124,6 +128,10 @@ PRESETS = {
                   'TLS wrapper on 465 and 2465. SMTP credentials are region specific. '
                   'EC2 throttles port 25 by default.'),
         'source': 'https://docs.aws.amazon.com/ses/latest/dg/smtp-connect.html',
+        # "Using the SES v2 API or SMTP - Maximum message size (including attachments): 40 MB per
+        # message (after base64 encoding)", not adjustable.
+        'max_message_size': 40000000,
+        'size_source': 'https://docs.aws.amazon.com/ses/latest/dg/quotas.html',
     },
     'postmark': {
         'title': 'Postmark',
@@ -138,6 +146,9 @@ PRESETS = {
         'notes': ('STARTTLS on 587, 2525 and 25; no implicit-TLS port. '
                   'Broadcast streams use smtp-broadcasts.postmarkapp.com (set the host explicitly).'),
         'source': 'https://postmarkapp.com/support/article/811-what-are-the-smtp-details-api-tokens-i-should-be-using',
+        # "Total message size, including attachments, can be 10 MB" (measured after base64 encoding).
+        'max_message_size': 10000000,
+        'size_source': 'https://postmarkapp.com/support/article/1056-what-are-the-attachment-and-email-size-limits',
     },
     'brevo': {
         'title': 'Brevo (formerly Sendinblue)',

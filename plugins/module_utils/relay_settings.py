@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 from ansible_collections.egress.mail.plugins.module_utils import network_policy, postfix_parameters
-from ansible_collections.egress.mail.plugins.module_utils.mail_address import check_address, check_domain
+from ansible_collections.egress.mail.plugins.module_utils.mail_address import check_address, check_domain, check_local_part
 from ansible_collections.egress.mail.plugins.module_utils.postconf import PostconfError, format_value
 from ansible_collections.egress.mail.plugins.module_utils.providers import PRESETS, get_preset, provider_names
 
@@ -36,7 +36,9 @@ SETTINGS_KEYS = (
     'tls_security_level', 'allow_plaintext', 'sender_dependent', 'tls_ca_file', 'concurrency_limit',
     'sasl_mechanisms',
 ) + ('myhostname', 'myorigin', 'root_forward', 'sender_rewrite', 'mynetworks', 'mynetworks_allow_public',
-     'inet_interfaces', 'extra_config')
+     'inet_interfaces', 'extra_config') + (
+    'fallback_relays', 'sender_canonical', 'recipient_canonical', 'aliases', 'strip_received_headers',
+    'message_size_limit')
 SENDER_DEPENDENT_KEYS = ('sender', 'host', 'port', 'username', 'password')
 TLS_LEVELS = ('encrypt', 'verify', 'secure', 'may', 'none')
 PLAINTEXT_TLS_LEVELS = ('may', 'none')
@@ -415,6 +417,155 @@ def _resolve_sender_dependent(value, prefix, default_port, tls_level, preset):
     return result
 
 
+RELAY_KEYS = ('host', 'port', 'provider', 'provider_region', 'username', 'password')
+
+
+def _check_relay(entry, var, password_set=False, default_port=None):
+    """The checks of one smarthost (the main relay and every entry of a relay list): see check_relay_entry.
+
+    Returns (result, preset); ``var(key)`` names the variable of a key in messages.
+    """
+    # Provider preset.
+    preset = None
+    provider = entry.get('provider')
+    region = entry.get('provider_region')
+    if not _is_unset(provider):
+        if not isinstance(provider, str) or provider.strip().lower() not in PRESETS:
+            raise ValueError("%s: unknown provider %r; valid providers: %s"
+                             % (var('provider'), provider, ', '.join(provider_names())))
+        if not _is_unset(region):
+            _require_str(region, var('provider_region'), 'a region name')
+        try:
+            preset = get_preset(provider, None if _is_unset(region) else region)
+        except ValueError as exc:
+            raise ValueError('%s: %s' % (var('provider_region'), exc))
+    elif not _is_unset(region):
+        raise ValueError('%s: is set but %s is empty' % (var('provider_region'), var('provider')))
+
+    # Host.
+    if not _is_unset(entry.get('host')):
+        host = validate_host(entry['host'], var('host'))
+    elif preset:
+        host = preset['host']
+    else:
+        raise ValueError('%s: is required (or set %s to use a provider preset: %s)'
+                         % (var('host'), var('provider'), ', '.join(provider_names())))
+
+    # Port.
+    if not _is_unset(entry.get('port')):
+        port = validate_port(entry['port'], var('port'))
+    elif preset:
+        port = preset['port']
+    else:
+        port = default_port or DEFAULT_PORT
+    wrappermode = _wrappermode(port, preset)
+
+    # Credentials.
+    hint = preset['username_hint'] if preset else None
+    if not _is_unset(entry.get('username')):
+        username = validate_username(entry['username'], var('username'))
+    elif preset and preset.get('username'):
+        username = preset['username']
+    else:
+        username = None
+    if (_is_unset(entry.get('username')) and username is not None and not password_set
+            and _is_unset(entry.get('password'))):
+        raise ValueError("%s: is required: provider '%s' authenticates as %r (%s)"
+                         % (var('password'), preset['name'], username, hint))
+    password_set = _credentials(username, entry.get('password'), password_set,
+                                (var('username'), var('password')), hint)
+    if preset and preset.get('auth_required') and username is None:
+        raise ValueError("%s: provider '%s' requires SMTP AUTH; set %s (%s) and %s"
+                         % (var('username'), preset['name'], var('username'), hint, var('password')))
+    return {
+        'host': host,
+        'port': port,
+        # Filled in by apply_probed_ports() when the port is probed (auto).
+        'nexthop': None if port == 'auto' else nexthop(host, port),
+        'username': username,
+        'password_set': password_set,
+        'wrappermode': wrappermode,
+        'provider': preset['name'] if preset else None,
+        'provider_region': preset['region'] if preset else None,
+        'candidate_ports': list(preset['ports']) if preset else list(DEFAULT_CANDIDATE_PORTS),
+        'tls_wrapper_ports': sorted(set([WRAPPER_PORT] + (list(preset['tls_wrapper_ports']) if preset else []))),
+        'max_connections': preset.get('max_connections') if preset else None,
+        'max_message_size': preset.get('max_message_size') if preset else None,
+    }, preset
+
+
+def check_relay_entry(entry, name, default_port=None):
+    """Check one smarthost of a list of relays: the one definition both roles use.
+
+    ``entry`` is a dict with the keys of ``RELAY_KEYS``: ``host`` (required unless ``provider``
+    gives it), ``port`` (1-65535 or ``auto``; default the preset's port, else ``default_port``,
+    else 587), ``provider`` and ``provider_region`` (a preset, as for the main relay),
+    ``username`` and ``password`` (a pair; a preset's fixed user name counts). ``name`` is the
+    entry's variable name (``postfix_relay_fallback_relays[0]``); every error is a ValueError
+    naming ``name.key`` and never quoting the password.
+
+    Returns a dict without the password: host, port (an int, or ``auto``), nexthop (Postfix
+    ``[host]:port``, None while the port is ``auto``), username (None without login),
+    password_set, wrappermode (implicit TLS: port 465 or a preset's TLS-wrapper port), provider,
+    provider_region, candidate_ports, tls_wrapper_ports, max_connections and max_message_size
+    (the preset's documented limits, or None).
+    """
+    if not isinstance(entry, Mapping):
+        raise ValueError('%s: must be a dict (keys: %s)' % (name, ', '.join(RELAY_KEYS)))
+    for key in sorted(entry, key=str):
+        if key not in RELAY_KEYS:
+            raise ValueError("%s: unknown key '%s' (valid keys: %s)" % (name, key, ', '.join(RELAY_KEYS)))
+    check_text_values(entry, name)
+    result, dummy = _check_relay(entry, lambda key: '%s.%s' % (name, key), default_port=default_port)
+    return result
+
+
+def _resolve_fallback_relays(value, prefix, main, tls_level):
+    """postfix_relay_fallback_relays: relays tried in order after the main one (see resolve)."""
+    name = prefix + 'fallback_relays'
+    if value is None or (isinstance(value, str) and value.strip() == ''):
+        return []
+    if isinstance(value, (str, bytes)) or isinstance(value, Mapping) or not isinstance(value, Sequence):
+        raise ValueError('%s: must be a list of dicts (keys: %s)' % (name, ', '.join(RELAY_KEYS)))
+    result = []
+    seen = {} if main['port'] == 'auto' else {(main['host'], main['port']): prefix + 'host'}
+    for index, entry in enumerate(value):
+        ename = '%s[%d]' % (name, index)
+        relay = check_relay_entry(entry, ename, default_port=main['port'])
+        relay['index'] = index
+        key = (relay['host'], relay['port'])
+        if relay['port'] != 'auto' and key in seen:
+            raise ValueError('%s: %s is already the relay of %s (each relay once: one login per [host]:port)'
+                             % (ename, relay['nexthop'], seen[key]))
+        seen[key] = ename
+        if relay['wrappermode'] and tls_level in PLAINTEXT_TLS_LEVELS:
+            raise ValueError('%s.port: port %s uses implicit TLS (wrappermode), which cannot be combined with '
+                             '%stls_security_level %r' % (ename, relay['port'], prefix, tls_level))
+        result.append(relay)
+    check_same_tls_mode(main, result, prefix)
+    return result
+
+
+def check_same_tls_mode(main, fallbacks, prefix):
+    """Every relay of the list is reached by one Postfix transport, so all share one TLS mode.
+
+    A relay whose port is still ``auto`` is checked once the probe chose it (apply_probed_ports).
+    """
+    known = [(prefix + 'port', main)] + [('%sfallback_relays[%d].port' % (prefix, r['index']), r) for r in fallbacks]
+    known = [(name, r) for name, r in known if r['port'] != 'auto']
+    for name, relay in known[1:]:
+        first_name, first = known[0]
+        if relay['wrappermode'] != first['wrappermode']:
+            raise ValueError('%s: port %s uses %s but %s (port %s) uses %s; the relays are tried in one delivery '
+                             'through one Postfix transport, so all of them need the same TLS mode (give a port '
+                             'of the same kind)'
+                             % (name, relay['port'], _mode(relay), first_name, first['port'], _mode(first)))
+
+
+def _mode(relay):
+    return 'implicit TLS' if relay['wrappermode'] else 'STARTTLS'
+
+
 def resolve(settings, prefix=''):
     """Validate relay settings and fill in provider presets.
 
@@ -444,59 +595,9 @@ def resolve(settings, prefix=''):
         if key in settings:
             check_text_values(settings[key], var(key), (key,))
 
-    # Provider preset.
-    preset = None
-    provider = settings.get('provider')
-    region = settings.get('provider_region')
-    if not _is_unset(provider):
-        if not isinstance(provider, str) or provider.strip().lower() not in PRESETS:
-            raise ValueError("%s: unknown provider %r; valid providers: %s"
-                             % (var('provider'), provider, ', '.join(provider_names())))
-        if not _is_unset(region):
-            _require_str(region, var('provider_region'), 'a region name')
-        try:
-            preset = get_preset(provider, None if _is_unset(region) else region)
-        except ValueError as exc:
-            raise ValueError('%s: %s' % (var('provider_region'), exc))
-    elif not _is_unset(region):
-        raise ValueError('%s: is set but %s is empty' % (var('provider_region'), var('provider')))
-
-    # Host.
-    if not _is_unset(settings.get('host')):
-        host = validate_host(settings['host'], var('host'))
-    elif preset:
-        host = preset['host']
-    else:
-        raise ValueError('%s: is required (or set %s to use a provider preset: %s)'
-                         % (var('host'), var('provider'), ', '.join(provider_names())))
-
-    # Port.
-    if not _is_unset(settings.get('port')):
-        port = validate_port(settings['port'], var('port'))
-    elif preset:
-        port = preset['port']
-    else:
-        port = DEFAULT_PORT
-    wrappermode = _wrappermode(port, preset)
-
-    # Credentials.
-    hint = preset['username_hint'] if preset else None
-    if not _is_unset(settings.get('username')):
-        username = validate_username(settings['username'], var('username'))
-    elif preset and preset.get('username'):
-        username = preset['username']
-    else:
-        username = None
-    password_set = to_bool(settings.get('password_set'), var('password_set'))
-    if (_is_unset(settings.get('username')) and username is not None and not password_set
-            and _is_unset(settings.get('password'))):
-        raise ValueError("%s: is required: provider '%s' authenticates as %r (%s)"
-                         % (var('password'), preset['name'], username, hint))
-    password_set = _credentials(username, settings.get('password'), password_set,
-                                (var('username'), var('password')), hint)
-    if preset and preset.get('auth_required') and username is None:
-        raise ValueError("%s: provider '%s' requires SMTP AUTH; set %s (%s) and %s"
-                         % (var('username'), preset['name'], var('username'), hint, var('password')))
+    main, preset = _check_relay(settings, var, to_bool(settings.get('password_set'), var('password_set')))
+    host, port, username = main['host'], main['port'], main['username']
+    password_set, wrappermode = main['password_set'], main['wrappermode']
 
     # TLS.
     allow_plaintext = to_bool(settings.get('allow_plaintext'), var('allow_plaintext'))
@@ -504,6 +605,7 @@ def resolve(settings, prefix=''):
         tls_level = DEFAULT_TLS_SECURITY_LEVEL
     else:
         tls_level = validate_tls_level(settings['tls_security_level'], var('tls_security_level'))
+    fallback_relays = _resolve_fallback_relays(settings.get('fallback_relays'), prefix, main, tls_level)
     if tls_level in PLAINTEXT_TLS_LEVELS:
         if wrappermode:
             raise ValueError('%s: %r cannot be used with port %s, which uses implicit TLS (wrappermode); '
@@ -511,18 +613,30 @@ def resolve(settings, prefix=''):
         if not allow_plaintext:
             raise ValueError('%s: %r lets mail%s travel in clear text; set %s: true to opt in'
                              % (var('tls_security_level'), tls_level,
-                                ' and the password' if password_set else '', var('allow_plaintext')))
+                                ' and the password' if password_set or any(r['password_set'] for r in fallback_relays)
+                                else '', var('allow_plaintext')))
     tls_ca_file = None
     if not _is_unset(settings.get('tls_ca_file')):
         tls_ca_file = validate_ca_file(settings['tls_ca_file'], var('tls_ca_file'))
 
     sender_dependent = _resolve_sender_dependent(settings.get('sender_dependent'), prefix, port, tls_level,
                                                  preset)
-    concurrency_limit = validate_concurrency(settings.get('concurrency_limit'), var('concurrency_limit'), preset)
+    # One concurrency limit covers every relay of the list: the lowest documented provider limit.
+    relays = [main] + fallback_relays
+    capped = sorted((r for r in relays if r['max_connections']), key=lambda r: r['max_connections'])
+    concurrency_limit = validate_concurrency(settings.get('concurrency_limit'), var('concurrency_limit'),
+                                             {'max_connections': capped[0]['max_connections'],
+                                              'name': capped[0]['provider']} if capped else None)
     if 'sasl_mechanisms' in settings:
         validate_sasl_mechanisms(settings['sasl_mechanisms'], var('sasl_mechanisms'))
     local = check_local_settings(settings, prefix)
+    message_size_limit = validate_message_size_limit(settings.get('message_size_limit'), var('message_size_limit'),
+                                                     relays, local['extra_config'], prefix)
     probe_hosts = ([host] if port == 'auto' else []) + [e['host'] for e in sender_dependent if e['port'] == 'auto']
+    probe_hosts += [r['host'] for r in fallback_relays if r['port'] == 'auto']
+    wrapper_ports = set(main['tls_wrapper_ports'])
+    for relay in fallback_relays:
+        wrapper_ports.update(relay['tls_wrapper_ports'])
 
     return {
         'host': host,
@@ -536,13 +650,21 @@ def resolve(settings, prefix=''):
         'provider': preset['name'] if preset else None,
         'provider_region': preset['region'] if preset else None,
         'candidate_ports': list(preset['ports']) if preset else list(DEFAULT_CANDIDATE_PORTS),
-        'tls_wrapper_ports': sorted(set([WRAPPER_PORT] + (list(preset['tls_wrapper_ports']) if preset else []))),
+        'tls_wrapper_ports': sorted(wrapper_ports),
         'sender_dependent': sender_dependent,
+        'fallback_relays': fallback_relays,
+        # Whether any relay logs in (the SASL password map and smtp_sasl_* are needed).
+        'sasl_auth': any(r['username'] for r in relays + sender_dependent),
         'concurrency_limit': concurrency_limit,
         'probe_hosts': sorted(set(probe_hosts)),
         'mynetworks': local['mynetworks'],
         'inet_interfaces': local['inet_interfaces'],
         'extra_config': local['extra_config'],
+        'sender_canonical': local['sender_canonical'],
+        'recipient_canonical': local['recipient_canonical'],
+        'aliases': local['aliases'],
+        'strip_received_headers': local['strip_received_headers'],
+        'message_size_limit': message_size_limit,
     }
 
 
@@ -583,6 +705,16 @@ def apply_probed_ports(relay, ports_by_host, implicit_tls_ports, prefix=''):
         entry['nexthop'] = nexthop(entry['host'], entry['port'])
         entries.append(entry)
     result['sender_dependent'] = entries
+    fallbacks = []
+    for entry in relay.get('fallback_relays') or []:
+        entry = dict(entry)
+        if entry.get('port') == 'auto':
+            name = '%sfallback_relays[%s].port' % (prefix, entry.get('index'))
+            entry['port'], entry['wrappermode'] = probed(entry['host'], name)
+        entry['nexthop'] = nexthop(entry['host'], entry['port'])
+        fallbacks.append(entry)
+    result['fallback_relays'] = fallbacks
+    check_same_tls_mode(result, fallbacks, prefix)
     result['probe_hosts'] = []
     return result
 
@@ -704,4 +836,128 @@ def check_local_settings(settings, prefix=''):
         inet_interfaces = DEFAULT_INET_INTERFACES
     extra = settings.get('extra_config')
     extra_config = {} if _is_unset(extra) else validate_extra_config(extra, var('extra_config'), prefix)
-    return {'mynetworks': mynetworks, 'inet_interfaces': inet_interfaces, 'extra_config': extra_config}
+    result = {'mynetworks': mynetworks, 'inet_interfaces': inet_interfaces, 'extra_config': extra_config}
+    result.update(check_address_settings(settings, prefix))
+    return result
+
+
+def validate_canonical_map(value, name):
+    """sender_canonical / recipient_canonical: {address, @domain or local part: address or @domain}.
+
+    Returns the map in the spelling written (domains lower-cased), a list of [key, value] pairs
+    sorted by key; two keys that are the same once normalised are refused.
+    """
+    if _is_unset(value):
+        return []
+    if not isinstance(value, Mapping):
+        raise ValueError('%s: must be a dict {address, @domain or local part: address or @domain}, got %s'
+                         % (name, type(value).__name__))
+    result = {}
+    for key in sorted(value, key=str):
+        if not isinstance(key, str) or key.strip() == '':
+            raise ValueError('%s: %r is not an address, @domain or local part' % (name, key))
+        _check_text(key, name, 'a key')
+        canonical_key = check_address(key, name, 'key')
+        if canonical_key.lower() in (k.lower() for k in result):
+            raise ValueError('%s: %r is given twice (keys are compared without case)' % (name, key))
+        target = value[key]
+        tname = '%s[%s]' % (name, canonical_key)
+        if isinstance(target, bool) or not isinstance(target, str) or target.strip() == '':
+            raise ValueError('%s: must be an address local@domain or @domain (a string)' % tname)
+        _check_text(target, tname, 'the address')
+        if ',' in target:
+            raise ValueError('%s: %r contains a comma (one address)' % (tname, target))
+        if target.startswith('@') and not canonical_key.startswith('@'):
+            raise ValueError('%s: %r: a domain (@domain) can only replace a domain key (@domain)' % (tname, target))
+        result[canonical_key] = check_address(target, tname, 'sender')
+    return [[key, result[key]] for key in sorted(result)]
+
+
+def validate_aliases(value, name, root_forward_set=False, prefix=''):
+    """aliases: {local name: address or list of addresses}; plain addresses only (mail_address).
+
+    Returns [[name, [address, ...]], ...] sorted by name, names lower-cased (aliases(5) compares
+    them without case).
+    """
+    if _is_unset(value):
+        return []
+    if not isinstance(value, Mapping):
+        raise ValueError('%s: must be a dict {local name: address or list of addresses}, got %s'
+                         % (name, type(value).__name__))
+    result = {}
+    for key in sorted(value, key=str):
+        if not isinstance(key, str) or key.strip() == '':
+            raise ValueError('%s: %r is not a local name' % (name, key))
+        _check_text(key, name, 'a name')
+        if '@' in key:
+            raise ValueError('%s: %r: an alias name is a local name without @domain' % (name, key))
+        alias = check_local_part(key, name).lower()
+        if alias in result:
+            raise ValueError('%s: %r is given twice (names are compared without case)' % (name, key))
+        if alias == 'root' and root_forward_set:
+            raise ValueError('%s: root is set by %sroot_forward; give it there only' % (name, prefix))
+        aname = '%s[%s]' % (name, alias)
+        targets = value[key]
+        if isinstance(targets, str):
+            targets = [targets]
+        if isinstance(targets, (bytes, Mapping)) or not isinstance(targets, Sequence) or not targets:
+            raise ValueError('%s: must be an address or a non-empty list of addresses' % aname)
+        result[alias] = [validate_address(target, '%s[%d]' % (aname, index)) for index, target in enumerate(targets)]
+    return [[alias, result[alias]] for alias in sorted(result)]
+
+
+def check_address_settings(settings, prefix=''):
+    """Address handling: canonical maps, aliases, Received: header stripping (see check_local_settings)."""
+    def var(key):
+        return prefix + key
+
+    return {
+        'sender_canonical': validate_canonical_map(settings.get('sender_canonical'), var('sender_canonical')),
+        'recipient_canonical': validate_canonical_map(settings.get('recipient_canonical'),
+                                                      var('recipient_canonical')),
+        'aliases': validate_aliases(settings.get('aliases'), var('aliases'),
+                                    not _is_unset(settings.get('root_forward')), prefix),
+        'strip_received_headers': to_bool(settings.get('strip_received_headers'), var('strip_received_headers')),
+    }
+
+
+# Smaller limits lose non-delivery notifications, which carry the original headers.
+MIN_MESSAGE_SIZE_LIMIT = 1048576
+# Postfix's default mailbox_size_limit: local(8) refuses to run when message_size_limit is larger.
+DEFAULT_MAILBOX_SIZE_LIMIT = 51200000
+
+
+def validate_message_size_limit(value, name, relays=(), extra_config=None, prefix=''):
+    """message_size_limit in bytes: a whole number, at least 1 MiB, at most the smallest limit a
+    provider of the relays documents, and not above mailbox_size_limit. Returns an int or None."""
+    extra_config = extra_config or {}
+    extra_name = prefix + 'extra_config.message_size_limit'
+    if not _is_unset(value) and 'message_size_limit' in extra_config:
+        raise ValueError('%s: is also set in %s; give it in one place' % (name, extra_name))
+    if _is_unset(value):
+        # A value given in extra_config (checked there; 0 is no limit) only has to fit the providers.
+        size = int(extra_config.get('message_size_limit', -1))
+        _check_provider_size_limits(size or float('inf'), extra_name, relays)
+        return None
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _DIGITS_RE.fullmatch(value))):
+        raise ValueError('%s: %r is not a size in bytes (a whole number, such as 20971520 for 20 MiB)' % (name, value))
+    size = int(value)
+    if size < MIN_MESSAGE_SIZE_LIMIT:
+        raise ValueError('%s: %d is less than %d bytes (1 MiB); bounces carrying the original headers would be lost'
+                         ' (0, no limit, is refused too)' % (name, size, MIN_MESSAGE_SIZE_LIMIT))
+    _check_provider_size_limits(size, name, relays)
+    mailbox = extra_config.get('mailbox_size_limit')
+    mailbox = int(mailbox) if mailbox is not None else DEFAULT_MAILBOX_SIZE_LIMIT
+    if mailbox and size > mailbox:
+        raise ValueError('%s: %d is larger than mailbox_size_limit (%d), which Postfix refuses; raise %s'
+                         % (name, size, mailbox, prefix + 'extra_config.mailbox_size_limit'))
+    return size
+
+
+def _check_provider_size_limits(size, name, relays):
+    for relay in relays:
+        limit = relay.get('max_message_size')
+        if limit and size > limit:
+            raise ValueError("%s: %s is more than provider '%s' accepts (%d bytes); larger messages would be "
+                             'accepted here and bounced later'
+                             % (name, 'no limit (0)' if size == float('inf') else size, relay['provider'], limit))

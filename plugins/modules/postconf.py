@@ -78,6 +78,17 @@ options:
     description:
       - Path of the C(postfix) executable used by O(stage). By default searched like O(postconf_path).
     type: path
+  backup_dir:
+    description:
+      - Before C(main.cf) or C(master.cf) change, copy the live file into this directory (created 0700; copies
+        0600) as C(NAME.<UTC time>), for example C(main.cf.20261201T120000.000000Z).
+      - A C(main.cf) that holds a password inline (a C(static:) or C(inline:) SASL password map) is not copied.
+    type: path
+  backup_keep:
+    description:
+      - How many copies of each file O(backup_dir) keeps (the newest); older ones are removed.
+    type: int
+    default: 5
 notes:
   - Parameter names that C(postconf) does not know (typos, or parameters of a newer Postfix) are still written, with a
     warning. Their current value is read from C(main.cf).
@@ -164,6 +175,11 @@ master_cf_changed:
   returned: always
   type: bool
   sample: false
+backups:
+  description: The copies O(backup_dir) got in this run (paths).
+  returned: always
+  type: list
+  elements: str
 staged:
   description: Whether a staged copy of the new configuration was checked (and accepted) before it became live.
   returned: always
@@ -210,6 +226,8 @@ def main():
             master_cf_marker=dict(type='str', default='# {mark} ANSIBLE MANAGED BLOCK'),
             stage=dict(type='bool', default=False),
             postfix_path=dict(type='path'),
+            backup_dir=dict(type='path'),
+            backup_keep=dict(type='int', default=5),
         ),
         required_one_of=[('parameters', 'absent', 'master_cf_block')],
         supports_check_mode=True,
@@ -243,6 +261,8 @@ def main():
             stage=module.params['stage'],
             postfix=postfix,
             log_command=log_command,
+            backup_dir=module.params['backup_dir'],
+            backup_keep=module.params['backup_keep'],
         )
     except PostconfError as exc:
         module.fail_json(msg=str(exc))

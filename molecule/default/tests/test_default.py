@@ -220,7 +220,7 @@ def _map_line(host):
 def test_changed_password_check_diff_vvv_shows_no_password(tmp_path):
     new = "Ch3ck:%s d#f$%%" % uuid.uuid4().hex[:6]
     result = playbook("converge.yml", "--check", "--diff", "-vvv",
-                       "-e", _extra_vars(tmp_path, postfix_relay_password=new, postfix_relay_test_recipient=None))
+                      "-e", _extra_vars(tmp_path, postfix_relay_password=new, postfix_relay_test_recipient=None))
     out = result.output
     assert result.returncode == 0, out[-3000:]
     assert task_results(out, MAP_TASK) == dict((h, "changed") for h in MAILHOSTS), out[-3000:]

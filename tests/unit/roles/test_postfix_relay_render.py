@@ -4,6 +4,7 @@ Debian is also proven on real hosts (molecule); the RHEL family is covered here 
 RHEL mirror is reachable from the test machines.
 """
 import os
+import subprocess
 import sys
 
 import pytest
@@ -37,7 +38,8 @@ def role_vars(family="Debian", db_type="hash", services="smtp relay", **override
     variables.update(overrides)
     settings = {key: variables.get("postfix_relay_" + key) for key in
                 ("host", "port", "username", "password", "tls_security_level", "sender_dependent",
-                 "provider", "provider_region", "concurrency_limit")}
+                 "provider", "provider_region", "concurrency_limit", "fallback_relays", "sender_canonical",
+                 "recipient_canonical", "aliases", "strip_received_headers", "message_size_limit", "root_forward")}
     variables["__postfix_relay"] = resolve(settings, "postfix_relay_")
     return variables
 
@@ -108,13 +110,17 @@ def main_cf_absent(**overrides):
     return renderer("Debian").render("{{ __postfix_relay_main_cf_absent }}", **role_vars(**overrides))
 
 
+# Removed when not used: the role never sets smtp_fallback_relay, and the address handling is off.
+UNUSED = ["smtp_fallback_relay", "sender_canonical_maps", "recipient_canonical_maps", "smtp_header_checks"]
+
+
 def test_removed_credentials_reset_the_sasl_parameters():
     """A host that logged in before: the map parameters go from main.cf (the map itself is
     removed by tasks/configure.yml), and smtp_sasl_auth_enable is written as no."""
     assert main_cf_absent(postfix_relay_username=None, postfix_relay_password=None) == [
         "smtp_sasl_password_maps", "smtp_sasl_security_options", "smtp_sasl_tls_security_options",
-        "smtp_sasl_mechanism_filter"]
-    assert main_cf_absent() == []
+        "smtp_sasl_mechanism_filter"] + UNUSED
+    assert main_cf_absent() == UNUSED
     # A parameter the user sets in extra_config is theirs: written, not removed.
     assert "smtp_sasl_security_options" not in main_cf_absent(
         postfix_relay_username=None, postfix_relay_password=None,
@@ -126,7 +132,7 @@ def test_password_map_removal_runs_only_without_a_user_name():
     tasks = r.loader.load_from_file(os.path.join(r.path, "tasks", "configure.yml"))
     [removal] = [t for t in tasks if t["name"].startswith("Remove the SASL password map")]
     assert removal["egress.mail.postfix_maps"]["maps"] == [{"path": "/etc/postfix/sasl_passwd", "state": "absent"}]
-    assert removal["when"] == "__postfix_relay.username is not truthy"
+    assert removal["when"] == "not __postfix_relay.sasl_auth"
     names = [t["name"] for t in tasks]
     assert names.index(removal["name"]) > names.index(
         "Write the relay settings to main.cf and the relay transports to master.cf")
@@ -239,3 +245,136 @@ def test_apt_cache_is_refreshed_when_the_package_lists_are_gone(apt_lists, expec
     state = {"db_type": "", "services": "", "missing": "postfix", "apt_lists": apt_lists,
              "active": "", "enabled": ""}
     assert int(r.render(expression, __postfix_relay_host_state=state)) == expected
+
+
+# --- Fallback relays and address handling (issue 14) ---------------------------------------------
+FALLBACKS = [
+    {"host": "backup.example.org", "username": "fb", "password": "fb:pw #1"},
+    {"provider": "sendgrid", "password": "SG.key"},
+    {"host": "open.example.org"},
+]
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_fallback_relays_follow_the_main_one_in_relayhost(family):
+    conf = main_cf(family, postfix_relay_fallback_relays=FALLBACKS)
+    assert conf["relayhost"] == ("[smtp.example.net]:587, [backup.example.org]:587, [smtp.sendgrid.net]:587, "
+                                 "[open.example.org]:587")
+    assert "smtp_fallback_relay" not in conf
+    assert conf["smtp_connection_cache_destinations"] == conf["relayhost"]
+    assert "smtp_fallback_relay" in main_cf_absent(postfix_relay_fallback_relays=FALLBACKS)
+    assert "fb:pw" not in str(conf)
+
+
+def test_each_fallback_relay_has_its_own_login_keyed_by_its_next_hop():
+    sasl = template("sasl_passwd.j2", postfix_relay_fallback_relays=FALLBACKS)
+    lines = [line for line in sasl.splitlines() if line and not line.startswith("#")]
+    assert lines == ["[smtp.example.net]:587 relayuser:%s" % PASSWORD, "[backup.example.org]:587 fb:fb:pw #1",
+                     "[smtp.sendgrid.net]:587 apikey:SG.key"]
+
+
+def test_only_the_fallback_logs_in():
+    overrides = dict(postfix_relay_username=None, postfix_relay_password=None,
+                     postfix_relay_fallback_relays=FALLBACKS[:1])
+    assert main_cf(**overrides)["smtp_sasl_auth_enable"] == "yes"
+    lines = [line for line in template("sasl_passwd.j2", **overrides).splitlines() if line and line[0] != "#"]
+    assert lines == ["[backup.example.org]:587 fb:fb:pw #1"]
+    assert "smtp_sasl_password_maps" not in main_cf_absent(**overrides)
+
+
+def test_fallback_465_uses_the_main_wrappermode():
+    conf = main_cf(postfix_relay_port=465, postfix_relay_fallback_relays=[dict(FALLBACKS[0], port=465)])
+    assert conf["relayhost"] == "[smtp.example.net]:465, [backup.example.org]:465"
+    assert conf["smtp_tls_wrappermode"] == "yes"
+
+
+def test_address_handling_parameters_and_tables():
+    overrides = dict(postfix_relay_sender_canonical={"legacy@old.example": "app@example.com"},
+                     postfix_relay_recipient_canonical={"@old.example": "@example.com"},
+                     postfix_relay_strip_received_headers=True, postfix_relay_message_size_limit=20971520)
+    conf = main_cf(**overrides)
+    assert conf["sender_canonical_maps"] == "hash:/etc/postfix/egress_sender_canonical"
+    assert conf["recipient_canonical_maps"] == "hash:/etc/postfix/egress_recipient_canonical"
+    assert conf["smtp_header_checks"] == "regexp:/etc/postfix/egress_header_checks"
+    assert conf["message_size_limit"] == "20971520"
+    assert main_cf_absent(**overrides) == ["smtp_fallback_relay"]
+    plain = main_cf()
+    for name in ("sender_canonical_maps", "recipient_canonical_maps", "smtp_header_checks", "message_size_limit"):
+        assert name not in plain
+    checks = renderer("Debian").render("{{ lookup('ansible.builtin.template', 'egress_header_checks.j2') }}",
+                                       **role_vars())
+    assert [line for line in checks.splitlines() if not line.startswith("#")] == ["/^Received:/ IGNORE"]
+    canonical = renderer("Debian").render(
+        "{{ lookup('ansible.builtin.template', 'egress_canonical.j2', template_vars={'__postfix_relay_canonical': "
+        "__postfix_relay.recipient_canonical, '__postfix_relay_canonical_what': 'Recipient addresses'}) }}",
+        **role_vars(**overrides))
+    assert "@old.example @example.com\n" in canonical
+
+
+def _tasks(name):
+    r = renderer("Debian")
+    return r.loader.load_from_file(os.path.join(r.path, "tasks", name))
+
+
+def test_aliases_mailname_and_backups_in_the_tasks():
+    tasks = dict((t["name"], t) for t in _tasks("configure.yml"))
+    aliases = tasks["Forward mail for local names (aliases)"]
+    assert aliases["ansible.builtin.lineinfile"]["regexp"] == "^{{ item.0 }}:"
+    assert aliases["notify"] == "Rebuild aliases"
+    mailname = tasks["Write /etc/mailname as the domain of local senders (myorigin)"]
+    assert mailname["when"] == "ansible_facts.os_family == 'Debian'"
+    r = renderer("Debian")
+    content = mailname["ansible.builtin.copy"]["content"]
+    assert r.render(content, **role_vars()) == "web1.example.com\n"
+    assert r.render(content, **role_vars(postfix_relay_myorigin="example.com")) == "example.com\n"
+    postconf_args = tasks["Write the relay settings to main.cf and the relay transports to master.cf"][
+        "egress.mail.postconf"]
+    assert r.render(postconf_args["backup_keep"], **role_vars()) == 5
+    assert r.render(postconf_args["backup_dir"], **role_vars()) == "/var/backups/egress-postfix"
+
+
+@pytest.mark.parametrize("overrides, ports", [
+    ({}, []),
+    ({"postfix_relay_port": 465}, []),
+    ({"postfix_relay_port": 2525}, [2525]),
+    ({"postfix_relay_port": 2525, "postfix_relay_fallback_relays": [{"host": "b.example", "port": 2587}],
+      "postfix_relay_sender_dependent": [{"sender": "@a.example", "host": "c.example", "port": 2525}]},
+     [2525, 2587]),
+])
+def test_selinux_labels_the_relay_ports_outside_smtp_port_t(overrides, ports):
+    """RHEL only (no RHEL host here): the ports the script labels, and the script itself."""
+    r = renderer("RedHat")
+    variables = role_vars("RedHat", **overrides)
+    assert r.render("{{ __postfix_relay_selinux_ports }}", **variables) == ports
+    if ports:
+        script = r.render("{{ lookup('ansible.builtin.template', 'selinux_ports.sh.j2') }}", **variables)
+        assert "for port in %s; do" % " ".join(str(p) for p in ports) in script
+        assert "semanage port -a -t smtp_port_t -p tcp \"$port\"" in script
+        assert '$1 == "smtp_port_t" && $2 == "tcp"' in script
+    [task] = [t for t in _tasks("configure.yml") if t["name"] == "Label the relay ports for SELinux"]
+    assert task["when"] == ["ansible_facts.os_family == 'RedHat'",
+                            "ansible_facts.selinux.status | default('disabled') == 'enabled'",
+                            "__postfix_relay_selinux_ports | length > 0"]
+
+
+def test_selinux_script_labels_only_what_is_missing(tmp_path):
+    """The rendered script run against a fake semanage (the list format of RHEL 9's)."""
+    log = tmp_path / "calls"
+    fake = tmp_path / "semanage"
+    fake.write_text("#!/bin/sh\n"
+                    "if [ \"$1 $2\" = 'port -l' ]; then\n"
+                    "  printf 'smtp_port_t                    tcp      2587, 25, 465, 587\\n'\n"
+                    "  printf 'unreserved_port_t              tcp      1024-32767, 61001-65535\\n'\n"
+                    "  exit 0\nfi\n"
+                    "echo \"$*\" >> %s\n"
+                    "[ \"$2\" = -m ] || exit 1\n" % log)
+    fake.chmod(0o755)
+    variables = role_vars("RedHat", postfix_relay_port=2525,
+                          postfix_relay_fallback_relays=[{"host": "b.example", "port": 2587}])
+    script = renderer("RedHat").render("{{ lookup('ansible.builtin.template', 'selinux_ports.sh.j2') }}", **variables)
+    result = subprocess.run(["bash", "-c", script], env=dict(os.environ, PATH="%s:/usr/bin:/bin" % tmp_path),
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "labelled 2525\n"
+    # 2525 has a type already (unreserved_port_t's range): -a fails, -m modifies it.
+    assert log.read_text() == "port -a -t smtp_port_t -p tcp 2525\nport -m -t smtp_port_t -p tcp 2525\n"

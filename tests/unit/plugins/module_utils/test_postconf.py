@@ -19,12 +19,14 @@ import pytest
 from ansible_collections.egress.mail.plugins.module_utils.postconf import (
     PostconfError,
     apply,
+    backup,
     build_diff,
     build_edit_command,
     build_remove_command,
     build_show_command,
     compute_changes,
     format_value,
+    holds_password,
     normalize_value,
     parse_main_cf,
     parse_show_output,
@@ -701,7 +703,7 @@ def test_apply_end_to_end(tmp_path):
     result = apply(fake, 'postconf', str(tmp_path), params, absent, check_mode=True)
     assert result == {
         'changed': True, 'changed_parameters': ['relayhost', 'smtp_sasl_auth_enable', 'mynetworks', 'relay_hots'],
-        'removed_parameters': ['smtp_tls_wrappermode', 'my_unused'], 'master_cf_changed': False, 'staged': False,
+        'removed_parameters': ['smtp_tls_wrappermode', 'my_unused'], 'master_cf_changed': False, 'staged': False, 'backups': [],
         'values': {'relayhost': '[smtp.sendgrid.net]:587', 'smtp_sasl_auth_enable': 'yes',
                    'mynetworks': '127.0.0.0/8, [::1]/128', 'relay_hots': 'typo'},
         'diff': {'before': 'relayhost = \nsmtp_sasl_auth_enable = \nmynetworks = \n'
@@ -825,3 +827,69 @@ def test_parse_unknown_parameters_of_a_pipe_only_output():
 def test_build_diff_of_a_removal_without_a_current_value():
     diff = build_diff([], ['gone'], {}, '/etc/postfix')
     assert diff['before'] == 'gone = \n' and diff['after'] == ''
+
+
+# --- Backups: a timestamped copy of main.cf / master.cf before they change, the newest N kept,
+# never a file that holds a password (apply(backup_dir=...), backup()). ---
+def _backup_apply(live, backups, parameters, keep=2, **kwargs):  # pylint: disable=redefined-outer-name
+    kwargs.setdefault('master_cf_block', BLOCK)
+    return apply(FakePostfix(), '/usr/sbin/postconf', str(live), parameters, master_cf_marker=MARKER, stage=True,
+                 postfix='/usr/sbin/postfix', backup_dir=str(backups), backup_keep=keep, **kwargs)
+
+
+def test_copies_before_a_change_and_keeps_the_newest(live, tmp_path):  # pylint: disable=redefined-outer-name
+    backups = tmp_path / 'backups'
+    before = (live / 'main.cf').read_text()
+    result = _backup_apply(live, backups, {'relayhost': '[r1]:587'})
+    assert sorted(os.path.basename(p) for p in result['backups'])[0].startswith('main.cf.')
+    assert stat.S_IMODE(os.stat(str(backups)).st_mode) == 0o700
+    [main_copy] = [p for p in result['backups'] if os.path.basename(p).startswith('main.cf.')]
+    assert open(main_copy).read() == before
+    assert stat.S_IMODE(os.stat(main_copy).st_mode) == 0o600
+    assert len(result['backups']) == 2  # master.cf got the block: copied too
+    # No change, no copy.
+    assert _backup_apply(live, backups, {'relayhost': '[r1]:587'})['backups'] == []
+    for host in ('r2', 'r3', 'r4'):
+        _backup_apply(live, backups, {'relayhost': '[%s]:587' % host})
+    names = sorted(os.listdir(str(backups)))
+    assert len([n for n in names if n.startswith('main.cf.')]) == 2
+    assert len([n for n in names if n.startswith('master.cf.')]) == 1  # master.cf changed once
+    newest = sorted(n for n in names if n.startswith('main.cf.'))[-1]
+    assert 'relayhost = [r3]:587' in (backups / newest).read_text()
+    assert not [n for n in names if 'sasl' in n]
+
+
+def test_check_mode_and_no_backup_dir_copy_nothing(live, tmp_path):  # pylint: disable=redefined-outer-name
+    backups = tmp_path / 'backups'
+    assert _backup_apply(live, backups, {'relayhost': '[r1]:587'}, check_mode=True)['backups'] == []
+    assert not backups.exists()
+    result = apply(FakePostfix(), '/usr/sbin/postconf', str(live), {'relayhost': '[r1]:587'}, stage=True,
+                   postfix='/usr/sbin/postfix')
+    assert result['backups'] == [] and not backups.exists()
+
+
+@pytest.mark.parametrize('line, secret', [
+    ('smtp_sasl_password_maps = static:user:S3cret', True),
+    ('  lmtp_sasl_password_maps = inline:{ [r]:587=u:pw }', True),
+    ('smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd', False),
+    ('# smtp_sasl_password_maps = static:user:S3cret', True),  # a comment holds it too
+])
+def test_a_main_cf_holding_a_password_is_never_copied(live, tmp_path, line, secret):  # pylint: disable=redefined-outer-name
+    (live / 'main.cf').write_text('relayhost =\n%s\n' % line)
+    assert holds_password((live / 'main.cf').read_text()) is secret
+    backups = tmp_path / 'backups'
+    written, skipped = backup(str(live), ['main.cf', 'master.cf', 'absent.cf'], str(backups), 3)
+    assert skipped == (['main.cf'] if secret else [])
+    expected = ['master.cf'] if secret else ['main.cf', 'master.cf']
+    assert [os.path.basename(p).split('.2')[0] for p in written] == expected
+    for path in written:
+        assert 'S3cret' not in open(path).read()
+
+
+def test_keep_zero_keeps_no_copy_and_errors_are_postconf_errors(live, tmp_path):  # pylint: disable=redefined-outer-name
+    backups = tmp_path / 'backups'
+    written, dummy = backup(str(live), ['main.cf'], str(backups), 0)
+    assert os.listdir(str(backups)) == []
+    (tmp_path / 'file').write_text('x')
+    with pytest.raises(PostconfError, match='cannot keep a copy'):
+        backup(str(live), ['main.cf'], str(tmp_path / 'file' / 'sub'), 2)

@@ -23,7 +23,7 @@ EXPECTED = ['brevo', 'gmail', 'google_relay', 'mailgun', 'mailjet', 'office365',
             'sparkpost']
 REQUIRED_KEYS = {'title', 'host', 'port', 'ports', 'tls_wrapper_ports', 'username', 'username_hint', 'auth_required',
                  'regions', 'notes', 'source'}
-OPTIONAL_KEYS = {'max_connections', 'limits_source', 'oauth2', 'basic_auth_retirement'}
+OPTIONAL_KEYS = {'max_connections', 'limits_source', 'oauth2', 'basic_auth_retirement', 'max_message_size', 'size_source'}
 
 
 def test_provider_names():
@@ -37,6 +37,9 @@ def test_preset_shape(name):
     if 'max_connections' in preset:
         assert isinstance(preset['max_connections'], int) and 1 <= preset['max_connections'] <= 100
         assert preset['limits_source'].startswith('https://')
+    if 'max_message_size' in preset:
+        assert isinstance(preset['max_message_size'], int) and preset['max_message_size'] >= 1048576
+        assert preset['size_source'].startswith('https://')
     assert preset['port'] == 587
     assert preset['ports'][0] == preset['port']
     assert len(set(preset['ports'])) == len(preset['ports'])

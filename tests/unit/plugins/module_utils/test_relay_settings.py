@@ -268,6 +268,13 @@ def test_defaults_without_provider():
         'mynetworks': ['127.0.0.0/8', '[::1]/128'],
         'inet_interfaces': 'loopback-only',
         'extra_config': {},
+        'fallback_relays': [],
+        'sasl_auth': False,
+        'sender_canonical': [],
+        'recipient_canonical': [],
+        'aliases': [],
+        'strip_received_headers': False,
+        'message_size_limit': None,
     }
 
 
