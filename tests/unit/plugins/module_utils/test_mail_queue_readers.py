@@ -145,6 +145,7 @@ def test_nullmailer_envelopes_and_content():
 def test_nullmailer_failed_and_corrupt(tmp_path):
     spool = str(tmp_path / 'nullmailer')
     shutil.copytree(NULLMAILER, spool)
+    os.makedirs(os.path.join(spool, 'failed'), exist_ok=True)  # git keeps no empty directory
     os.rename(os.path.join(spool, 'queue', '1796127010.159'), os.path.join(spool, 'failed', '1796127010.159'))
     with open(os.path.join(spool, 'queue', '1796127099.1'), 'wb') as handle:
         handle.write(b'sender@x\n')
