@@ -51,8 +51,10 @@ def _string(value, name):
 
 
 def _has_control(value):
-    # Cc: C0/C1 controls (line breaks, tab, NUL); Zl/Zp: Unicode line and paragraph separators.
-    return any(unicodedata.category(ch) in ('Cc', 'Cs', 'Zl', 'Zp') for ch in value)
+    # Cc: C0/C1 controls (line breaks, tab, NUL); Cf: invisible format characters (zero-width
+    # space U+200B, byte order mark U+FEFF, bidi marks: pasted from a portal, never part of a
+    # secret or an id); Cs: lone surrogates; Zl/Zp: Unicode line and paragraph separators.
+    return any(unicodedata.category(ch) in ('Cc', 'Cf', 'Cs', 'Zl', 'Zp') for ch in value)
 
 
 def validate_secret(value, name):
@@ -63,7 +65,7 @@ def validate_secret(value, name):
     if '\n' in value or '\r' in value:
         raise ValueError('%s: contains a line break (check for a trailing newline from a file or vault)' % name)
     if _has_control(value):
-        raise ValueError('%s: contains a control character' % name)
+        raise ValueError('%s: contains a control or invisible format character' % name)
     if value != value.strip():
         raise ValueError('%s: starts or ends with whitespace' % name)
     if len(value) > MAX_SECRET_LENGTH:

@@ -806,6 +806,11 @@ def check_local_settings(settings, prefix=''):
     def var(key):
         return prefix + key
 
+    for key in ('myhostname', 'myorigin', 'root_forward', 'sender_rewrite'):
+        # Blank is not "unset": the role would write it (a string of spaces is true in Jinja).
+        value = settings.get(key)
+        if isinstance(value, str) and value != '' and value.strip() == '':
+            raise ValueError('%s: is blank; leave it empty (or unset) for none' % var(key))
     for key in ('myhostname', 'myorigin'):
         if not _is_unset(settings.get(key)):
             _validate_dns_name(settings[key], var(key))

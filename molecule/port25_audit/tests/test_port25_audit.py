@@ -20,6 +20,8 @@ EXPECTED = {
     "audit-reject": (["refused", "open", "refused", "filtered"], True, 465),
 }
 HOSTS = sorted(EXPECTED)
+# Messages prepare.yml left in Postfix's queue behind the dropped port 25 (audit-drop25 only).
+MAIL_WAITING = {"audit-drop25": 3, "audit-open": 0, "audit-reject": 0}
 # host: (provider, policy column) from the fixture DMI directory each host was given (molecule.yml).
 CLOUD = {
     "audit-drop25": ("azure", "blocked since 2017-11-15"),
@@ -91,6 +93,8 @@ def test_json_rows_per_host():
         assert {k: row[k] for k in expected} == expected, row
         assert row["recommended_wrappermode"] == (row["recommended_port"] == 465)
         assert isinstance(row["latency_ms"], (int, float)) and row["latency_ms"] >= 0
+        assert row["mail_waiting"] == MAIL_WAITING[row["host"]], row
+        assert row["mail_waiting_by_mta"] == ({"postfix": 3} if MAIL_WAITING[row["host"]] else {}), row
         # Every address's own result is kept, sorted by port.
         assert [p["port"] for p in row["probes"]] == [int(p) for p in PORTS]
         assert all(p["address"] and p["host"] == TARGET for p in row["probes"])
@@ -99,7 +103,7 @@ def test_json_rows_per_host():
 def test_csv_rows_per_host():
     text = _read("csv")
     assert text.splitlines()[0] == ("host,target,port_25,port_465,port_587,port_2525,"
-                                    "port25_blocked,recommended_port,provider,policy,what_to_do,latency_ms")
+                                    "port25_blocked,recommended_port,provider,policy,what_to_do,mail_waiting,latency_ms")
     rows = _csv_rows()
     assert [r["host"] for r in rows] == HOSTS
     for row in rows:
@@ -108,6 +112,7 @@ def test_csv_rows_per_host():
         assert {p: row["port_" + p] for p in PORTS} == expected["states"], row
         assert _parse_bool(row["port25_blocked"]) is expected["port25_blocked"], row
         assert _parse_int(row["recommended_port"]) == expected["recommended_port"], row
+        assert _parse_int(row["mail_waiting"]) == MAIL_WAITING[row["host"]], row
         assert _parse_float(row["latency_ms"]) >= 0
 
 
@@ -115,7 +120,7 @@ def test_markdown_table_is_well_formed():
     table = _markdown_table()
     header, separator, body = table[0], table[1], table[2:]
     assert header == ["host", "target"] + PORTS + ["port25_blocked", "recommended_port", "provider", "policy",
-                                                   "latency_ms"]
+                                                   "mail_waiting", "latency_ms"]
     assert all(re.fullmatch(r":?-{3,}:?", cell) for cell in separator), separator
     assert len(separator) == len(header)
     for row in body:
@@ -140,6 +145,7 @@ def test_markdown_rows_per_host():
         assert {p: row[p] for p in PORTS} == expected["states"], row
         assert _parse_bool(row["port25_blocked"]) is expected["port25_blocked"], row
         assert _parse_int(row["recommended_port"]) == expected["recommended_port"], row
+        assert _parse_int(row["mail_waiting"]) == MAIL_WAITING[row["host"]], row
 
 
 def test_formats_agree():

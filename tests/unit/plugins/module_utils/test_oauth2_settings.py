@@ -200,3 +200,12 @@ def test_token_url_is_https_or_refused(text):
 def test_bad_tenants(tenant):
     with pytest.raises(ValueError):
         validate_tenant(tenant, 'v')
+
+
+@pytest.mark.parametrize('invisible', ['\u200b', '\ufeff', '\u200e', '\u2060', '\u00ad'])
+def test_secrets_with_invisible_format_characters_are_refused(invisible):
+    """Pasted from a portal: a zero-width space, a byte order mark or a direction mark in the
+    secret would be sent as part of it."""
+    with pytest.raises(ValueError) as exc:
+        validate_secret('Abc~def' + invisible + 'ghi.jkl', OA + 'client_secret')
+    assert str(exc.value).startswith(OA + 'client_secret:') and 'Abc~def' not in str(exc.value)

@@ -1135,3 +1135,21 @@ def test_probe_hosts_sorted_unique():
         {'sender': '@a.example', 'host': 'z.example.com'}, {'sender': '@b.example', 'host': 'a.example.com'}]}, P)
     assert result['probe_hosts'] == ['a.example.com', 'z.example.com']
     assert resolve({'host': 'z.example.com'}, P)['probe_hosts'] == []
+
+
+# --- blank is not unset (review of issue 12: '  ' passed the check and was written) -------------
+from ansible_collections.egress.mail.plugins.module_utils.relay_settings import check_local_settings  # noqa: E402
+
+
+@pytest.mark.parametrize('key', ['myhostname', 'myorigin', 'root_forward', 'sender_rewrite'])
+@pytest.mark.parametrize('blank', [' ', '   ', '\u00a0 ', ' \t '])
+def test_blank_local_settings_are_refused_naming_the_variable(key, blank):
+    with pytest.raises(ValueError) as exc:
+        check_local_settings({key: blank}, prefix=P)
+    assert str(exc.value).startswith(P + key + ':'), str(exc.value)
+
+
+@pytest.mark.parametrize('key', ['myhostname', 'myorigin', 'root_forward', 'sender_rewrite'])
+@pytest.mark.parametrize('unset', [None, ''])
+def test_empty_local_settings_stay_unset(key, unset):
+    check_local_settings({key: unset}, prefix=P)
