@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from egress_ansible import playbook as run_playbook, recap as play_recap
-from egress_helpers import container, postconf, records, shell_quote
+from egress_helpers import container, postconf, records, shell_quote, wait_for_records
 
 MAILHOST = "options-mailhost"
 FRESH = "options-fresh"
@@ -33,16 +33,6 @@ STATE = ("find /etc/postfix /etc/aliases -printf '%p %y %m %u:%g %s\\n' 2>/dev/n
 @pytest.fixture(scope="module")
 def fresh():
     return container(FRESH)
-
-
-def wait_for_records(smarthost, subject, count=1, timeout=60):
-    """Messages matching `subject` once `count` arrived, or what arrived by a monotonic deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = records(smarthost, subject)
-        if len(found) >= count or time.monotonic() >= deadline:
-            return found
-        time.sleep(0.5)
 
 
 def state(host):

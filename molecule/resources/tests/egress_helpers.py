@@ -19,16 +19,15 @@ def records(smarthost, subject=None):
     return json.loads(out)
 
 
-def wait_for_records(smarthost, subject, count=1, timeout=60):
-    """Wait until `count` messages matching `subject` arrived; return them (maybe fewer)."""
+def wait_for_records(smarthost, subject, count=1, timeout=60, interval=1):
+    """Wait until `count` messages matching `subject` arrived; return them (maybe fewer). The
+    records are read once more when the monotonic deadline has passed."""
     deadline = time.monotonic() + timeout
-    found = []
-    while time.monotonic() < deadline:
+    while True:
         found = records(smarthost, subject)
-        if len(found) >= count:
+        if len(found) >= count or time.monotonic() >= deadline:
             return found
-        time.sleep(1)
-    return found
+        time.sleep(interval)
 
 
 def submit(client, password=None, **kwargs):

@@ -1,11 +1,10 @@
 """Helpers of the security scenario: the passwords and what to grep for, checksums of
 configuration trees; the Ansible runs (egress_ansible, shared by every scenario) re-exported."""
 import base64
-import time
 from urllib.parse import quote, quote_plus
 
 from egress_ansible import adhoc, ansible_env, failures, json_run, playbook, recap  # noqa: F401 pylint: disable=unused-import
-from egress_helpers import container
+from egress_helpers import container, shell_quote  # noqa: F401 pylint: disable=unused-import
 
 
 # Figures for the report, printed at the end of the pytest run (conftest.py).
@@ -73,18 +72,3 @@ def journal_hits(host, needle_list):
     journal = host.run("journalctl --no-pager -a -o cat")
     assert journal.rc == 0, journal.stderr
     return journal.stdout, found(journal.stdout, needle_list)
-
-
-def shell_quote(value):
-    return "'" + str(value).replace("'", "'\"'\"'") + "'"
-
-
-def wait_for(predicate, timeout, interval=1.0):
-    """Call predicate() until it returns something truthy (returned) or timeout seconds have
-    passed on the monotonic clock (then the last value is returned)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(interval)

@@ -19,8 +19,8 @@ import uuid
 
 import pytest
 
-from egress_helpers import container, records, submit
-from sec_helpers import MAILHOST, OUTSIDER, PMTA, SMARTHOST, adhoc, shell_quote, wait_for
+from egress_helpers import container, records, submit, wait_until
+from sec_helpers import MAILHOST, OUTSIDER, PMTA, SMARTHOST, adhoc, shell_quote
 
 RUN = uuid.uuid4().hex[:8]
 ATTEMPTS = [
@@ -108,7 +108,7 @@ def test_nothing_relayed_reaches_the_smarthost_or_the_queue(mailhost_attempts):
     marker = "sec-marker-%s" % RUN
     mailhost.check_output("printf 'Subject: %%s\\n\\nmarker\\n' %s | /usr/sbin/sendmail -f root@%s %s"
                           % (shell_quote(marker), MAILHOST, "converge-test@example.test"))
-    arrived = wait_for(lambda: records(smarthost, marker) and _queue_empty(mailhost), timeout=60)
+    arrived = wait_until(lambda: records(smarthost, marker) and _queue_empty(mailhost), timeout=60)
     assert arrived, "the marker did not arrive within 60 s, or the queue is not empty: %s" % (
         mailhost.check_output("postqueue -j"))
     # ... but no relay attempt went that way, or waits to.
