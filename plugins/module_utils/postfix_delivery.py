@@ -16,7 +16,8 @@ import time
 import uuid
 
 LOG_FILES = ("/var/log/mail.log", "/var/log/maillog", "/var/log/mail.info")
-STATUS_RE = r"(?P<qid>%s): to=<(?P<rcpt>[^>]*)>,.*?relay=(?P<relay>[^,]+),.*?status=(?P<status>\w+) \((?P<reply>.*)\)\s*$"
+# \b: short queue IDs vary in length, and one may end another (C7781E04D8, AC7781E04D8).
+STATUS_RE = r"\b(?P<qid>%s): to=<(?P<rcpt>[^>]*)>,.*?relay=(?P<relay>[^,]+),.*?status=(?P<status>\w+) \((?P<reply>.*)\)\s*$"
 
 
 def build_message(sender, recipient, subject, message_id):
