@@ -23,7 +23,7 @@ import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HELPERS = os.path.join(HERE, '..', 'tests', 'unit', 'plugins', 'smtp_servers.py')
+HELPERS = os.path.join(HERE, '..', 'tests', 'unit', 'helpers', 'smtp_servers.py')
 FIRST_PORT = 30000
 MAX_K = 64
 

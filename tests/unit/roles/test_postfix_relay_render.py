@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-
+# role_render is imported as a top-level module and first: it starts Ansible's collection
+# loader, which must own `ansible_collections` before any module of the collection is imported.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "helpers"))
 from role_render import RoleRenderer  # noqa: E402
 
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve  # noqa: E402

@@ -19,7 +19,7 @@ import yaml
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
-from ansible_collections.egress.mail.tests.unit.plugins import smtp_servers
+from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
 
 LOCAL = '127.0.0.1'
 EHLO = 'probe.example.org'

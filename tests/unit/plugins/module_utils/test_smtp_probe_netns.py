@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from ansible_collections.egress.mail.tests.unit.plugins import smtp_servers
+from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
 
 REASON = smtp_servers.netns_unavailable_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or '')

@@ -17,7 +17,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.egress.mail.plugins.modules import smtp_probe as module
-from ansible_collections.egress.mail.tests.unit.plugins import smtp_servers
+from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
 
 LOCAL = '127.0.0.1'
 COLLECTIONS = os.path.join(smtp_servers.REPO_ROOT, '.cache', 'collections')
