@@ -114,7 +114,7 @@ def test_hostvars_after_the_run_hold_no_password(converge_vvv):
         assert key in mail_vars, key
     assert mail_vars["__postfix_relay"]["password_set"] is True
     assert len([k for k in mail_vars if k.startswith("__postfix_relay_")]) >= 3, sorted(mail_vars)
-    for key in ("__powermta_relay_relay", "__powermta_relay_write", "powermta_relay_selected_port", "ansible_facts"):
+    for key in ("__powermta_relay_smarthost", "__powermta_relay_write", "powermta_relay_selected_port", "ansible_facts"):
         assert key in pmta_vars, key
     leaks = found(dump, ALL_NEEDLES)
     _record("hostvars after the run", len(leaks))

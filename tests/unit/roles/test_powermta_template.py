@@ -64,7 +64,7 @@ def role_vars(**overrides):
         "powermta_relay_password": "S3cret-pass",
     })
     variables.update(overrides)
-    variables.setdefault("__powermta_relay_relay", {
+    variables.setdefault("__powermta_relay_smarthost", {
         "host": variables["powermta_relay_host"],
         "username": variables["powermta_relay_username"],
     })
@@ -104,7 +104,7 @@ def check(variables):
         assert any(e in warning.message for e in expected_warnings), pc.format_error(warning)
 
     summary = report.summary
-    relay = variables["__powermta_relay_relay"]
+    relay = variables["__powermta_relay_smarthost"]
     assert summary["route"]["host"] == relay["host"]
     assert summary["route"]["port"] == variables["powermta_relay_selected_port"]
     assert summary["route"]["directive"] == variables["powermta_relay_route_directive"]
@@ -592,7 +592,7 @@ def test_oauth2_routes_smtp_hosts_to_the_local_proxy_and_verifies_its_certificat
     proxy_vars = yaml.safe_load(open(os.path.join(ROOT, "roles", "oauth2_proxy", "vars", "main.yml")))
     assert vars_main["__powermta_relay_oauth2_proxy_certificate"] == proxy_vars["__oauth2_proxy_etc"] + "/local.pem"
     variables.update({
-        "__powermta_relay_relay": {"host": oauth["relay"]["host"], "username": oauth["mailbox"]},
+        "__powermta_relay_smarthost": {"host": oauth["relay"]["host"], "username": oauth["mailbox"]},
         "powermta_relay_selected_port": oauth["relay"]["port"],
         "__powermta_relay_tls_ca_file": vars_main["__powermta_relay_oauth2_proxy_certificate"],
         "__powermta_relay_auth_password": local,
