@@ -706,6 +706,13 @@ class _Builder(object):
         self.open_counts[stanza.key] -= 1
         return stanza
 
+    def tag(self, line, closing, name, arg):
+        """A stanza tag: ``<name arg>`` opens a stanza, ``</name>`` closes one."""
+        if closing:
+            self.close_tag(line, name, arg)
+        else:
+            self.open_tag(line, name, arg)
+
     def open_tag(self, line, name, arg):
         key = name.lower()
         parent = self.top
@@ -893,10 +900,7 @@ def _feed_lines(builder, text):
                               redacted="text after a stanza tag on the same line: put each directive on "
                                        "its own line (or parse with compact=True); the line holds a "
                                        "password and is not quoted")
-            if closing:
-                builder.close_tag(lineno, name, arg)
-            else:
-                builder.open_tag(lineno, name, arg)
+            builder.tag(lineno, closing, name, arg)
             continue
         if builder.in_opaque():
             continue
@@ -926,10 +930,7 @@ def _feed_compact(builder, text):
         for kind, segment in segments:
             if kind == "tag":
                 closing, name, arg, _end = segment
-                if closing:
-                    builder.close_tag(lineno, name, arg)
-                else:
-                    builder.open_tag(lineno, name, arg)
+                builder.tag(lineno, closing, name, arg)
                 continue
             if builder.in_opaque():
                 continue

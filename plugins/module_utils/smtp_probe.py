@@ -621,13 +621,9 @@ def _converse(chan, result, options, context, verify_fatal, implicit, start):
 
     step = 'EHLO'
     try:
-        code, lines = chan.command('EHLO %s' % options.ehlo_name)
-        if code != 250:
-            _refused_ehlo(result, code, 'EHLO refused: %s' % lines[0])
-            _quit(chan)
+        keywords = _ehlo(chan, result, options, step)
+        if keywords is None:
             return
-        keywords, mechanisms = _parse_ehlo(lines)
-        result['auth_mechanisms'] = mechanisms
         if not implicit:
             result['starttls'] = 'STARTTLS' in keywords
             if result['starttls'] and options.starttls:
@@ -648,14 +644,9 @@ def _converse(chan, result, options, context, verify_fatal, implicit, start):
                     _add_error(result, str(exc))
                     return
                 step = 'EHLO after STARTTLS'
-                result['auth_mechanisms'] = []
-                code, lines = chan.command('EHLO %s' % options.ehlo_name)
-                if code != 250:
-                    _refused_ehlo(result, code, 'EHLO after STARTTLS refused: %s' % lines[0])
-                    _quit(chan)
+                result['auth_mechanisms'] = []  # what the server offered in clear does not count
+                if _ehlo(chan, result, options, step) is None:
                     return
-                keywords, mechanisms = _parse_ehlo(lines)
-                result['auth_mechanisms'] = mechanisms
         _quit(chan)
     except _Timeout:
         _after_tls_failure(chan, result)
@@ -668,11 +659,19 @@ def _converse(chan, result, options, context, verify_fatal, implicit, start):
         _add_error(result, 'bad reply to %s: %s' % (step, exc))
 
 
-def _refused_ehlo(result, code, message):
-    """EHLO (before or after TLS) answered with something else than 250: the session is not usable."""
-    if result['state'] == 'open':
-        result['state'] = 'rejected' if 400 <= code < 600 else 'intercepted'
-    _add_error(result, message)
+def _ehlo(chan, result, options, step):
+    """EHLO (``step`` says before or after TLS): the keywords the server offers, its AUTH
+    mechanisms in the result; None when it answered something else than 250 (the session is
+    not usable: it is ended)."""
+    code, lines = chan.command('EHLO %s' % options.ehlo_name)
+    if code != 250:
+        if result['state'] == 'open':
+            result['state'] = 'rejected' if 400 <= code < 600 else 'intercepted'
+        _add_error(result, '%s refused: %s' % (step, lines[0]))
+        _quit(chan)
+        return None
+    keywords, result['auth_mechanisms'] = _parse_ehlo(lines)
+    return keywords
 
 
 def _after_tls_failure(chan, result):
