@@ -29,7 +29,8 @@ import time
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
-MODULE_UTILS = os.path.join(REPO_ROOT, 'plugins', 'module_utils', 'smtp_probe.py')
+# The collection as ansible_collections.egress.mail (the symlink tests/unit/conftest.py makes).
+COLLECTIONS = os.path.join(REPO_ROOT, '.cache', 'collections')
 MODULE = os.path.join(REPO_ROOT, 'plugins', 'modules', 'smtp_probe.py')
 
 # Addresses of the veth pair between the two network namespaces the tests create.
@@ -430,10 +431,9 @@ def netns_unavailable_reason():
 
 
 _PROBE_SCRIPT = r"""
-import importlib.util, json, sys, time
-spec = importlib.util.spec_from_file_location('smtp_probe_under_test', sys.argv[1])
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
+import importlib, json, sys, time
+sys.path.insert(0, sys.argv[1])
+mod = importlib.import_module('ansible_collections.egress.mail.plugins.module_utils.smtp_probe')
 params = json.load(sys.stdin)
 start = time.monotonic()
 try:
@@ -511,7 +511,7 @@ class NetnsPair(object):
     def probe(self, params, timeout=120):
         """Run module_utils probe() inside the probe namespace; return its JSON output."""
         proc = subprocess.run(['ip', 'netns', 'exec', self.probe_ns, sys.executable, '-c', _PROBE_SCRIPT,
-                               MODULE_UTILS], input=json.dumps(params), stdout=subprocess.PIPE,
+                               COLLECTIONS], input=json.dumps(params), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             raise RuntimeError('probe failed (rc=%d): %s' % (proc.returncode, proc.stderr))

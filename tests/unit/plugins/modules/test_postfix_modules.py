@@ -109,9 +109,8 @@ def main_cf(config_dir):
 
 
 def test_postconf_module_sets_removes_and_is_idempotent(postfix_env, config_dir, capsys):
-    args = {"config_dir": str(config_dir), "parameters": {"relayhost": "[relay.example]:587",
-                                                           "smtp_sasl_auth_enable": True},
-            "absent": ["smtp_tls_wrappermode"]}
+    parameters = {"relayhost": "[relay.example]:587", "smtp_sasl_auth_enable": True}
+    args = {"config_dir": str(config_dir), "parameters": parameters, "absent": ["smtp_tls_wrappermode"]}
     rc, result = run_module(postconf_module, args, capsys)
     assert rc == 0 and result["changed"] is True, result
     assert sorted(result["changed_parameters"]) == ["relayhost", "smtp_sasl_auth_enable"]
