@@ -90,7 +90,6 @@ def forbidden_character(ch):
     return unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
 
 
-
 def _has_control(value):
     return any(forbidden_character(ch) for ch in value)
 
