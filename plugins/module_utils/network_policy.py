@@ -14,7 +14,10 @@ listeners and ``http-access``):
   ``PUBLIC_IPV6_LIMIT`` public IPv6 addresses (private, loopback, link-local, documentation and
   other special-purpose blocks are not public) unless the caller's opt-in variable says so.
   IPv4-mapped IPv6 networks (``::ffff:0:0/96``) and the NAT64 prefix (``64:ff9b::/96``, RFC 6052:
-  clients behind a NAT64 gateway appear with it) count as the IPv4 networks they embed.
+  clients behind a NAT64 gateway appear with it) count as the IPv4 networks they embed. A network
+  in the local-use NAT64 block (``64:ff9b:1::/48``, RFC 8215) counts as that many distinct public
+  IPv4 addresses (a /96 or longer: where a translator puts the IPv4 bits depends on the prefix
+  length it uses), or as all of IPv4 when it holds a whole /96.
 
 Every error is a ValueError whose message starts with the variable's name.
 """
@@ -40,11 +43,14 @@ NON_PUBLIC_IPV4 = tuple(ipaddress.IPv4Network(n) for n in (
     '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
 ))
 NON_PUBLIC_IPV6 = tuple(ipaddress.IPv6Network(n) for n in (
-    '::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10',
-    'ff00::/8',
+    '::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001:db8::/32',
+    'fc00::/7', 'fe80::/10', 'ff00::/8',
 ))
 # IPv6 blocks whose last 32 bits are an IPv4 address: counted as those IPv4 addresses.
 EMBEDDED_IPV4 = tuple(ipaddress.IPv6Network(n) for n in ('::ffff:0:0/96', '64:ff9b::/96'))
+# RFC 8215 local-use NAT64 block: the translator's prefix (/48 to /96) decides where the IPv4 bits are.
+LOCAL_NAT64 = ipaddress.IPv6Network('64:ff9b:1::/48')
+_ALL_IPV4 = ipaddress.IPv4Network('0.0.0.0/0')
 
 _OCTET = r'(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
 _IPV4 = r'%s(?:\.%s){3}' % (_OCTET, _OCTET)
@@ -112,6 +118,7 @@ def _overlap(network, blocks):
 def public_addresses(networks):
     """(IPv4, IPv6) counts of public addresses covered by ``networks`` together."""
     ipv4, ipv6 = [], []
+    unplaced4 = 0  # IPv4 addresses of the local-use NAT64 block, whose place in IPv4 is unknown
     for network in networks:
         if network.version == 4:
             ipv4.append(network)
@@ -122,8 +129,13 @@ def public_addresses(networks):
                 ipv4.append(ipaddress.IPv4Network((int(network.network_address) & 0xFFFFFFFF,
                                                    network.prefixlen - 96)))
             elif block.subnet_of(network):
-                ipv4.append(ipaddress.IPv4Network('0.0.0.0/0'))
+                ipv4.append(_ALL_IPV4)
+        if network.subnet_of(LOCAL_NAT64) and network.prefixlen >= 96:
+            unplaced4 += network.num_addresses
+        elif network.subnet_of(LOCAL_NAT64) or LOCAL_NAT64.subnet_of(network):
+            ipv4.append(_ALL_IPV4)
     count4 = sum(n.num_addresses - _overlap(n, NON_PUBLIC_IPV4) for n in ipaddress.collapse_addresses(ipv4))
+    count4 = min(count4 + unplaced4, _ALL_IPV4.num_addresses - sum(n.num_addresses for n in NON_PUBLIC_IPV4))
     count6 = sum(n.num_addresses - _overlap(n, NON_PUBLIC_IPV6) for n in ipaddress.collapse_addresses(ipv6))
     return count4, count6
 

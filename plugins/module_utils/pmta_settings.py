@@ -63,9 +63,6 @@ CATCH_ALL = ('0/0', '0.0.0.0/0')
 LISTEN_ALL = '0/0'
 PACKAGE_EXTENSIONS = ('deb', 'rpm')
 
-# Control characters (C0, DEL, C1: \t \n \v \f \r \x1c-\x1e \x85 ...), line and paragraph
-# separators, BOM, zero-width and bidirectional format characters.
-_BAD_CHAR_RE = re.compile('[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\u200b-\u200f\u202a-\u202e\u2060-\u2064]')
 # Characters PowerMTA gives a meaning inside a line: a comment, a quote, a stanza tag.
 _LINE_SYNTAX = '#"<>'
 # A user name or password value: printable, no comment sign, no double quote (PowerMTA has no
@@ -92,19 +89,24 @@ def smtp_host(host, port=None):
 
 
 def _walk(value, name):
-    """Refuse every string holding a bad character, anywhere in nested dicts and lists."""
+    """Refuse every string holding a bad character, anywhere in nested dicts and lists.
+
+    Bad is what relay_settings refuses in every value, by Unicode category: controls (C0, DEL,
+    C1: \\t \\n \\v \\f \\r \\x1c-\\x1e \\x85), format characters (zero-width, bidirectional
+    controls and isolates, BOM, soft hyphen, tags), surrogates, line and paragraph separators.
+    """
     pending = [(value, name)]
     while pending:
         item, where = pending.pop()
         if isinstance(item, str):
-            bad = _BAD_CHAR_RE.search(item)
+            bad = next((char for char in item if relay_settings.forbidden_character(char)), None)
             if bad and where.endswith('password'):
                 # Not even the code point: it would tell which character the password holds.
                 raise ValueError('%s: contains a control or separator character; each value is '
                                  'written on one line of the PowerMTA configuration' % where)
             if bad:
                 raise ValueError('%s: contains the control or separator character U+%04X; each value is '
-                                 'written on one line of the PowerMTA configuration' % (where, ord(bad.group(0))))
+                                 'written on one line of the PowerMTA configuration' % (where, ord(bad)))
         elif isinstance(item, Mapping):
             for key in item:
                 if not isinstance(key, str):

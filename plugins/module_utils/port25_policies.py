@@ -47,7 +47,8 @@ POLICIES = {
         'what_to_do': 'Relay through a smarthost outside IBM Cloud on 465 or 587 (or another port '
                       'that is not 25); IBM offers a SendGrid-based relay.',
         'summary': 'IBM Cloud blocks outbound 25 for accounts created since 2015-10-28',
-        'source': 'IBM Cloud docs, "Outbound email on port 25" (Spanish, French and German editions)',
+        'source': 'IBM Cloud docs, "Outbound email on port 25" (Spanish and French editions; the German '
+                  'edition is dated 2017-11-21)',
         'source_date': '2018-03-21',
         'source_url': None,
     },

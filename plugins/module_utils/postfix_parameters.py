@@ -20,6 +20,8 @@ __metaclass__ = type
 
 import re
 
+# The parameters a text value may expand ($name): names and versions, nothing that routes or holds a path.
+_TEXT_EXPANSIONS = ('myhostname', 'mydomain', 'myorigin', 'mail_name', 'mail_version')
 # Value kinds: name -> (regular expression the value must match as a whole, description).
 # Values are checked as postconf(1) will write them (egress.mail.postconf: booleans yes/no,
 # integers as digits, lists joined with ", ", runs of whitespace collapsed to one space).
@@ -35,7 +37,13 @@ KINDS = {
     'notify': (r'(?:2bounce|bounce|data|delay|policy|protocol|resource|software)'
                r'(?:(?:, ?| )(?:2bounce|bounce|data|delay|policy|protocol|resource|software))*',
                'a list of the classes 2bounce, bounce, data, delay, policy, protocol, resource, software'),
-    'text': (r'[!-~](?:[ -~]{0,498}[!-~])?', 'printable ASCII text, at most 500 characters'),
+    # $ only in the expansions of _TEXT_EXPANSIONS: any other $name would show another parameter's
+    # value (a map's path, a relay) to every client, and $smtpd_banner in smtpd_banner stops smtpd.
+    'text': (r'(?=[!-~](?:[ -~]{0,498}[!-~])?\Z)'  # printable, at most 500, no blank at either end
+             r'(?:[ -#%%-~]|\$(?:\$|(?:%(n)s)(?![A-Za-z0-9_])|\{(?:%(n)s)\}|\((?:%(n)s)\)))*'
+             % {'n': '|'.join(_TEXT_EXPANSIONS)},
+             'printable ASCII text, at most 500 characters; $ only in %s (also written ${name} or $(name)) '
+             'and $$ for a $' % ', '.join('$' + name for name in _TEXT_EXPANSIONS)),
 }
 _KIND_RES = dict((kind, re.compile(pattern, re.ASCII)) for kind, (pattern, dummy) in KINDS.items())
 

@@ -85,12 +85,13 @@ def _is_unset(value):
     return False
 
 
-def _forbidden(ch):
+def forbidden_character(ch):
+    """True for a character refused in every value (see _FORBIDDEN_CATEGORIES); pmta_settings uses it too."""
     return unicodedata.category(ch) in _FORBIDDEN_CATEGORIES
 
 
 def _has_control(value):
-    return any(_forbidden(ch) for ch in value)
+    return any(forbidden_character(ch) for ch in value)
 
 
 def check_text(value, name, secret=False):
@@ -103,7 +104,7 @@ def check_text(value, name, secret=False):
         if ch in '\n\r':
             raise ValueError('%s: contains a newline%s' % (
                 name, ' (check for a trailing line break from a file or vault)' if secret else ''))
-        if _forbidden(ch):
+        if forbidden_character(ch):
             if secret:
                 raise ValueError('%s: contains a control character or line separator' % name)
             raise ValueError('%s: contains a control character or line separator (U+%04X), refused in every '

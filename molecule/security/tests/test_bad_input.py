@@ -73,11 +73,22 @@ NEW_CLASSES = [
     ("password-trailing-space", {"postfix_relay_password": "Zq9:s3cr3t pw#X$% "}, "postfix_relay_password"),
     ("sd-password-control", {SD: [{"sender": "@billing.test", "host": "sec-smarthost", "username": "altuser",
                                    "password": "Zq9:s3cr3t pw#X$%\x1e"}]}, SD + "[0].password"),
+    # The audit of 2026-12-01: other spellings of the same classes (tests/unit/plugins/module_utils/
+    # test_relay_settings_spellings.py); the first two were accepted on main 59705f8.
+    ("mynetworks-local-nat64", {MN: ["[64:ff9b:1::]/96"]}, MN),
+    ("extra-config-banner-expansion", {XC: {"smtpd_banner": "$myhostname ${smtp_sasl_password_maps}"}}, XC),
+    ("mynetworks-mapped-upper-case", {MN: ["[::FFFF:0:0]/96"]}, MN),
+    ("mynetworks-netmask-form", {MN: ["0.0.0.0/0.0.0.0"]}, MN + "[0]"),
+    ("extra-config-name-case", {XC: {"Relay_Domains": "static:all"}}, XC),
+    ("root-forward-fullwidth-pipe", {RF: "\uff5c/bin/sh@example.com"}, RF),
+    ("alias-bidi-isolate", {"postfix_relay_aliases": {"postmaster": ["ops@example.com", "a\u2066@example.com"]}},
+     "postfix_relay_aliases"),
 ]
 # The same classes on the fresh host (one spelling each: the rule is the same code).
 BARE_BAD = [case for case in NEW_CLASSES if case[0] in (
     "mynetworks-v4-prefix-00", "mynetworks-too-public", "extra-config-tls-per-site", "root-forward-pipe",
-    "sender-rewrite-comment-key", "host-vertical-tab", "password-leading-space", "password-vertical-tab")]
+    "sender-rewrite-comment-key", "host-vertical-tab", "password-leading-space", "password-vertical-tab",
+    "mynetworks-local-nat64", "extra-config-banner-expansion")]
 # (case id, extra variables, the variable the message must name)
 POSTFIX_BAD = [
     ("host-newline", {"postfix_relay_host": "smtp.example.net\nrelayhost = evil.test"}, "postfix_relay_host"),
@@ -148,6 +159,9 @@ PMTA_BAD = [
      "powermta_relay_postmaster"),
     ("host-name-newline", {"powermta_relay_host_name": "mail.example.test\nhttp-access 0/0 admin"},
      "powermta_relay_host_name"),
+    # A format character where only the character check stood (accepted on main 59705f8).
+    ("package-src-bidi-isolate", {"powermta_relay_install": True, "powermta_relay_package_src": "/srv/pmta\u2066.deb",
+                                  "powermta_relay_license_src": "/srv/license"}, "powermta_relay_package_src"),
 ]
 
 TREES = {MAILHOST: ["/etc/postfix", "/etc/aliases"], PMTA: ["/etc/pmta", "/etc/group", "/etc/gshadow"],
