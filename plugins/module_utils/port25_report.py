@@ -20,6 +20,7 @@ from ansible_collections.egress.mail.plugins.module_utils.port25_explain import 
 UNKNOWN = 'unknown'
 UNKNOWN_WHAT_TO_DO = 'The cloud provider was not detected: relay on the recommended port of the table.'
 
+
 def _fold(value):
     """Jinja's sort and min compare strings case-insensitively; so does the report."""
     return value.lower() if isinstance(value, str) else value
