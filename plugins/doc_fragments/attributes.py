@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Modules that change files on the target and fully support check and diff mode.
+    # egress.mail.attributes: modules that change files on the target and fully support check
+    # and diff mode.
     DOCUMENTATION = r"""
 attributes:
   check_mode:
@@ -17,6 +18,22 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+"""
+
+    # egress.mail.attributes.no_diff: modules that fully support check mode and return no diff
+    # (they only read, or what they change is not a file's content).
+    NO_DIFF = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: none
   platform:
     description: Target OS/families that can be operated against.
     support: N/A

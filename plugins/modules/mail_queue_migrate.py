@@ -24,7 +24,7 @@ description:
     O(unmovable_dir) and counted.
   - Stop the old MTA first; the module refuses to run while C(/usr/sbin/sendmail) is not Postfix's.
 extends_documentation_fragment:
-  - egress.mail.attributes
+  - egress.mail.attributes.no_diff
 options:
   mta:
     description: The MTA whose queue is moved.
