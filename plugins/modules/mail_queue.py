@@ -55,6 +55,7 @@ options:
     type: path
 extends_documentation_fragment:
   - egress.mail.attributes.no_diff
+  - egress.mail.attributes
 notes:
   - Reading Exim's and nullmailer's spools needs root (become).
   - A reason is counted once per message even when several recipients of the message give it.

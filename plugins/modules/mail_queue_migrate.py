@@ -25,6 +25,7 @@ description:
   - Stop the old MTA first; the module refuses to run while C(/usr/sbin/sendmail) is not Postfix's.
 extends_documentation_fragment:
   - egress.mail.attributes.no_diff
+  - egress.mail.attributes
 options:
   mta:
     description: The MTA whose queue is moved.

@@ -40,6 +40,7 @@ options:
     default: /usr/sbin/sendmail
 extends_documentation_fragment:
   - egress.mail.attributes.no_diff
+  - egress.mail.attributes
 notes:
   - In check mode nothing is sent.
 """

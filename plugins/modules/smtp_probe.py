@@ -179,6 +179,7 @@ options:
     default: /
 extends_documentation_fragment:
   - egress.mail.attributes.no_diff
+  - egress.mail.attributes
 notes:
   - The probe runs on the target host, so it measures that host's egress, which is the point.
   - Only the Python standard library is used (Python 3.8 or later on the target).
