@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Modules that change files on the target and fully support check and diff mode.
+    # egress.mail.attributes: modules that change files on the target and fully support check
+    # and diff mode.
     DOCUMENTATION = r"""
 attributes:
   check_mode:
@@ -21,4 +22,14 @@ attributes:
     description: Target OS/families that can be operated against.
     support: N/A
     platforms: posix
+"""
+
+    # egress.mail.attributes.no_diff: for modules that return no diff (they only read, or what
+    # they change is not a file's content). Listed before egress.mail.attributes, whose other
+    # attributes it keeps: the first fragment that documents an attribute wins.
+    NO_DIFF = r"""
+attributes:
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: none
 """

@@ -847,22 +847,29 @@ def check_local_settings(settings, prefix=''):
     return result
 
 
+def _dict_keys(value, name, shape, what, noun):
+    """The keys of a dict variable, sorted, each checked as it is handed out: a non-empty string
+    without control characters (``what`` and ``noun`` name it in errors). Nothing when unset."""
+    if _is_unset(value):
+        return
+    if not isinstance(value, Mapping):
+        raise ValueError('%s: must be a dict %s, got %s' % (name, shape, type(value).__name__))
+    for key in sorted(value, key=str):
+        if not isinstance(key, str) or key.strip() == '':
+            raise ValueError('%s: %r is not %s' % (name, key, what))
+        _check_text(key, name, noun)
+        yield key
+
+
 def validate_canonical_map(value, name):
     """sender_canonical / recipient_canonical: {address, @domain or local part: address or @domain}.
 
     Returns the map in the spelling written (domains lower-cased), a list of [key, value] pairs
     sorted by key; two keys that are the same once normalised are refused.
     """
-    if _is_unset(value):
-        return []
-    if not isinstance(value, Mapping):
-        raise ValueError('%s: must be a dict {address, @domain or local part: address or @domain}, got %s'
-                         % (name, type(value).__name__))
     result = {}
-    for key in sorted(value, key=str):
-        if not isinstance(key, str) or key.strip() == '':
-            raise ValueError('%s: %r is not an address, @domain or local part' % (name, key))
-        _check_text(key, name, 'a key')
+    for key in _dict_keys(value, name, '{address, @domain or local part: address or @domain}',
+                          'an address, @domain or local part', 'a key'):
         canonical_key = check_address(key, name, 'key')
         if canonical_key.lower() in (k.lower() for k in result):
             raise ValueError('%s: %r is given twice (keys are compared without case)' % (name, key))
@@ -885,16 +892,8 @@ def validate_aliases(value, name, root_forward_set=False, prefix=''):
     Returns [[name, [address, ...]], ...] sorted by name, names lower-cased (aliases(5) compares
     them without case).
     """
-    if _is_unset(value):
-        return []
-    if not isinstance(value, Mapping):
-        raise ValueError('%s: must be a dict {local name: address or list of addresses}, got %s'
-                         % (name, type(value).__name__))
     result = {}
-    for key in sorted(value, key=str):
-        if not isinstance(key, str) or key.strip() == '':
-            raise ValueError('%s: %r is not a local name' % (name, key))
-        _check_text(key, name, 'a name')
+    for key in _dict_keys(value, name, '{local name: address or list of addresses}', 'a local name', 'a name'):
         if '@' in key:
             raise ValueError('%s: %r: an alias name is a local name without @domain' % (name, key))
         alias = check_local_part(key, name).lower()

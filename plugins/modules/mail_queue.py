@@ -53,13 +53,9 @@ options:
     description:
       - Path of Postfix's C(postqueue). By default searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
     type: path
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in diff mode when in check mode).
-    support: none
+extends_documentation_fragment:
+  - egress.mail.attributes.no_diff
+  - egress.mail.attributes
 notes:
   - Reading Exim's and nullmailer's spools needs root (become).
   - A reason is counted once per message even when several recipients of the message give it.

@@ -24,6 +24,7 @@ description:
     O(unmovable_dir) and counted.
   - Stop the old MTA first; the module refuses to run while C(/usr/sbin/sendmail) is not Postfix's.
 extends_documentation_fragment:
+  - egress.mail.attributes.no_diff
   - egress.mail.attributes
 options:
   mta:

@@ -132,15 +132,10 @@ options:
     description: Record the file at O(path) in O(applied_marker) (after a successful reload).
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: full
-    details: Passwords are masked in the diff.
+extends_documentation_fragment:
+  - egress.mail.attributes
 notes:
+  - Passwords are masked in the diff.
   - "Stanzas known: C(<source>), C(<domain>) (top level, in C(<virtual-mta>) and in C(<virtual-mta-pool>)),
     C(<virtual-mta>), C(<virtual-mta-pool>), C(<smtp-user>), C(<acct-file>), C(<spool>),
     C(<bounce-processor>), C(<feedback-loop-processor>), C(<address-list>), C(<smtp-pattern-list>).

@@ -38,14 +38,11 @@ options:
     description: Path of the sendmail command.
     type: path
     default: /usr/sbin/sendmail
-attributes:
-  check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
-    support: full
-    details: In check mode nothing is sent.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - egress.mail.attributes.no_diff
+  - egress.mail.attributes
+notes:
+  - In check mode nothing is sent.
 """
 
 EXAMPLES = r"""

@@ -177,13 +177,9 @@ options:
         V(/host) when the host's root file system is mounted there in a container).
     type: path
     default: /
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in diff mode when in check mode).
-    support: none
+extends_documentation_fragment:
+  - egress.mail.attributes.no_diff
+  - egress.mail.attributes
 notes:
   - The probe runs on the target host, so it measures that host's egress, which is the point.
   - Only the Python standard library is used (Python 3.8 or later on the target).

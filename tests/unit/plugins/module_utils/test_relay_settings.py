@@ -1153,3 +1153,33 @@ def test_blank_local_settings_are_refused_naming_the_variable(key, blank):
 @pytest.mark.parametrize('unset', [None, ''])
 def test_empty_local_settings_stay_unset(key, unset):
     check_local_settings({key: unset}, prefix=P)
+
+
+# The dict variables (sender_canonical, recipient_canonical, aliases) share one prologue
+# (_dict_keys): unset, not a dict, a key that is not a string, blank or holds a control character.
+from ansible_collections.egress.mail.plugins.module_utils.relay_settings import (  # noqa: E402
+    validate_aliases, validate_canonical_map)
+
+
+@pytest.mark.parametrize('value, canonical_error, aliases_error', [
+    (['a@b.example'], 'v: must be a dict {address, @domain or local part: address or @domain}, got list',
+     'v: must be a dict {local name: address or list of addresses}, got list'),
+    ({1: 'x'}, 'v: 1 is not an address, @domain or local part', 'v: 1 is not a local name'),
+    ({' ': 'x'}, "v: ' ' is not an address, @domain or local part", "v: ' ' is not a local name"),
+    ({'a\tb': 'x'}, 'v: a key contains a control character or line separator',
+     'v: a name contains a control character or line separator'),
+    ({'ok': 'a@b.example', 'zz': 7}, 'v[zz]: must be an address local@domain or @domain (a string)',
+     'v[zz]: must be an address or a non-empty list of addresses'),
+], ids=['not-a-dict', 'int-key', 'blank-key', 'control-character', 'bad-value-after-a-good-key'])
+def test_dict_variables_refuse_the_same_shapes(value, canonical_error, aliases_error):
+    with pytest.raises(ValueError) as excinfo:
+        validate_canonical_map(value, 'v')
+    assert str(excinfo.value) == canonical_error
+    with pytest.raises(ValueError) as excinfo:
+        validate_aliases(value, 'v')
+    assert str(excinfo.value) == aliases_error
+
+
+@pytest.mark.parametrize('unset', [None, '', {}])
+def test_dict_variables_unset(unset):
+    assert validate_canonical_map(unset, 'v') == [] and validate_aliases(unset, 'v') == []
