@@ -335,9 +335,9 @@ def test_aliases_mailname_and_backups_in_the_tasks():
     right = {"content": "web1.example.com\n", "mode": "0644", "uid": 0, "gid": 0}
     for found, runs in ((right, False), (None, True), (dict(right, content="web1\n"), True),
                         (dict(right, mode="0600"), True), (dict(right, uid=1000), True)):
-        state = dict(role_vars()["__postfix_relay_host_state"], mailname=found)
-        assert r.render("{{ %s }}" % mailname["when"][1],
-                        **dict(role_vars(), __postfix_relay_host_state=state)) is runs, found
+        variables = role_vars()
+        variables["__postfix_relay_host_state"] = dict(variables["__postfix_relay_host_state"], mailname=found)
+        assert r.render("{{ %s }}" % mailname["when"][1], **variables) is runs, found
     postconf_args = tasks["Write the relay settings to main.cf and the relay transports to master.cf"][
         "egress.mail.postconf"]
     assert r.render(postconf_args["backup_keep"], **role_vars()) == 5
