@@ -3,13 +3,21 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark: first converge and idempotent re-run of postfix_relay on N hosts (forks = N).
 
-For each N, N fresh Debian 12 containers are started, `ansible-playbook playbooks/site.yml`
-converges them against the smarthost fixture (first run: packages installed, Postfix
-configured), then the same playbook is re-run --reruns times (nothing may change). Prints
-wall time, tasks per host and time per host, with the ratio to N = 1 measured in the same run.
-Goals: 20 hosts take at most 3x one host; an idempotent re-run on one host takes a few seconds.
+For each N, N fresh Debian 12 containers are started and reached over SSH with pipelining (as
+real hosts are). Measured on them, in this order:
+  floor   bench/floor.yml: the facts the role gathers and one module (ping), median of --reruns;
+          the least any re-run of any role costs on these hosts over this connection;
+  first   `ansible-playbook playbooks/site.yml` against the smarthost fixture: packages
+          installed (apt cache fetched: the image has no package lists), Postfix configured,
+          the test message sent when --test-message;
+  re-run  the same playbook again, median of --reruns (nothing may change).
+Every figure carries the 1-minute load average before it (the machine may be shared) and the
+ratio to the floor measured in the same run, so runs on a busy machine stay comparable.
+Controller CPU per host is the CPU the controller spent (ansible-playbook, its workers and their
+ssh clients) divided by N: what carries over to a fleet on real machines.
+--profile keeps each run's ansible.posix.profile_tasks output in bench/results/.
 
-    python3 bench/converge_bench.py [--ns 1,5,10,20] [--reruns 3]
+    python3 bench/converge_bench.py [--ns 1,5] [--reruns 5] [--test-message] [--profile]
 """
 import argparse
 import os
@@ -19,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lab  # noqa: E402
 
 SITE = os.path.join(lab.ROOT, "playbooks", "site.yml")
+FLOOR = os.path.join(lab.ROOT, "bench", "floor.yml")
+PROFILE = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "60"}
 
 
 def tasks_per_host(recap, hosts):
@@ -26,64 +36,74 @@ def tasks_per_host(recap, hosts):
     return max(counts)
 
 
-def run(n, reruns, connection):
+def measure(inv, play, n, profile, label, check_unchanged=True):
+    environ = PROFILE if profile else None
+    seconds, recap, out = lab.playbook(inv, play, forks=n, environ=environ)
+    hosts = [h for h in recap if h.startswith("bench-mh-")]
+    changed = sum(recap[h]["changed"] for h in hosts)
+    if check_unchanged and changed:
+        raise RuntimeError("%s changed %d tasks:\n%s" % (label, changed, out[-3000:]))
+    if profile:
+        with open(os.path.join(lab.WORK, "profile-%s-n%d.txt" % (label, n)), "a") as handle:
+            handle.write(out)
+    return {"s": seconds, "cpu": lab.LAST_CPU["controller"], "hosts_cpu": lab.LAST_CPU["hosts"],
+            "load": lab.LAST_CPU["load"], "tasks": tasks_per_host(recap, hosts)}
+
+
+def median_of(runs):
+    best = sorted(runs, key=lambda r: r["s"])[len(runs) // 2]
+    return dict(best, loads=[r["load"] for r in runs])
+
+
+def run(n, reruns, extra_vars, profile):
     hosts = ["bench-mh-%02d" % i for i in range(1, n + 1)]
     lab.start(hosts)
     try:
-        if connection == "ssh":
-            lab.enable_ssh(hosts)
-        inv = lab.inventory(hosts, os.path.join(lab.WORK, "converge-%d.json" % n), connection=connection)
+        lab.enable_ssh(hosts)
+        inv = lab.inventory(hosts, os.path.join(lab.WORK, "converge-%d.json" % n), connection="ssh", **extra_vars)
         lab.prepare(inv, limit=",".join(hosts))
-        first, recap, dummy = lab.playbook(inv, SITE, forks=n)
-        tasks = tasks_per_host(recap, hosts)
-        times = []
-        for dummy in range(reruns):
-            seconds, recap, out = lab.playbook(inv, SITE, forks=n)
-            changed = sum(recap[h]["changed"] for h in hosts)
-            if changed:
-                raise RuntimeError("re-run changed %d tasks:\n%s" % (changed, out[-3000:]))
-            times.append((seconds, lab.LAST_CPU["controller"], lab.LAST_CPU["hosts"]))
-        median = sorted(times)[len(times) // 2]
-        return {"n": n, "first": first, "tasks": tasks, "rerun": median[0], "rerun_tasks": tasks_per_host(recap, hosts),
-                "controller_cpu": median[1], "hosts_cpu": median[2]}
+        floor = median_of([measure(inv, FLOOR, n, False, "floor") for dummy in range(reruns)])
+        first = measure(inv, SITE, n, profile, "first", check_unchanged=False)
+        rerun = median_of([measure(inv, SITE, n, profile, "rerun") for dummy in range(reruns)])
+        return {"n": n, "floor": floor, "first": first, "rerun": rerun}
     finally:
         lab.remove(hosts)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ns", default="1,5,10,20")
-    parser.add_argument("--reruns", type=int, default=3, help="idempotent re-runs per N, median reported")
-    parser.add_argument("--connections", default="podman,ssh",
-                        help="podman (exec into the containers) and/or ssh (OpenSSH with pipelining)")
+    parser.add_argument("--ns", default="1,5")
+    parser.add_argument("--reruns", type=int, default=5, help="floor runs and idempotent re-runs per N, median")
+    parser.add_argument("--test-message", action="store_true",
+                        help="set postfix_relay_test_recipient (a test message on every run)")
+    parser.add_argument("--profile", action="store_true", help="keep profile_tasks output in bench/results/")
     args = parser.parse_args()
     ns = [int(n) for n in args.ns.split(",")]
+    extra_vars = {"postfix_relay_test_recipient": "bench@example.test"} if args.test_message else {}
     lab.setup_network()
     lab.start([lab.SMARTHOST])
     lab.prepare(lab.inventory([], os.path.join(lab.WORK, "smarthost.json")))
-    tables = {}
+    rows = []
     try:
-        for connection in args.connections.split(","):
-            tables[connection] = []
-            for n in ns:
-                tables[connection].append(run(n, args.reruns, connection))
-                print("  measured %s N=%d" % (connection, n), file=sys.stderr)
+        for n in ns:
+            rows.append(run(n, args.reruns, extra_vars, args.profile))
+            print("  measured N=%d" % n, file=sys.stderr)
     finally:
         lab.teardown([])
-    print("postfix_relay converge: playbooks/site.yml, forks = N, re-run = median of %d idempotent runs"
-          % args.reruns)
-    print("re-run CPU: seconds of CPU the re-run cost on the controller (ansible-playbook, its workers and")
-    print("their ssh/podman clients) and inside the containers (the hosts' side of every module), on %d CPUs"
-          % os.cpu_count())
-    print("| connection | N hosts | first converge (s) | vs N=%d | s/host | re-run (s) | vs N=%d "
-          "| re-run CPU controller (s) | re-run CPU hosts (s) | tasks/host (first, re-run) |" % (ns[0], ns[0]))
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for connection, rows in tables.items():
-        base = rows[0]
-        for r in rows:
-            print("| %s | %d | %.1f | %.2fx | %.2f | %.1f | %.2fx | %.1f | %.1f | %d, %d |" % (
-                connection, r["n"], r["first"], r["first"] / base["first"], r["first"] / r["n"], r["rerun"],
-                r["rerun"] / base["rerun"], r["controller_cpu"], r["hosts_cpu"], r["tasks"], r["rerun_tasks"]))
+    print("postfix_relay converge over SSH with pipelining (ControlPersist), forks = N, %d CPUs; "
+          "floor and re-run: median of %d runs; test message: %s"
+          % (os.cpu_count(), args.reruns, "yes" if args.test_message else "no"))
+    print("floor: bench/floor.yml (the role's facts and one ping); load: 1-minute load average before each "
+          "run (floor and re-run: the range over their runs); CPU/host: controller CPU seconds / N")
+    print("| N | floor (s) | first converge (s) | first / floor | re-run (s) | re-run / floor | "
+          "CPU/host floor (s) | CPU/host first (s) | CPU/host re-run (s) | tasks/host (first, re-run) | "
+          "load (floor; first; re-run) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        f, a, b, n = r["floor"], r["first"], r["rerun"], r["n"]
+        print("| %d | %.2f | %.1f | %.1fx | %.2f | %.2fx | %.2f | %.2f | %.2f | %d, %d | %.1f-%.1f; %.1f; %.1f-%.1f |" % (
+            n, f["s"], a["s"], a["s"] / f["s"], b["s"], b["s"] / f["s"], f["cpu"] / n, a["cpu"] / n, b["cpu"] / n,
+            a["tasks"], b["tasks"], min(f["loads"]), max(f["loads"]), a["load"], min(b["loads"]), max(b["loads"])))
 
 
 if __name__ == "__main__":

@@ -10,12 +10,15 @@ prepared with molecule/resources/prepare.yml, exactly as in the molecule scenari
 import glob
 import json
 import os
+import re
 import resource
 import subprocess
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 IMAGE = "localhost/egress-debian:bookworm"
+# The smarthost fixture preinstalled (make setup builds it): prepare only starts it.
+FIXTURE_IMAGE = "localhost/egress-fixture:bookworm"
 NETWORK = "egress-bench"
 SMARTHOST = "bench-smarthost"
 PASSWORD = "p:a ss#w0rd$%"
@@ -38,12 +41,25 @@ def env():
     return e
 
 
-def start(names):
-    """Start systemd containers (removing old ones of the same name) and wait for their boot."""
+def ssh_key():
+    """The benchmark's SSH key (made once); its public half is every container's authorized key."""
+    key = os.path.join(WORK, "id_ed25519")
+    if not os.path.exists(key):
+        os.makedirs(WORK, exist_ok=True)
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "egress-bench", "-f", key)
+    return key
+
+
+def start(names, image=None):
+    """Start systemd containers (removing old ones of the same name) and wait for their boot.
+    The images run sshd; the benchmark's key is mounted as root's authorized key, as the
+    molecule scenarios do (molecule/resources/create.yml)."""
     sh("podman", "rm", "-f", *names, check=False)
+    key = ssh_key()
     for name in names:
         sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK,
-           "--systemd=always", IMAGE, "/sbin/init")
+           "-v", key + ".pub:/root/.ssh/authorized_keys:ro", "--systemd=always",
+           image or (FIXTURE_IMAGE if name == SMARTHOST else IMAGE), "/sbin/init")
     for name in names:
         for dummy in range(60):
             state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
@@ -53,23 +69,12 @@ def start(names):
 
 
 def enable_ssh(names):
-    """Install sshd in the containers and authorize a key made for the benchmark (root login)."""
-    key = os.path.join(WORK, "id_ed25519")
-    if not os.path.exists(key):
-        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
-    with open(key + ".pub") as handle:
-        public = handle.read()
-    script = ("set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
-              "apt-get install -y -qq openssh-server >/dev/null; install -d -m 0700 /root/.ssh; "
-              "cat > /root/.ssh/authorized_keys; systemctl restart ssh; "
-              # Same start as over podman: the role finds no package lists and fetches them.
-              "apt-get clean; rm -rf /var/lib/apt/lists/*")
-    procs = [subprocess.Popen(["podman", "exec", "-i", name, "sh", "-c", script], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for name in names]
-    for name, proc in zip(names, procs):
-        dummy, err = proc.communicate(public)
-        if proc.returncode != 0:
-            raise RuntimeError("sshd on %s: %s" % (name, err))
+    """Wait until sshd answers in the containers (the key is mounted by start())."""
+    for name in names:
+        for dummy in range(60):
+            if sh("podman", "exec", name, "systemctl", "is-active", "ssh", check=False).stdout.strip() == "active":
+                break
+            time.sleep(0.5)
 
 
 def address(name):
@@ -114,7 +119,7 @@ def host_vars(name, connection):
     if connection != "ssh":
         return {}
     return {"ansible_connection": "ssh", "ansible_host": address(name), "ansible_user": "root",
-            "ansible_ssh_private_key_file": os.path.join(WORK, "id_ed25519"),
+            "ansible_ssh_private_key_file": ssh_key(),
             "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
             "ansible_ssh_pipelining": True}
 
@@ -156,15 +161,24 @@ def containers_cpu():
 LAST_CPU = {}
 
 
-def playbook(inv, play, *extra, forks=5):
+def loadavg():
+    """The 1-minute load average, recorded next to every measurement (the machine is shared)."""
+    return os.getloadavg()[0]
+
+
+def playbook(inv, play, *extra, forks=5, environ=None):
     """Run a playbook; returns (seconds, recap dict host -> counters, output). The CPU it
-    cost on the controller and inside the containers is left in LAST_CPU."""
+    cost on the controller and inside the containers is left in LAST_CPU, with the load
+    average before it started."""
+    load = loadavg()
     start_time = time.monotonic()
     cpu0, hosts0 = controller_cpu(), containers_cpu()
+    e = env()
+    e.update(environ or {})
     result = subprocess.run(["ansible-playbook", "-i", inv, "-f", str(forks), play] + list(extra),
-                            env=env(), capture_output=True, text=True, check=False)
+                            env=e, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - start_time
-    LAST_CPU.update(controller=controller_cpu() - cpu0, hosts=containers_cpu() - hosts0)
+    LAST_CPU.update(controller=controller_cpu() - cpu0, hosts=containers_cpu() - hosts0, load=load)
     if result.returncode != 0:
         raise RuntimeError("%s failed:\n%s" % (play, (result.stdout + result.stderr)[-3000:]))
     recap = {}
@@ -173,7 +187,7 @@ def playbook(inv, play, *extra, forks=5):
         if line.startswith("PLAY RECAP"):
             in_recap = True
             continue
-        if in_recap and ":" in line:
+        if in_recap and re.match(r"^\S+\s*:\s+ok=", line):
             host, counters = line.split(":", 1)
             recap[host.strip()] = dict((k, int(v)) for k, v in
                                        (part.split("=") for part in counters.split()))

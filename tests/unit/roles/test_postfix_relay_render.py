@@ -27,14 +27,15 @@ def renderer(family):
     return RoleRenderer("postfix_relay", ["defaults/main.yml", "vars/main.yml", "vars/%s.yml" % family])
 
 
-def role_vars(family="Debian", db_type="hash", services="smtp relay", **overrides):
+def role_vars(family="Debian", db_type="hash", services=("smtp", "relay"), **overrides):
     variables = {
         "postfix_relay_host": "smtp.example.net",
         "postfix_relay_username": "relayuser",
         "postfix_relay_password": PASSWORD,
         "ansible_facts": {"os_family": family, "fqdn": "web1.example.com"},
-        "__postfix_relay_host_state": {"db_type": db_type, "services": services, "missing": "",
-                                       "active": "active", "enabled": "enabled"},
+        "__postfix_relay_host_state": {"db_type": db_type, "services": list(services), "missing": [],
+                                       "installed": True, "active": "active", "enabled": "enabled",
+                                       "mailname": None},
     }
     variables.update(overrides)
     settings = {key: variables.get("postfix_relay_" + key) for key in
@@ -231,21 +232,24 @@ def test_master_cf_block_adds_tlsproxy_only_when_missing(family):
     block = template("master.cf.block.j2", family)
     assert "egress_smtps unix" in block and "smtp_tls_wrappermode=yes" in block
     assert "tlsproxy  unix  -       -       %s" % chroot in block
-    assert "tlsproxy" not in template("master.cf.block.j2", family, services="smtp relay tlsproxy")
+    assert "tlsproxy" not in template("master.cf.block.j2", family, services=["smtp", "relay", "tlsproxy"])
     assert "tlsproxy" not in template("master.cf.block.j2", family, postfix_relay_tls_connection_reuse=False)
 
 
-@pytest.mark.parametrize("apt_lists, expected", [("0", 0), ("", 0), ("12", 86400)])
-def test_apt_cache_is_refreshed_when_the_package_lists_are_gone(apt_lists, expected):
+@pytest.mark.parametrize("apt_lists, age, expected", [
+    (0, None, True), (0, 60, True), (12, None, True), (12, 0, False), (12, 3600, False), (12, 86401, True)])
+def test_apt_cache_is_refreshed_when_the_package_lists_are_gone(apt_lists, age, expected):
     """Images often delete /var/lib/apt/lists but keep apt's update stamp: then the cache must
-    be refreshed although the stamp is recent (the apt module would trust it otherwise)."""
+    be refreshed although the stamp is recent (the apt module would trust it otherwise); lists
+    less than a day old are not fetched again."""
     r = renderer("Debian")
     [task] = [t for t in r.loader.load_from_file(os.path.join(r.path, "tasks", "install.yml"))
               if "ansible.builtin.apt" in t]
-    expression = task["ansible.builtin.apt"]["cache_valid_time"]
-    state = {"db_type": "", "services": "", "missing": "postfix", "apt_lists": apt_lists,
+    assert task["ansible.builtin.apt"]["update_cache"] == "{{ __postfix_relay_apt_update }}"
+    expression = task["vars"]["__postfix_relay_apt_update"]
+    state = {"db_type": "", "services": [], "missing": ["postfix"], "apt_lists": apt_lists, "apt_lists_age": age,
              "active": "", "enabled": ""}
-    assert int(r.render(expression, __postfix_relay_host_state=state)) == expected
+    assert r.render(expression, __postfix_relay_host_state=state) is expected
 
 
 # --- Fallback relays and address handling (issue 14) ---------------------------------------------
@@ -323,11 +327,18 @@ def test_aliases_mailname_and_backups_in_the_tasks():
     assert aliases["ansible.builtin.lineinfile"]["regexp"] == "^{{ item.0 }}:"
     assert aliases["notify"] == "Rebuild aliases"
     mailname = tasks["Write /etc/mailname as the domain of local senders (myorigin)"]
-    assert mailname["when"] == "ansible_facts.os_family == 'Debian'"
+    assert mailname["when"][0] == "ansible_facts.os_family == 'Debian'"
     r = renderer("Debian")
     content = mailname["ansible.builtin.copy"]["content"]
     assert r.render(content, **role_vars()) == "web1.example.com\n"
     assert r.render(content, **role_vars(postfix_relay_myorigin="example.com")) == "example.com\n"
+    # Skipped only when the inspection found exactly what the task writes.
+    right = {"content": "web1.example.com\n", "mode": "0644", "uid": 0, "gid": 0}
+    for found, runs in ((right, False), (None, True), (dict(right, content="web1\n"), True),
+                        (dict(right, mode="0600"), True), (dict(right, uid=1000), True)):
+        variables = role_vars()
+        variables["__postfix_relay_host_state"] = dict(variables["__postfix_relay_host_state"], mailname=found)
+        assert r.render("{{ %s }}" % mailname["when"][1], **variables) is runs, found
     postconf_args = tasks["Write the relay settings to main.cf and the relay transports to master.cf"][
         "egress.mail.postconf"]
     assert r.render(postconf_args["backup_keep"], **role_vars()) == 5
