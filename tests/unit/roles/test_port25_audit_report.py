@@ -29,7 +29,7 @@ def _fixture(case, name):
 
 def _render(case):
     """{facts: {host: port25_audit_result}, files: {format: text}} of a case, as the role makes them."""
-    sys.path.insert(0, ROLES_TESTS)
+    sys.path.insert(0, os.path.join(os.path.dirname(ROLES_TESTS), "helpers"))
     from role_render import RoleRenderer, _trust
     from ansible.template import Templar
 
