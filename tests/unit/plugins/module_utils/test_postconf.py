@@ -961,3 +961,10 @@ def test_a_master_cf_that_cannot_be_written_is_named(tmp_path, monkeypatch):
     with pytest.raises(PostconfError) as excinfo:
         apply(FakePostfix(), 'postconf', str(tmp_path), None, master_cf_block='x\n', master_cf_marker=MARKER)
     assert str(excinfo.value) == 'cannot write %s: [Errno 28] No space left on device' % (tmp_path / 'master.cf')
+
+
+def test_the_last_five_journal_lines_are_joined_by_one_space():
+    from ansible_collections.egress.mail.plugins.module_utils.postconf import _logged_reason
+    journal = ''.join('postfix: line %d in /tmp/stage\n' % n for n in range(1, 8))
+    reason = _logged_reason(lambda args: (0, journal, ''), ['journalctl'], 0, '/tmp/stage', '/etc/postfix')
+    assert reason == ' '.join('postfix: line %d in /etc/postfix' % n for n in range(3, 8))
