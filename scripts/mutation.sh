@@ -5,6 +5,9 @@
 # Prints killed / survived / timeout / suspicious and the kill rate per file, and fails when a
 # file's kill rate is below MUTATION_MIN (percent, default 90).
 #   MUTATION_FILES="postconf postfix_maps" scripts/mutation.sh   # a subset
+#   MUTATION_RESUME=1 scripts/mutation.sh   # continue from .cache/mutmut/<file>.db: mutmut keeps
+#     its killed mutants killed and tests the others (untested, and after a change to the tests
+#     the survivors and timeouts) again; <file>.seconds is then the time of this run only.
 # Results: .cache/mutmut/<file>.db (mutmut's cache), .cache/mutmut/<file>.survivors.txt (the
 # diff of every surviving mutant). The sources are restored on exit, also after an interrupt.
 set -euo pipefail
@@ -76,7 +79,11 @@ for f in $files; do
 done
 for f in $files; do
   current=$f
-  rm -f .mutmut-cache "$out/$f.db"
+  if [ -n "${MUTATION_RESUME:-}" ] && [ -f "$out/$f.db" ]; then
+    mv "$out/$f.db" .mutmut-cache
+  else
+    rm -f .mutmut-cache "$out/$f.db"
+  fi
   echo "== mutation: plugins/module_utils/$f.py against ${tests[$f]}"
   start=$SECONDS
   rc=0

@@ -893,3 +893,78 @@ def test_keep_zero_keeps_no_copy_and_errors_are_postconf_errors(live, tmp_path):
     (tmp_path / 'file').write_text('x')
     with pytest.raises(PostconfError, match='cannot keep a copy'):
         backup(str(live), ['main.cf'], str(tmp_path / 'file' / 'sub'), 2)
+
+
+# --- mutation testing (issue 21): cases the surviving mutants showed were not pinned ---------
+
+def test_format_value_keeps_every_printable_ascii_character():
+    printable = ''.join(chr(code) for code in range(33, 127))
+    assert format_value(printable, 'x') == printable
+
+
+def test_parse_main_cf_goes_on_after_a_line_without_equals_and_keeps_equals_in_values():
+    text = 'not a setting\nsmtpd_banner = a=b c=d\nrelayhost = [r.example]:587\n'
+    assert parse_main_cf(text) == OrderedDict([('smtpd_banner', 'a=b c=d'), ('relayhost', '[r.example]:587')])
+
+
+def test_set_block_copies_the_block_verbatim_whatever_its_lines_hold():
+    block = 'aXX\nXXb\n  -o x=y\n'
+    assert set_block('', block, MARKER) == (
+        '# BEGIN egress.mail postfix_relay transports\n' + block + '# END egress.mail postfix_relay transports\n')
+
+
+def test_a_master_cf_that_is_not_utf8_keeps_its_bytes(tmp_path):
+    (tmp_path / 'main.cf').write_text('')
+    (tmp_path / 'master.cf').write_bytes(b'# caf\xe9\n')
+    result = apply(FakePostfix(), 'postconf', str(tmp_path), None, master_cf_block='x\n', master_cf_marker=MARKER)
+    assert result['master_cf_changed'] is True
+    assert (tmp_path / 'master.cf').read_bytes() == (
+        b'# caf\xe9\n# BEGIN egress.mail postfix_relay transports\nx\n# END egress.mail postfix_relay transports\n')
+
+
+def test_a_master_cf_that_cannot_be_read_is_named(tmp_path):
+    (tmp_path / 'main.cf').write_text('')
+    (tmp_path / 'master.cf').mkdir()
+    with pytest.raises(PostconfError) as excinfo:
+        apply(FakePostfix(), 'postconf', str(tmp_path), None, master_cf_block='x\n', master_cf_marker=MARKER)
+    path = str(tmp_path / 'master.cf')
+    assert str(excinfo.value) == "cannot read %s: [Errno 21] Is a directory: '%s'" % (path, path)
+
+
+def test_a_new_master_cf_belongs_to_the_user_running_the_module(tmp_path):
+    (tmp_path / 'main.cf').write_text('')
+    apply(FakePostfix(), 'postconf', str(tmp_path), None, master_cf_block='x\n', master_cf_marker=MARKER)
+    info = os.stat(str(tmp_path / 'master.cf'))
+    assert (info.st_uid, info.st_gid) == (os.geteuid(), os.getegid())
+
+
+def test_the_staged_copy_keeps_symlinks_as_symlinks(tmp_path):
+    from ansible_collections.egress.mail.plugins.module_utils.postconf import _copy_config
+    config, stage = tmp_path / 'config', tmp_path / 'stage'
+    (config / 'sasl').mkdir(parents=True)
+    stage.mkdir()
+    (config / 'main.cf').write_text('')
+    os.symlink('main.cf', str(config / 'link.cf'))
+    os.symlink('/nonexistent/passwd', str(config / 'sasl' / 'dangling'))
+    _copy_config(str(config), str(stage))
+    assert os.readlink(str(stage / 'link.cf')) == 'main.cf'
+    assert os.readlink(str(stage / 'sasl' / 'dangling')) == '/nonexistent/passwd'
+
+
+def test_a_master_cf_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    from ansible_collections.egress.mail.plugins.module_utils import postconf
+
+    def refuse(*args):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(postconf.secret_file, 'write', refuse)
+    (tmp_path / 'main.cf').write_text('')
+    with pytest.raises(PostconfError) as excinfo:
+        apply(FakePostfix(), 'postconf', str(tmp_path), None, master_cf_block='x\n', master_cf_marker=MARKER)
+    assert str(excinfo.value) == 'cannot write %s: [Errno 28] No space left on device' % (tmp_path / 'master.cf')
+
+
+def test_the_last_five_journal_lines_are_joined_by_one_space():
+    from ansible_collections.egress.mail.plugins.module_utils.postconf import _logged_reason
+    journal = ''.join('postfix: line %d in /tmp/stage\n' % n for n in range(1, 8))
+    reason = _logged_reason(lambda args: (0, journal, ''), ['journalctl'], 0, '/tmp/stage', '/etc/postfix')
+    assert reason == ' '.join('postfix: line %d in /etc/postfix' % n for n in range(3, 8))

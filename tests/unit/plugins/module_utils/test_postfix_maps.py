@@ -566,3 +566,56 @@ def test_a_foreign_owner_alone_is_a_change(run, monkeypatch):
     assert result['diff'][0]['before'] == result['diff'][0]['after']          # no mode line: same mode
     assert tightened == [(str(run.dir / 'transport'), 0o644, OWNER[0], OWNER[1] + 1),
                          (str(run.dir / 'transport.db'), 0o644, OWNER[0], OWNER[1] + 1)]
+
+
+# --- mutation testing (issue 21): cases the surviving mutants showed were not pinned ---------
+
+def test_message_of_a_path_listed_twice():
+    with pytest.raises(PostfixMapsError) as excinfo:
+        apply([{'path': '/tmp/x', 'content': ''}, {'path': '/tmp/x', 'content': ''}], 'hash', None, 'postmap')
+    assert str(excinfo.value) == 'maps[1].path: /tmp/x is listed twice'
+
+
+def test_message_of_a_bad_state():
+    with pytest.raises(PostfixMapsError) as excinfo:
+        apply([{'path': '/tmp/x', 'content': '', 'state': 'gone'}], 'hash', None, 'postmap')
+    assert str(excinfo.value) == "maps[0].state: 'gone' is neither present nor absent"
+
+
+@pytest.mark.parametrize('error, reason', [(OSError(1, 'Operation not permitted'), 'Operation not permitted'),
+                                           (OSError('no errno'), 'no errno')])
+def test_a_mode_that_cannot_be_set_is_reported_with_the_reason_alone(run, monkeypatch, error, reason):
+    run([table()])
+    from ansible_collections.egress.mail.plugins.module_utils import postfix_maps
+
+    def refuse(*args):
+        raise error
+    monkeypatch.setattr(postfix_maps.secret_file, 'tighten', refuse)
+    with pytest.raises(PostfixMapsError) as excinfo:
+        run([dict(table(), mode='0640')])
+    assert str(excinfo.value) == '%s: cannot set mode 0640: %s' % (run.dir / 'transport', reason)
+
+
+def test_message_of_a_missing_directory():
+    with pytest.raises(PostfixMapsError) as excinfo:
+        apply([{'path': '/nonexistent-dir/x', 'content': ''}], 'hash', None, 'postmap')
+    assert str(excinfo.value) == '/nonexistent-dir/x: directory /nonexistent-dir does not exist'
+
+
+def test_a_map_after_an_absent_one_is_still_written(run):
+    run([table()])
+    result = run([{'path': 'transport', 'state': 'absent'}, sasl()])
+    assert result['changed_maps'] == [str(run.dir / 'transport'), str(run.dir / 'sasl_passwd')]
+    assert (run.dir / 'sasl_passwd').read_text() == '[relay]:587 user:%s\n' % SECRET
+    assert not (run.dir / 'transport').exists()
+
+
+def test_the_diff_of_a_new_secret_map_has_an_empty_before(run):
+    result = run([sasl()])
+    assert [(d['before'], d['after']) for d in result['diff']] == [('', '(1 lines, not shown)\n')]
+
+
+def test_the_diff_of_a_table_that_is_not_utf8_replaces_the_bad_bytes(run):
+    (run.dir / 'transport').write_bytes(b'caf\xe9 x\n')
+    result = run([table('cafe x\n')])
+    assert result['diff'][0]['before'] == u'caf\ufffd x\n' and result['diff'][0]['after'] == 'cafe x\n'
