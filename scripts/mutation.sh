@@ -25,6 +25,15 @@ declare -A tests=(
   [postfix_maps]="$tu/test_postfix_maps.py"
   [postconf]="$tu/test_postconf.py"
 )
+# What each name mutates: a module, or a module and the package it is the public face of.
+mu=plugins/module_utils
+declare -A sources=(
+  [relay_settings]="$mu/relay_settings.py"
+  [smtp_probe]="$mu/smtp_probe.py $(ls $mu/probe/*.py | grep -v __init__ | tr '\n' ' ')"
+  [pmta_config]="$mu/pmta_config.py $(ls $mu/pmta/*.py | grep -v __init__ | tr '\n' ' ')"
+  [postfix_maps]="$mu/postfix_maps.py"
+  [postconf]="$mu/postconf.py"
+)
 files=${MUTATION_FILES:-relay_settings smtp_probe pmta_config postfix_maps postconf}
 for f in $files; do
   [ -n "${tests[$f]:-}" ] || { echo "mutation: no test list for '$f' (known: ${!tests[*]})" >&2; exit 2; }
@@ -42,12 +51,13 @@ current=
 restore() {
   local rc=$? f src
   for f in $files; do
-    src=plugins/module_utils/$f.py
-    if [ -f "$out/orig/$f.py" ] && ! cmp -s "$out/orig/$f.py" "$src"; then
-      cp "$out/orig/$f.py" "$src"
-      echo "mutation: restored $src" >&2
-    fi
-    rm -f "$src.bak"
+    for src in ${sources[$f]}; do
+      if [ -f "$out/orig/$src" ] && ! cmp -s "$out/orig/$src" "$src"; then
+        cp "$out/orig/$src" "$src"
+        echo "mutation: restored $src" >&2
+      fi
+      rm -f "$src.bak"
+    done
   done
   if [ -f .mutmut-cache ]; then mv .mutmut-cache "$out/${current:-interrupted}.db"; fi
   rm -f .mutmut-cache-journal
@@ -75,7 +85,10 @@ trap 'stop 143' TERM
 progress=()
 [ -t 1 ] || progress=(--no-progress)
 for f in $files; do
-  cp "plugins/module_utils/$f.py" "$out/orig/$f.py"
+  for src in ${sources[$f]}; do
+    mkdir -p "$out/orig/$(dirname "$src")"
+    cp "$src" "$out/orig/$src"
+  done
 done
 for f in $files; do
   current=$f
@@ -84,12 +97,12 @@ for f in $files; do
   else
     rm -f .mutmut-cache "$out/$f.db"
   fi
-  echo "== mutation: plugins/module_utils/$f.py against ${tests[$f]}"
+  echo "== mutation: ${sources[$f]} against ${tests[$f]}"
   start=$SECONDS
   rc=0
   # Its own process group: mutmut ignores an interrupt while a mutant is tested, so stop()
   # ends the whole group (mutmut, its worker, pytest) and restore() puts the sources back.
-  setsid "$py" -m mutmut run --paths-to-mutate "plugins/module_utils/$f.py" --tests-dir tests/unit \
+  setsid "$py" -m mutmut run --paths-to-mutate "$(echo ${sources[$f]} | tr ' ' ',')" --tests-dir tests/unit \
     --runner "$py -m pytest -x -q -p no:randomly ${tests[$f]}" --test-time-base 10 \
     --simple-output "${progress[@]}" &
   child=$!
