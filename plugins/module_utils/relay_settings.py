@@ -697,25 +697,17 @@ def apply_probed_ports(relay, ports_by_host, implicit_tls_ports, prefix=''):
     result = dict(relay)
     if relay.get('port') == 'auto':
         result['port'], result['wrappermode'] = probed(relay['host'], prefix + 'port')
-    entries = []
-    for entry in relay.get('sender_dependent') or []:
-        entry = dict(entry)
-        if entry.get('port') == 'auto':
-            name = '%ssender_dependent[%s].port' % (prefix, entry.get('index'))
-            entry['port'], entry['wrappermode'] = probed(entry['host'], name)
-        entry['nexthop'] = nexthop(entry['host'], entry['port'])
-        entries.append(entry)
-    result['sender_dependent'] = entries
-    fallbacks = []
-    for entry in relay.get('fallback_relays') or []:
-        entry = dict(entry)
-        if entry.get('port') == 'auto':
-            name = '%sfallback_relays[%s].port' % (prefix, entry.get('index'))
-            entry['port'], entry['wrappermode'] = probed(entry['host'], name)
-        entry['nexthop'] = nexthop(entry['host'], entry['port'])
-        fallbacks.append(entry)
-    result['fallback_relays'] = fallbacks
-    check_same_tls_mode(result, fallbacks, prefix)
+    for key in ('sender_dependent', 'fallback_relays'):
+        entries = []
+        for entry in relay.get(key) or []:
+            entry = dict(entry)
+            if entry.get('port') == 'auto':
+                name = '%s%s[%s].port' % (prefix, key, entry.get('index'))
+                entry['port'], entry['wrappermode'] = probed(entry['host'], name)
+            entry['nexthop'] = nexthop(entry['host'], entry['port'])
+            entries.append(entry)
+        result[key] = entries
+    check_same_tls_mode(result, result['fallback_relays'], prefix)
     result['probe_hosts'] = []
     return result
 

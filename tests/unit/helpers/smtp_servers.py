@@ -320,12 +320,7 @@ class _Session(object):
         if behaviour == 'close':
             return
         if behaviour == 'silent':
-            while not self.server._stopping.is_set():
-                try:
-                    if not self.sock.recv(4096):
-                        return
-                except socket.timeout:
-                    continue
+            self._wait_for_close()
             return
         if behaviour == 'implicit':
             self.wrap()
