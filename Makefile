@@ -20,8 +20,10 @@ test: ## everything CI runs, in order; ends with a table of each step's wall tim
 setup: ## packages, podman settings, test images, .venv
 	bash scripts/setup-test-env.sh
 
-lint: ## ansible-lint, production profile
+lint: ## ansible-lint (production profile), ruff format --check and ruff check (ruff.toml)
 	ansible-lint --profile production --offline
+	ruff format --check --quiet .
+	ruff check --quiet .
 
 sanity: ## ansible-test sanity on a copy under ansible_collections/egress/mail
 	bash scripts/sanity.sh

@@ -19,6 +19,7 @@ ssh clients) divided by N: what carries over to a fleet on real machines.
 
     python3 bench/converge_bench.py [--ns 1,5] [--reruns 5] [--test-message] [--profile]
 """
+
 import argparse
 import os
 import sys
@@ -46,8 +47,13 @@ def measure(inv, play, n, profile, label, check_unchanged=True):
     if profile:
         with open(os.path.join(lab.WORK, "profile-%s-n%d.txt" % (label, n)), "a") as handle:
             handle.write(out)
-    return {"s": seconds, "cpu": lab.LAST_CPU["controller"], "hosts_cpu": lab.LAST_CPU["hosts"],
-            "load": lab.LAST_CPU["load"], "tasks": tasks_per_host(recap, hosts)}
+    return {
+        "s": seconds,
+        "cpu": lab.LAST_CPU["controller"],
+        "hosts_cpu": lab.LAST_CPU["hosts"],
+        "load": lab.LAST_CPU["load"],
+        "tasks": tasks_per_host(recap, hosts),
+    }
 
 
 def median_of(runs):
@@ -74,8 +80,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ns", default="1,5")
     parser.add_argument("--reruns", type=int, default=5, help="floor runs and idempotent re-runs per N, median")
-    parser.add_argument("--test-message", action="store_true",
-                        help="set postfix_relay_test_recipient (a test message on every run)")
+    parser.add_argument(
+        "--test-message", action="store_true", help="set postfix_relay_test_recipient (a test message on every run)"
+    )
     parser.add_argument("--profile", action="store_true", help="keep profile_tasks output in bench/results/")
     args = parser.parse_args()
     ns = [int(n) for n in args.ns.split(",")]
@@ -90,20 +97,44 @@ def main():
             print("  measured N=%d" % n, file=sys.stderr)
     finally:
         lab.teardown([])
-    print("postfix_relay converge over SSH with pipelining (ControlPersist), forks = N, %d CPUs; "
-          "floor and re-run: median of %d runs; test message: %s"
-          % (os.cpu_count(), args.reruns, "yes" if args.test_message else "no"))
-    print("floor: bench/floor.yml (the role's facts and one ping); load: 1-minute load average before each "
-          "run (floor and re-run: the range over their runs); CPU/host: controller CPU seconds / N")
-    print("| N | floor (s) | first converge (s) | first / floor | re-run (s) | re-run / floor | "
-          "CPU/host floor (s) | CPU/host first (s) | CPU/host re-run (s) | tasks/host (first, re-run) | "
-          "load (floor; first; re-run) |")
+    print(
+        "postfix_relay converge over SSH with pipelining (ControlPersist), forks = N, %d CPUs; "
+        "floor and re-run: median of %d runs; test message: %s"
+        % (os.cpu_count(), args.reruns, "yes" if args.test_message else "no")
+    )
+    print(
+        "floor: bench/floor.yml (the role's facts and one ping); load: 1-minute load average before each "
+        "run (floor and re-run: the range over their runs); CPU/host: controller CPU seconds / N"
+    )
+    print(
+        "| N | floor (s) | first converge (s) | first / floor | re-run (s) | re-run / floor | "
+        "CPU/host floor (s) | CPU/host first (s) | CPU/host re-run (s) | tasks/host (first, re-run) | "
+        "load (floor; first; re-run) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         f, a, b, n = r["floor"], r["first"], r["rerun"], r["n"]
-        print("| %d | %.2f | %.1f | %.1fx | %.2f | %.2fx | %.2f | %.2f | %.2f | %d, %d | %.1f-%.1f; %.1f; %.1f-%.1f |" % (
-            n, f["s"], a["s"], a["s"] / f["s"], b["s"], b["s"] / f["s"], f["cpu"] / n, a["cpu"] / n, b["cpu"] / n,
-            a["tasks"], b["tasks"], min(f["loads"]), max(f["loads"]), a["load"], min(b["loads"]), max(b["loads"])))
+        print(
+            "| %d | %.2f | %.1f | %.1fx | %.2f | %.2fx | %.2f | %.2f | %.2f | %d, %d | %.1f-%.1f; %.1f; %.1f-%.1f |"
+            % (
+                n,
+                f["s"],
+                a["s"],
+                a["s"] / f["s"],
+                b["s"],
+                b["s"] / f["s"],
+                f["cpu"] / n,
+                a["cpu"] / n,
+                b["cpu"] / n,
+                a["tasks"],
+                b["tasks"],
+                min(f["loads"]),
+                max(f["loads"]),
+                a["load"],
+                min(b["loads"]),
+                max(b["loads"]),
+            )
+        )
 
 
 if __name__ == "__main__":

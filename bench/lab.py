@@ -57,11 +57,24 @@ def start(names, image=None):
     sh("podman", "rm", "-f", *names, check=False)
     key = ssh_key()
     for name in names:
-        sh("podman", "run", "-d", "--name", name, "--hostname", name, "--network", NETWORK,
-           "-v", key + ".pub:/root/.ssh/authorized_keys:ro", "--systemd=always",
-           image or (FIXTURE_IMAGE if name == SMARTHOST else IMAGE), "/sbin/init")
+        sh(
+            "podman",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--hostname",
+            name,
+            "--network",
+            NETWORK,
+            "-v",
+            key + ".pub:/root/.ssh/authorized_keys:ro",
+            "--systemd=always",
+            image or (FIXTURE_IMAGE if name == SMARTHOST else IMAGE),
+            "/sbin/init",
+        )
     for name in names:
-        for dummy in range(60):
+        for _dummy in range(60):
             state = sh("podman", "exec", name, "systemctl", "is-system-running", check=False).stdout.strip()
             if state in ("running", "degraded"):
                 break
@@ -71,15 +84,16 @@ def start(names, image=None):
 def enable_ssh(names):
     """Wait until sshd answers in the containers (the key is mounted by start())."""
     for name in names:
-        for dummy in range(60):
+        for _dummy in range(60):
             if sh("podman", "exec", name, "systemctl", "is-active", "ssh", check=False).stdout.strip() == "active":
                 break
             time.sleep(0.5)
 
 
 def address(name):
-    return sh("podman", "inspect", "--format",
-              "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name).stdout.strip()
+    return sh(
+        "podman", "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name
+    ).stdout.strip()
 
 
 def remove(names):
@@ -102,14 +116,18 @@ def inventory(mailhosts, path, connection="podman", **group_vars):
         "postfix_relay_tls_ca_file": "/etc/ssl/egress-fixture-ca.pem",
     }
     mail_vars.update(group_vars)
-    data = {"all": {
-        "vars": {"ansible_connection": "containers.podman.podman",
-                 "ansible_python_interpreter": "/usr/bin/python3"},
-        "children": {
-            "egress_postfix": {"hosts": dict((h, host_vars(h, connection)) for h in mailhosts),
-                               "vars": mail_vars},
-            "smarthost": {"hosts": {SMARTHOST: {}}},
-        }}}
+    data = {
+        "all": {
+            "vars": {
+                "ansible_connection": "containers.podman.podman",
+                "ansible_python_interpreter": "/usr/bin/python3",
+            },
+            "children": {
+                "egress_postfix": {"hosts": dict((h, host_vars(h, connection)) for h in mailhosts), "vars": mail_vars},
+                "smarthost": {"hosts": {SMARTHOST: {}}},
+            },
+        }
+    }
     with open(path, "w") as handle:
         json.dump(data, handle, indent=1)
     return path
@@ -118,10 +136,14 @@ def inventory(mailhosts, path, connection="podman", **group_vars):
 def host_vars(name, connection):
     if connection != "ssh":
         return {}
-    return {"ansible_connection": "ssh", "ansible_host": address(name), "ansible_user": "root",
-            "ansible_ssh_private_key_file": ssh_key(),
-            "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-            "ansible_ssh_pipelining": True}
+    return {
+        "ansible_connection": "ssh",
+        "ansible_host": address(name),
+        "ansible_user": "root",
+        "ansible_ssh_private_key_file": ssh_key(),
+        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+        "ansible_ssh_pipelining": True,
+    }
 
 
 def setup_network():
@@ -175,8 +197,13 @@ def playbook(inv, play, *extra, forks=5, environ=None):
     cpu0, hosts0 = controller_cpu(), containers_cpu()
     e = env()
     e.update(environ or {})
-    result = subprocess.run(["ansible-playbook", "-i", inv, "-f", str(forks), play] + list(extra),
-                            env=e, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["ansible-playbook", "-i", inv, "-f", str(forks), play] + list(extra),
+        env=e,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.monotonic() - start_time
     LAST_CPU.update(controller=controller_cpu() - cpu0, hosts=containers_cpu() - hosts0, load=load)
     if result.returncode != 0:
@@ -189,8 +216,7 @@ def playbook(inv, play, *extra, forks=5, environ=None):
             continue
         if in_recap and re.match(r"^\S+\s*:\s+ok=", line):
             host, counters = line.split(":", 1)
-            recap[host.strip()] = dict((k, int(v)) for k, v in
-                                       (part.split("=") for part in counters.split()))
+            recap[host.strip()] = dict((k, int(v)) for k, v in (part.split("=") for part in counters.split()))
     return seconds, recap, result.stdout
 
 

@@ -10,6 +10,7 @@ converge's wall time, and the time from converge start to the last arrival at th
 
     python3 bench/takeover_bench.py [--count 1000]
 """
+
 import argparse
 import collections
 import json
@@ -26,7 +27,8 @@ lab.NETWORK = "egress-takeover-bench"
 lab.SMARTHOST = "takeover-bench-smarthost"
 HOST = "takeover-bench-exim"
 QUEUE_MAIL = os.path.join(lab.ROOT, "molecule", "takeover", "files", "queue_mail.py")
-EXIM_CONF = """dc_eximconfig_configtype='satellite'
+EXIM_CONF = (
+    """dc_eximconfig_configtype='satellite'
 dc_other_hostnames=''
 dc_local_interfaces='127.0.0.1 ; ::1'
 dc_readhost='takeover.test'
@@ -39,7 +41,9 @@ dc_use_split_config='false'
 dc_hide_mailname='true'
 dc_mailname_in_oh='true'
 dc_localdelivery='mail_spool'
-""" % lab.SMARTHOST
+"""
+    % lab.SMARTHOST
+)
 PLAY = """- name: Converge
   hosts: egress_postfix
   gather_facts: false
@@ -64,10 +68,18 @@ def run(count):
     try:
         inv = lab.inventory([HOST], os.path.join(lab.WORK, "takeover-bench.json"))
         lab.prepare(inv)
-        podman_exec("bash", "-c", "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && "
-                    "apt-get install -y -q exim4-daemon-light >/dev/null")
-        podman_exec("bash", "-c", "cat > /etc/exim4/update-exim4.conf.conf <<'X'\n%sX\nupdate-exim4.conf && "
-                    "systemctl restart exim4" % EXIM_CONF)
+        podman_exec(
+            "bash",
+            "-c",
+            "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && "
+            "apt-get install -y -q exim4-daemon-light >/dev/null",
+        )
+        podman_exec(
+            "bash",
+            "-c",
+            "cat > /etc/exim4/update-exim4.conf.conf <<'X'\n%sX\nupdate-exim4.conf && "
+            "systemctl restart exim4" % EXIM_CONF,
+        )
         # Stopped, and the messages queued with -odq: nothing tries them (the containers have no
         # NET_ADMIN to drop port 25 as the molecule scenario does).
         podman_exec("systemctl", "stop", "exim4")
@@ -84,14 +96,30 @@ def run(count):
         want = set("<takeover-bench.%d@takeover.test>" % i for i in range(count))
         deadline = time.monotonic() + 300
         while True:
-            ids = lab.sh("podman", "exec", lab.SMARTHOST, "egress-fixture-records", "--field", "message_id",
-                         "--subject", "^takeover-bench ").stdout.split()
+            ids = lab.sh(
+                "podman",
+                "exec",
+                lab.SMARTHOST,
+                "egress-fixture-records",
+                "--field",
+                "message_id",
+                "--subject",
+                "^takeover-bench ",
+            ).stdout.split()
             if set(ids) >= want or time.monotonic() > deadline:
                 break
             time.sleep(1)
-        last = int(lab.sh("podman", "exec", lab.SMARTHOST, "bash", "-c",
-                          "stat -c %Y /var/mail/fixture/sink/new/* /var/mail/fixture/sink/cur/* 2>/dev/null "
-                          "| sort -n | tail -1").stdout.strip() or 0)
+        last = int(
+            lab.sh(
+                "podman",
+                "exec",
+                lab.SMARTHOST,
+                "bash",
+                "-c",
+                "stat -c %Y /var/mail/fixture/sink/new/* /var/mail/fixture/sink/cur/* 2>/dev/null | sort -n | tail -1",
+            ).stdout.strip()
+            or 0
+        )
         counted = collections.Counter(i for i in ids if i in want)
         left = podman_exec("bash", "-c", "find /var/spool/exim4/input -type f | wc -l").stdout.strip()
         return {

@@ -28,6 +28,7 @@ default. Every row carries the 1-minute load average before it.
     python3 bench/throughput_bench.py [--messages 1000] [--runs 3] [--inject smtp|sendmail]
                                       [--cpus pinned|shared] [--try NAME=VALUE,...] [--skip-plain]
 """
+
 import argparse
 import json
 import os
@@ -44,7 +45,7 @@ SINK = "/var/mail/fixture/sink/new"
 
 # Runs on the mail host: inject over SMTP on loopback, or through sendmail, or (direct) send
 # straight to the smarthost in one pipelined TLS session.
-CLIENT = r'''
+CLIENT = r"""
 import smtplib, ssl, subprocess, sys
 mode, count, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def message(i):
@@ -77,7 +78,7 @@ else:
         s.sock.sendall(message(i).encode() + b".\r\n")
         assert reply() == 250
     s.sock.sendall(b"QUIT\r\n")
-'''
+"""
 
 
 def exec_(host, *args, **kwargs):
@@ -171,8 +172,13 @@ def variant(settings, saved=None):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--try", dest="variants", action="append", default=[],
-                        help="NAME=VALUE,... main.cf settings on top of the role's defaults (a row each)")
+    parser.add_argument(
+        "--try",
+        dest="variants",
+        action="append",
+        default=[],
+        help="NAME=VALUE,... main.cf settings on top of the role's defaults (a row each)",
+    )
     parser.add_argument("--skip-plain", action="store_true", help="leave out row (b)")
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
@@ -196,8 +202,14 @@ def main():
             rows.append(("(b) plain: no reuse or caching, concurrency 20", args.inject, False, None))
         rows.append(("(c) limit: direct pipelined TLS session", "direct", None, None))
         for number, settings in enumerate(args.variants, 1):
-            rows.append(("(d%d) role defaults + %s" % (number, settings.replace(",", ", ")), args.inject, True,
-                         settings.split(",")))
+            rows.append(
+                (
+                    "(d%d) role defaults + %s" % (number, settings.replace(",", ", ")),
+                    args.inject,
+                    True,
+                    settings.split(","),
+                )
+            )
         configured = None
         for label, mode, reuse, settings in rows:
             load = lab.loadavg()
@@ -206,34 +218,56 @@ def main():
                 configured = reuse
             saved = variant(settings) if settings else None
             runs = [one_run(mode, args.messages) for dummy in range(args.runs)]
-            drain = (statistics.median(drain_run(args.messages) for dummy in range(args.runs))
-                     if reuse is not None else statistics.median(r[0] for r in runs))
+            drain = (
+                statistics.median(drain_run(args.messages) for dummy in range(args.runs))
+                if reuse is not None
+                else statistics.median(r[0] for r in runs)
+            )
             if settings:
                 variant(settings, saved)
-            results[label] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), drain,
-                              load)
+            results[label] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), drain, load)
             print("  measured %s" % label, file=sys.stderr)
         configure(inv, True)
     finally:
         lab.teardown([MAILHOST])
     a, c = results["(a) tuned: role defaults"], results["(c) limit: direct pipelined TLS session"]
     b = results.get("(b) plain: no reuse or caching, concurrency 20")
-    print("relay throughput: %d messages of ~2 KB, injected with %s on the mail host; median of %d runs; "
-          "CPUs %s (%d on this machine)" % (args.messages, args.inject, args.runs, args.cpus, os.cpu_count()))
+    print(
+        "relay throughput: %d messages of ~2 KB, injected with %s on the mail host; median of %d runs; "
+        "CPUs %s (%d on this machine)" % (args.messages, args.inject, args.runs, args.cpus, os.cpu_count())
+    )
     print("end to end: from the start of injection until all arrived; relay drain: messages queued with")
     print("the relay held (defer_transports), then released: from the flush until all arrived; vs (c): the")
     print("fixture's own acceptance rate (c) as a share reached; load: 1-minute load average before the row")
-    print("| configuration | end to end (s) | msg/s | end to end vs (c) | injection (s) | relay drain (s) "
-          "| drain msg/s | drain vs (b) | drain vs (c) | load |")
+    print(
+        "| configuration | end to end (s) | msg/s | end to end vs (c) | injection (s) | relay drain (s) "
+        "| drain msg/s | drain vs (b) | drain vs (c) | load |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for label in sorted(results):
         total, injected, drain, load = results[label]
-        print("| %s | %.1f | %.0f | %.0f%% | %.1f | %.1f | %.0f | %s | %.0f%% | %.1f |" % (
-            label, total, args.messages / total, 100.0 * c[0] / total, injected, drain, args.messages / drain,
-            "%.2fx" % (b[2] / drain) if b else "-", 100.0 * c[2] / drain, load))
+        print(
+            "| %s | %.1f | %.0f | %.0f%% | %.1f | %.1f | %.0f | %s | %.0f%% | %.1f |"
+            % (
+                label,
+                total,
+                args.messages / total,
+                100.0 * c[0] / total,
+                injected,
+                drain,
+                args.messages / drain,
+                "%.2fx" % (b[2] / drain) if b else "-",
+                100.0 * c[2] / drain,
+                load,
+            )
+        )
     for name, index in (("end to end", 0), ("relay drain", 2)):
         x, z = a[index], c[index]
-        line = "goals (%s): (a) >= 70%% of (c): %s (%.0f%%)" % (name, "met" if z / x >= 0.7 else "NOT met", 100.0 * z / x)
+        line = "goals (%s): (a) >= 70%% of (c): %s (%.0f%%)" % (
+            name,
+            "met" if z / x >= 0.7 else "NOT met",
+            100.0 * z / x,
+        )
         if b:
             y = b[index]
             line += "; (a) >= 3x (b): %s (%.2fx)" % ("met" if y / x >= 3 else "NOT met", y / x)

@@ -1,6 +1,7 @@
 """Shared by the tests of every scenario (molecule/<scenario>/tests): the helpers and fixtures
 of molecule/resources/tests become importable, and its fixtures (`mailhost`, `smarthost`) are
 found by pytest without a per-scenario copy of this file."""
+
 import os
 import sys
 

@@ -5,6 +5,7 @@
 
 Other settings already in the file are kept. Prints whether the file changed.
 """
+
 import json
 import os
 import sys

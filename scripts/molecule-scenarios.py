@@ -10,6 +10,7 @@ independent (their own containers and podman network), so N of them run at once;
 start first (the weights below, measured; a new scenario counts as a long one).
 The exit status is non-zero when a scenario failed; all of them run anyway.
 """
+
 import argparse
 import os
 import re
@@ -22,11 +23,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 # Seconds on a quiet 2-core machine (build/timings-molecule.tsv of a full run); only the order
 # matters: long scenarios first, so that the last to finish is a short one.
-WEIGHTS = {"takeover": 260, "security": 240, "tls_failures": 180, "outage": 150, "default": 150, "oauth2": 150,
-           "port25_audit": 140, "relay_options": 130, "port25_blocked": 110, "powermta": 70,
-           "fixture": 40}
-STEPS = ("destroy", "create", "prepare", "converge", "idempotence", "check", "side_effect", "verify",
-         "cleanup")
+WEIGHTS = {
+    "takeover": 260,
+    "security": 240,
+    "tls_failures": 180,
+    "outage": 150,
+    "default": 150,
+    "oauth2": 150,
+    "port25_audit": 140,
+    "relay_options": 130,
+    "port25_blocked": 110,
+    "powermta": 70,
+    "fixture": 40,
+}
+STEPS = ("destroy", "create", "prepare", "converge", "idempotence", "check", "side_effect", "verify", "cleanup")
 EXECUTED = re.compile(r"\[(?P<scenario>[\w.-]+) > (?P<step>\w+)\] Executed: (?P<result>.*)$")
 PRINT_LOCK = threading.Lock()
 
@@ -45,9 +55,16 @@ def run(name, logdir, results):
     steps = {}
     with open(log_path, "w", encoding="utf-8") as log:
         # Unbuffered: each line arrives when printed, so the times in front of them are right.
-        proc = subprocess.Popen(cmd, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True, errors="replace",
-                                env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        proc = subprocess.Popen(
+            cmd,
+            cwd=TOP,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )
         for line in proc.stdout:
             now = time.monotonic()
             log.write("%7.1f %s" % (now - start, line))
@@ -63,16 +80,21 @@ def run(name, logdir, results):
     with PRINT_LOCK:
         with open(log_path, encoding="utf-8") as log:
             sys.stdout.write(log.read())
-        print("== molecule %s: %s in %.0f s (log: %s)" % (name, "passed" if rc == 0 else "FAILED rc=%d" % rc,
-                                                          seconds, os.path.relpath(log_path, TOP)))
+        print(
+            "== molecule %s: %s in %.0f s (log: %s)"
+            % (name, "passed" if rc == 0 else "FAILED rc=%d" % rc, seconds, os.path.relpath(log_path, TOP))
+        )
         sys.stdout.flush()
 
 
 def table(results, wall, jobs):
     used = [s for s in STEPS if any(s in r[2] for r in results.values())]
-    lines = ["", "molecule: wall time per scenario and step, seconds (%d at a time; %.0f s in all)" % (jobs, wall),
-             "| scenario | result | total | " + " | ".join(used) + " |",
-             "|---|---|---:|" + "---:|" * len(used)]
+    lines = [
+        "",
+        "molecule: wall time per scenario and step, seconds (%d at a time; %.0f s in all)" % (jobs, wall),
+        "| scenario | result | total | " + " | ".join(used) + " |",
+        "|---|---|---:|" + "---:|" * len(used),
+    ]
     for name in sorted(results, key=lambda n: -results[n][1]):
         rc, seconds, steps = results[name]
         cells = ["%.0f" % steps[s] if s in steps else "-" for s in used]
@@ -119,8 +141,9 @@ def main():
         out.write(summary.lstrip("\n") + "\n")
     with open(args.timings, "w", encoding="utf-8") as out:
         for name, (rc, seconds, steps) in sorted(results.items()):
-            out.write("%s\t%d\t%.1f\t%s\n" % (name, rc, seconds,
-                                              " ".join("%s=%.1f" % item for item in sorted(steps.items()))))
+            out.write(
+                "%s\t%d\t%.1f\t%s\n" % (name, rc, seconds, " ".join("%s=%.1f" % item for item in sorted(steps.items())))
+            )
     failed = sorted(n for n, r in results.items() if r[0] != 0)
     if failed:
         print("molecule: FAILED: %s" % " ".join(failed))

@@ -32,40 +32,41 @@ import sys
 import yaml
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BEGIN = '<!-- BEGIN argument_specs -->'
-END = '<!-- END argument_specs -->'
-PROVIDERS_RST = os.path.join('docs', 'docsite', 'rst', 'providers.rst')
-EXTRA_BEGIN = '<!-- BEGIN extra_config -->'
-EXTRA_END = '<!-- END extra_config -->'
-EXTRA_README = os.path.join('roles', 'postfix_relay', 'README.md')
+BEGIN = "<!-- BEGIN argument_specs -->"
+END = "<!-- END argument_specs -->"
+PROVIDERS_RST = os.path.join("docs", "docsite", "rst", "providers.rst")
+EXTRA_BEGIN = "<!-- BEGIN extra_config -->"
+EXTRA_END = "<!-- END extra_config -->"
+EXTRA_README = os.path.join("roles", "postfix_relay", "README.md")
 
 
 # --- Ansible documentation markup -> Markdown ------------------------------------------------
 
+
 def _code(text):
     text = text.strip()
-    fence = '``' if '`' in text else '`'
-    pad = ' ' if fence == '``' else ''
-    return '%s%s%s%s%s' % (fence, pad, text, pad, fence)
+    fence = "``" if "`" in text else "`"
+    pad = " " if fence == "``" else ""
+    return "%s%s%s%s%s" % (fence, pad, text, pad, fence)
 
 
 _MARKUP = [
-    (re.compile(r'L\(([^)]+?),\s*([^)]+)\)'), lambda m: '[%s](%s)' % (m.group(1).strip(), m.group(2).strip())),
-    (re.compile(r'U\(([^)]+)\)'), lambda m: '<%s>' % m.group(1).strip()),
-    (re.compile(r'P\(([^)#]+)#([^)]+)\)'), lambda m: _code(m.group(1))),
-    (re.compile(r'RV\(([^)]+)\)'), lambda m: _code(m.group(1))),
-    (re.compile(r'\b[CVOMEI]\(((?:[^()]|\([^()]*\))+)\)'), None),
-    (re.compile(r'B\(([^)]+)\)'), lambda m: '**%s**' % m.group(1)),
-    (re.compile(r'HORIZONTALLINE'), lambda m: ''),
+    (re.compile(r"L\(([^)]+?),\s*([^)]+)\)"), lambda m: "[%s](%s)" % (m.group(1).strip(), m.group(2).strip())),
+    (re.compile(r"U\(([^)]+)\)"), lambda m: "<%s>" % m.group(1).strip()),
+    (re.compile(r"P\(([^)#]+)#([^)]+)\)"), lambda m: _code(m.group(1))),
+    (re.compile(r"RV\(([^)]+)\)"), lambda m: _code(m.group(1))),
+    (re.compile(r"\b[CVOMEI]\(((?:[^()]|\([^()]*\))+)\)"), None),
+    (re.compile(r"B\(([^)]+)\)"), lambda m: "**%s**" % m.group(1)),
+    (re.compile(r"HORIZONTALLINE"), lambda m: ""),
 ]
 
 
 def _inline(match):
     letter = match.group(0)[0]
     body = match.group(1)
-    if letter == 'I':
-        return '*%s*' % body
-    if letter == 'O':
+    if letter == "I":
+        return "*%s*" % body
+    if letter == "O":
         # O(name=value) and O(name): an option of this role.
         return _code(body)
     return _code(body)
@@ -79,77 +80,78 @@ def markup_to_md(text):
 
 
 def cell(text):
-    return markup_to_md(text).replace('|', '\\|').replace('\n', ' ').strip()
+    return markup_to_md(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
 # --- the variable table ---------------------------------------------------------------------
 
+
 def type_of(spec):
-    typ = spec.get('type', 'str')
-    if typ == 'list' and spec.get('elements'):
-        typ = 'list of %s' % spec['elements']
+    typ = spec.get("type", "str")
+    if typ == "list" and spec.get("elements"):
+        typ = "list of %s" % spec["elements"]
     return typ
 
 
 def default_of(spec):
-    if 'default' not in spec:
-        return ''
-    value = spec['default']
+    if "default" not in spec:
+        return ""
+    value = spec["default"]
     if value is None:
-        return '`null`'
+        return "`null`"
     if isinstance(value, str):
-        return _code(json.dumps(value)) if value == '' else _code(value)
-    return _code(json.dumps(value, separators=(', ', ': ')))
+        return _code(json.dumps(value)) if value == "" else _code(value)
+    return _code(json.dumps(value, separators=(", ", ": ")))
 
 
 def description_of(spec):
-    desc = spec.get('description', '')
+    desc = spec.get("description", "")
     paras = desc if isinstance(desc, list) else [desc]
-    text = ' '.join(cell(p) for p in paras if p)
+    text = " ".join(cell(p) for p in paras if p)
     extra = []
-    if spec.get('required'):
-        extra.append('**Required.**')
-    if spec.get('choices'):
-        extra.append('Choices: %s.' % ', '.join(_code(str(c)) for c in spec['choices']))
-    if spec.get('no_log'):
-        extra.append('Secret: never logged (`no_log`).')
-    return ' '.join([text] + extra).strip()
+    if spec.get("required"):
+        extra.append("**Required.**")
+    if spec.get("choices"):
+        extra.append("Choices: %s." % ", ".join(_code(str(c)) for c in spec["choices"]))
+    if spec.get("no_log"):
+        extra.append("Secret: never logged (`no_log`).")
+    return " ".join([text] + extra).strip()
 
 
-def rows(options, prefix=''):
+def rows(options, prefix=""):
     for name in options:
         spec = options[name] or {}
         full = prefix + name
         yield full, spec
-        subs = spec.get('options') or spec.get('suboptions')
+        subs = spec.get("options") or spec.get("suboptions")
         if subs:
-            sep = '[].' if spec.get('type') == 'list' else '.'
+            sep = "[]." if spec.get("type") == "list" else "."
             yield from rows(subs, full + sep)
 
 
 def role_table(role):
-    path = os.path.join(TOP, 'roles', role, 'meta', 'argument_specs.yml')
-    with open(path, encoding='utf-8') as f:
-        specs = yaml.safe_load(f)['argument_specs']
+    path = os.path.join(TOP, "roles", role, "meta", "argument_specs.yml")
+    with open(path, encoding="utf-8") as f:
+        specs = yaml.safe_load(f)["argument_specs"]
     out = [
         BEGIN,
-        '<!-- Generated by scripts/role-docs.py from meta/argument_specs.yml: do not edit between',
-        '     these markers; run `make role-docs`. -->',
-        '',
+        "<!-- Generated by scripts/role-docs.py from meta/argument_specs.yml: do not edit between",
+        "     these markers; run `make role-docs`. -->",
+        "",
     ]
-    for entry in sorted(specs, key=lambda e: (e != 'main', e)):
-        options = specs[entry].get('options') or {}
-        if entry != 'main':
-            out += ['Entry point `%s` (`tasks_from: %s`):' % (entry, entry), '']
+    for entry in sorted(specs, key=lambda e: (e != "main", e)):
+        options = specs[entry].get("options") or {}
+        if entry != "main":
+            out += ["Entry point `%s` (`tasks_from: %s`):" % (entry, entry), ""]
         out += [
-            '| Variable | Type | Default | Description |',
-            '| --- | --- | --- | --- |',
+            "| Variable | Type | Default | Description |",
+            "| --- | --- | --- | --- |",
         ]
         for name, spec in rows(options):
-            out.append('| `%s` | %s | %s | %s |' % (name, type_of(spec), default_of(spec), description_of(spec)))
-        out.append('')
+            out.append("| `%s` | %s | %s | %s |" % (name, type_of(spec), default_of(spec), description_of(spec)))
+        out.append("")
     out.append(END)
-    return '\n'.join(out)
+    return "\n".join(out)
 
 
 def render_readme(text, table):
@@ -157,35 +159,38 @@ def render_readme(text, table):
     end = text.find(END)
     if start < 0 or end < start:
         return None
-    return text[:start] + table + text[end + len(END):]
+    return text[:start] + table + text[end + len(END) :]
 
 
 # --- provider presets -> reStructuredText ----------------------------------------------------
 
+
 def load_module_utils(name):
-    path = os.path.join(TOP, 'plugins', 'module_utils', name + '.py')
-    spec = importlib.util.spec_from_file_location('egress_mail_' + name, path)
+    path = os.path.join(TOP, "plugins", "module_utils", name + ".py")
+    spec = importlib.util.spec_from_file_location("egress_mail_" + name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def load_providers():
-    return load_module_utils('providers')
+    return load_module_utils("providers")
 
 
 def extra_config_section():
     """The allow-list of postfix_relay_extra_config, between its markers."""
-    parameters = load_module_utils('postfix_parameters')
-    return '\n'.join([
-        EXTRA_BEGIN,
-        '<!-- Generated by scripts/role-docs.py from plugins/module_utils/postfix_parameters.py: do not',
-        '     edit between these markers; run `make role-docs`. -->',
-        '',
-        parameters.allow_list_markdown().rstrip('\n'),
-        '',
-        EXTRA_END,
-    ])
+    parameters = load_module_utils("postfix_parameters")
+    return "\n".join(
+        [
+            EXTRA_BEGIN,
+            "<!-- Generated by scripts/role-docs.py from plugins/module_utils/postfix_parameters.py: do not",
+            "     edit between these markers; run `make role-docs`. -->",
+            "",
+            parameters.allow_list_markdown().rstrip("\n"),
+            "",
+            EXTRA_END,
+        ]
+    )
 
 
 def render_section(text, begin, end, section):
@@ -193,34 +198,34 @@ def render_section(text, begin, end, section):
     stop = text.find(end)
     if start < 0 or stop < start:
         return None
-    return text[:start] + section + text[stop + len(end):]
+    return text[:start] + section + text[stop + len(end) :]
 
 
 def md_cells(line):
     line = line.strip()
-    assert line.startswith('|') and line.endswith('|'), line
-    cells = re.split(r'(?<!\\)\|', line[1:-1])
-    return [c.strip().replace('\\|', '|') for c in cells]
+    assert line.startswith("|") and line.endswith("|"), line
+    cells = re.split(r"(?<!\\)\|", line[1:-1])
+    return [c.strip().replace("\\|", "|") for c in cells]
 
 
 def md_inline_to_rst(text):
     parts = []
     pos = 0
-    token = re.compile(r'`([^`]+)`|\[([^\]]+)\]\(([^)]+)\)')
+    token = re.compile(r"`([^`]+)`|\[([^\]]+)\]\(([^)]+)\)")
     for m in token.finditer(text):
-        parts.append(_rst_escape(text[pos:m.start()]))
+        parts.append(_rst_escape(text[pos : m.start()]))
         if m.group(1) is not None:
-            parts.append('``%s``' % m.group(1))
+            parts.append("``%s``" % m.group(1))
         else:
-            parts.append('`%s <%s>`__' % (m.group(2), m.group(3)))
+            parts.append("`%s <%s>`__" % (m.group(2), m.group(3)))
         pos = m.end()
     parts.append(_rst_escape(text[pos:]))
-    return ''.join(parts)
+    return "".join(parts)
 
 
 def _rst_escape(text):
     # Also '@': docutils would turn user@domain placeholders into mailto: links.
-    return re.sub(r'([*`|_@\\])', r'\\\1', text)
+    return re.sub(r"([*`|_@\\])", r"\\\1", text)
 
 
 def providers_rst():
@@ -228,171 +233,175 @@ def providers_rst():
     lines = providers.presets_markdown().strip().splitlines()
     header = md_cells(lines[0])
     body = [md_cells(line) for line in lines[2:]]
-    title = 'Smarthost provider presets'
+    title = "Smarthost provider presets"
     out = [
-        '..',
-        '  Generated by scripts/role-docs.py from presets_markdown() in',
-        '  plugins/module_utils/providers.py: do not edit; run `make role-docs`.',
-        '',
-        '.. _ansible_collections.egress.mail.docsite.providers:',
-        '',
+        "..",
+        "  Generated by scripts/role-docs.py from presets_markdown() in",
+        "  plugins/module_utils/providers.py: do not edit; run `make role-docs`.",
+        "",
+        ".. _ansible_collections.egress.mail.docsite.providers:",
+        "",
         title,
-        '=' * len(title),
-        '',
-        'Set ``postfix_relay_provider`` or ``powermta_relay_provider`` (and, where the provider has',
-        'regions, ``*_provider_region``) to one of the names below: the preset fills in the smarthost,',
-        'the recommended port and the user name convention; values you set yourself win. The',
-        '``egress.mail.provider_preset`` filter returns a preset, and ``port: auto`` probes the',
-        'provider\'s documented ports in order. Every row comes from the provider\'s own documentation,',
-        'linked in the last column.',
-        '',
-        '.. list-table::',
-        '   :header-rows: 1',
-        '   :widths: auto',
-        '',
+        "=" * len(title),
+        "",
+        "Set ``postfix_relay_provider`` or ``powermta_relay_provider`` (and, where the provider has",
+        "regions, ``*_provider_region``) to one of the names below: the preset fills in the smarthost,",
+        "the recommended port and the user name convention; values you set yourself win. The",
+        "``egress.mail.provider_preset`` filter returns a preset, and ``port: auto`` probes the",
+        "provider's documented ports in order. Every row comes from the provider's own documentation,",
+        "linked in the last column.",
+        "",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: auto",
+        "",
     ]
     for row in [header] + body:
         assert len(row) == len(header), row
         first = True
         for value in row:
             value = md_inline_to_rst(value)
-            if value in ('', '-'):
-                value = '\\-'  # a bare '-' would start a nested bullet list
-            out.append('   %s %s' % ('* -' if first else '  -', value))
+            if value in ("", "-"):
+                value = "\\-"  # a bare '-' would start a nested bullet list
+            out.append("   %s %s" % ("* -" if first else "  -", value))
             first = False
-    out.append('')
-    return '\n'.join(out)
+    out.append("")
+    return "\n".join(out)
 
 
 # --- cloud providers' port 25 policies -> reStructuredText ------------------------------------
 
-PORT25_POLICIES_RST = os.path.join('docs', 'docsite', 'rst', 'port25_policies.rst')
+PORT25_POLICIES_RST = os.path.join("docs", "docsite", "rst", "port25_policies.rst")
 
 
 def _load_module_utils(name):
-    path = os.path.join(TOP, 'plugins', 'module_utils', name + '.py')
-    spec = importlib.util.spec_from_file_location('egress_mail_' + name, path)
+    path = os.path.join(TOP, "plugins", "module_utils", name + ".py")
+    spec = importlib.util.spec_from_file_location("egress_mail_" + name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def _rst_list_table(header, body):
-    out = ['.. list-table::', '   :header-rows: 1', '   :widths: auto', '']
+    out = [".. list-table::", "   :header-rows: 1", "   :widths: auto", ""]
     for row in [header] + body:
         assert len(row) == len(header), row
         for index, value in enumerate(row):
             value = md_inline_to_rst(value)
-            if value in ('', '-'):
-                value = '\\-'
-            out.append('   %s %s' % ('* -' if index == 0 else '  -', value))
-    out.append('')
+            if value in ("", "-"):
+                value = "\\-"
+            out.append("   %s %s" % ("* -" if index == 0 else "  -", value))
+    out.append("")
     return out
 
 
 def port25_policies_rst():
     """docs/docsite/rst/port25_policies.rst from port25_policies.policies_markdown() and cloud_detect.SIGNATURES."""
-    policies = _load_module_utils('port25_policies')
-    detect = _load_module_utils('cloud_detect')
+    policies = _load_module_utils("port25_policies")
+    detect = _load_module_utils("cloud_detect")
     lines = policies.policies_markdown().strip().splitlines()
-    title = 'Outbound port 25 policies of cloud providers'
+    title = "Outbound port 25 policies of cloud providers"
     out = [
-        '..',
-        '  Generated by scripts/role-docs.py from plugins/module_utils/port25_policies.py and',
-        '  plugins/module_utils/cloud_detect.py: do not edit; run `make role-docs`.',
-        '',
-        '.. _ansible_collections.egress.mail.docsite.port25_policies:',
-        '',
+        "..",
+        "  Generated by scripts/role-docs.py from plugins/module_utils/port25_policies.py and",
+        "  plugins/module_utils/cloud_detect.py: do not edit; run `make role-docs`.",
+        "",
+        ".. _ansible_collections.egress.mail.docsite.port25_policies:",
+        "",
         title,
-        '=' * len(title),
-        '',
-        '``egress.mail.smtp_probe`` detects, offline, the cloud a host runs on (return value ``cloud``) and',
-        'returns that provider\'s documented outbound port 25 policy (``port25_policy``); its ``msg`` says',
+        "=" * len(title),
+        "",
+        "``egress.mail.smtp_probe`` detects, offline, the cloud a host runs on (return value ``cloud``) and",
+        "returns that provider's documented outbound port 25 policy (``port25_policy``); its ``msg`` says",
         'both in one line, for example "port 25 filtered; Azure blocks outbound 25 for this subscription',
         'type since 2017-11-15; relay on 587". ``egress.mail.port25_audit`` puts them in its report.',
-        'Where no provider document was found, the table says ``unknown`` rather than guess.',
-        '',
-        'Policies',
-        '--------',
-        '',
+        "Where no provider document was found, the table says ``unknown`` rather than guess.",
+        "",
+        "Policies",
+        "--------",
+        "",
     ]
     out += _rst_list_table(md_cells(lines[0]), [md_cells(line) for line in lines[2:]])
     out += [
-        'How the provider is detected',
-        '----------------------------',
-        '',
-        'From the DMI strings under ``/sys/class/dmi/id`` (option ``dmi_path``) and well-known files',
-        '(option ``cloud_files_root``); a value matches case-insensitively, in full unless the rule says',
-        'prefix, contains or exists. No metadata endpoint is contacted.',
-        '',
+        "How the provider is detected",
+        "----------------------------",
+        "",
+        "From the DMI strings under ``/sys/class/dmi/id`` (option ``dmi_path``) and well-known files",
+        "(option ``cloud_files_root``); a value matches case-insensitively, in full unless the rule says",
+        "prefix, contains or exists. No metadata endpoint is contacted.",
+        "",
     ]
     body = []
     for provider, kind, where, match, value, origin in detect.SIGNATURES:
-        place = ('``%s`` (DMI)' % where) if kind == 'dmi' else ('``/%s``' % where)
-        body.append([detect.PROVIDER_NAMES[provider], place.replace('``', '`'), match,
-                     '`%s`' % value if value else '-', origin])
-    out += _rst_list_table(['Provider', 'File', 'Match', 'Value', 'Where the value is documented'], body)
-    return '\n'.join(out)
+        place = ("``%s`` (DMI)" % where) if kind == "dmi" else ("``/%s``" % where)
+        body.append(
+            [detect.PROVIDER_NAMES[provider], place.replace("``", "`"), match, "`%s`" % value if value else "-", origin]
+        )
+    out += _rst_list_table(["Provider", "File", "Match", "Value", "Where the value is documented"], body)
+    return "\n".join(out)
 
 
 # --- main ----------------------------------------------------------------------------------
 
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--check', action='store_true',
-                        help='fail if a generated section is out of date instead of writing it')
+    parser.add_argument(
+        "--check", action="store_true", help="fail if a generated section is out of date instead of writing it"
+    )
     args = parser.parse_args()
 
     targets = []  # (path, old text, new text)
-    roles_dir = os.path.join(TOP, 'roles')
+    roles_dir = os.path.join(TOP, "roles")
     for role in sorted(os.listdir(roles_dir)):
-        if not os.path.isfile(os.path.join(roles_dir, role, 'meta', 'argument_specs.yml')):
+        if not os.path.isfile(os.path.join(roles_dir, role, "meta", "argument_specs.yml")):
             continue
-        readme = os.path.join('roles', role, 'README.md')
+        readme = os.path.join("roles", role, "README.md")
         try:
-            with open(os.path.join(TOP, readme), encoding='utf-8') as f:
+            with open(os.path.join(TOP, readme), encoding="utf-8") as f:
                 old = f.read()
         except FileNotFoundError:
-            print('role-docs: %s: missing; skipped (create it with the %s / %s markers)' % (readme, BEGIN, END))
+            print("role-docs: %s: missing; skipped (create it with the %s / %s markers)" % (readme, BEGIN, END))
             continue
         new = render_readme(old, role_table(role))
         if new is None:
-            print('role-docs: %s: no %s / %s markers; skipped' % (readme, BEGIN, END))
+            print("role-docs: %s: no %s / %s markers; skipped" % (readme, BEGIN, END))
             continue
         if readme == EXTRA_README:
             new = render_section(new, EXTRA_BEGIN, EXTRA_END, extra_config_section())
             if new is None:
-                print('role-docs: %s: no %s / %s markers' % (readme, EXTRA_BEGIN, EXTRA_END))
+                print("role-docs: %s: no %s / %s markers" % (readme, EXTRA_BEGIN, EXTRA_END))
                 return 1
         targets.append((readme, old, new))
 
     path = os.path.join(TOP, PROVIDERS_RST)
-    old = open(path, encoding='utf-8').read() if os.path.exists(path) else ''
+    old = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
     targets.append((PROVIDERS_RST, old, providers_rst()))
     path = os.path.join(TOP, PORT25_POLICIES_RST)
-    old = open(path, encoding='utf-8').read() if os.path.exists(path) else ''
+    old = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
     targets.append((PORT25_POLICIES_RST, old, port25_policies_rst()))
 
     stale = []
     for rel, old, new in targets:
         if old == new:
-            print('role-docs: %s: up to date' % rel)
+            print("role-docs: %s: up to date" % rel)
             continue
         stale.append(rel)
         if args.check:
-            sys.stdout.writelines(difflib.unified_diff(
-                old.splitlines(True), new.splitlines(True), 'a/' + rel, 'b/' + rel, n=1))
-            print('role-docs: %s: OUT OF DATE' % rel)
+            sys.stdout.writelines(
+                difflib.unified_diff(old.splitlines(True), new.splitlines(True), "a/" + rel, "b/" + rel, n=1)
+            )
+            print("role-docs: %s: OUT OF DATE" % rel)
         else:
             os.makedirs(os.path.dirname(os.path.join(TOP, rel)), exist_ok=True)
-            with open(os.path.join(TOP, rel), 'w', encoding='utf-8') as f:
+            with open(os.path.join(TOP, rel), "w", encoding="utf-8") as f:
                 f.write(new)
-            print('role-docs: %s: written' % rel)
+            print("role-docs: %s: written" % rel)
     if args.check and stale:
-        print('role-docs: %d file(s) out of date; run `make role-docs` and commit the result' % len(stale))
+        print("role-docs: %d file(s) out of date; run `make role-docs` and commit the result" % len(stale))
         return 1
     return 0
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     sys.exit(main())

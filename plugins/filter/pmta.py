@@ -17,13 +17,13 @@ from ansible.utils.display import Display
 from ansible_collections.egress.mail.plugins.module_utils.pmta_settings import check, smtp_host
 
 
-def pmta_settings(settings, prefix='powermta_relay_'):
+def pmta_settings(settings, prefix="powermta_relay_"):
     """Check the powermta_relay variables; see pmta_settings.yml."""
     try:
         result = check(settings, prefix)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
-    for message in result['deprecations']:
+    for message in result["deprecations"]:
         Display().warning(message)  # shown once per run however often the filter runs
     return result
 
@@ -38,6 +38,6 @@ class FilterModule(object):
 
     def filters(self):
         return {
-            'pmta_settings': pmta_settings,
-            'pmta_smtp_host': pmta_smtp_host,
+            "pmta_settings": pmta_settings,
+            "pmta_smtp_host": pmta_smtp_host,
         }

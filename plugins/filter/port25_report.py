@@ -15,13 +15,13 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.egress.mail.plugins.module_utils.port25_report import host_result, play_report
 
-RESULT_FACT = 'port25_audit_result'
+RESULT_FACT = "port25_audit_result"
 
 
 def port25_audit_result(probes, host, queue, ports):
     """The port25_audit_result fact of one host; see port25_audit_result.yml."""
     if not probes:
-        raise AnsibleFilterError('port25_audit_result: the probe loop has no result (port25_audit_targets is empty)')
+        raise AnsibleFilterError("port25_audit_result: the probe loop has no result (port25_audit_targets is empty)")
     return host_result(host, probes, queue, ports)
 
 
@@ -36,6 +36,6 @@ class FilterModule(object):
 
     def filters(self):
         return {
-            'port25_audit_result': port25_audit_result,
-            'port25_report': port25_report,
+            "port25_audit_result": port25_audit_result,
+            "port25_report": port25_report,
         }

@@ -19,7 +19,7 @@ from ansible_collections.egress.mail.plugins.module_utils.relay_settings import 
 from ansible_collections.egress.mail.plugins.module_utils.oauth2_settings import resolve as resolve_oauth2
 
 
-def relay_settings(settings, prefix=''):
+def relay_settings(settings, prefix=""):
     """Validate relay settings and fill in provider presets; see relay_settings.yml."""
     try:
         return resolve(settings, prefix)
@@ -27,7 +27,7 @@ def relay_settings(settings, prefix=''):
         raise AnsibleFilterError(str(exc))
 
 
-def relay_ports(relay, ports_by_host, implicit_tls_ports, prefix=''):
+def relay_ports(relay, ports_by_host, implicit_tls_ports, prefix=""):
     """Fill in the probed ports of ``port: auto``; see relay_ports.yml."""
     try:
         return apply_probed_ports(relay, ports_by_host, implicit_tls_ports, prefix)
@@ -43,14 +43,14 @@ def provider_preset(name, region=None):
         raise AnsibleFilterError(str(exc))
 
 
-def oauth2_settings(settings, prefix='', oauth2_prefix=None):
+def oauth2_settings(settings, prefix="", oauth2_prefix=None):
     """Validate the OAuth 2.0 settings of a relay; see oauth2_settings.yml."""
     try:
         result = resolve_oauth2(settings, prefix, oauth2_prefix)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
-    if result.get('warning'):
-        Display().warning(result['warning'])  # shown once per run however often the filter runs
+    if result.get("warning"):
+        Display().warning(result["warning"])  # shown once per run however often the filter runs
     return result
 
 
@@ -59,8 +59,8 @@ class FilterModule(object):
 
     def filters(self):
         return {
-            'relay_settings': relay_settings,
-            'relay_ports': relay_ports,
-            'provider_preset': provider_preset,
-            'oauth2_settings': oauth2_settings,
+            "relay_settings": relay_settings,
+            "relay_ports": relay_ports,
+            "provider_preset": provider_preset,
+            "oauth2_settings": oauth2_settings,
         }

@@ -20,12 +20,19 @@ __metaclass__ = type
 import errno
 import os
 
-DEFAULT_DMI_PATH = '/sys/class/dmi/id'
-DEFAULT_FILES_ROOT = '/'
+DEFAULT_DMI_PATH = "/sys/class/dmi/id"
+DEFAULT_FILES_ROOT = "/"
 
 # DMI files read, in this order. product_serial is root-only on most kernels: unreadable is normal.
-DMI_FIELDS = ('sys_vendor', 'product_name', 'bios_vendor', 'bios_version', 'chassis_asset_tag',
-              'board_vendor', 'product_serial')
+DMI_FIELDS = (
+    "sys_vendor",
+    "product_name",
+    "bios_vendor",
+    "bios_version",
+    "chassis_asset_tag",
+    "board_vendor",
+    "product_serial",
+)
 MAX_VALUE_BYTES = 256
 
 # (provider id, kind, field or path, match, value, origin of the value)
@@ -33,81 +40,118 @@ MAX_VALUE_BYTES = 256
 #   None) or whose first line must match.
 #   match 'equals' (case-insensitive full match after stripping) or 'prefix' / 'contains'.
 SIGNATURES = (
-    ('azure', 'dmi', 'chassis_asset_tag', 'equals', '7783-7084-3265-9085-8269-3286-77',
-     'the fixed chassis asset tag of every Azure VM (cloud-init DataSourceAzure, ds-identify)'),
-    ('aws', 'dmi', 'sys_vendor', 'equals', 'Amazon EC2',
-     'Nitro instances (AWS EC2 User Guide, "Detect whether a host is an EC2 instance")'),
-    ('aws', 'dmi', 'bios_vendor', 'equals', 'Amazon EC2', 'Nitro instances (AWS EC2 User Guide)'),
-    ('aws', 'dmi', 'bios_version', 'contains', 'amazon', 'Xen instances: BIOS version such as 4.11.amazon'),
-    ('aws', 'file', 'sys/hypervisor/uuid', 'prefix', 'ec2',
-     'Xen instances: the hypervisor UUID starts with ec2 (AWS EC2 User Guide, cloud-init ds-identify)'),
-    ('gcp', 'dmi', 'product_name', 'equals', 'Google Compute Engine', 'cloud-init ds-identify dscheck_GCE'),
-    ('gcp', 'dmi', 'sys_vendor', 'equals', 'Google', 'Compute Engine images'),
-    ('gcp', 'dmi', 'bios_vendor', 'equals', 'Google', 'Compute Engine images'),
-    ('gcp', 'dmi', 'product_serial', 'prefix', 'GoogleCloud-', 'cloud-init ds-identify dscheck_GCE'),
-    ('oracle', 'dmi', 'chassis_asset_tag', 'equals', 'OracleCloud.com', 'cloud-init ds-identify dscheck_Oracle'),
-    ('digitalocean', 'dmi', 'sys_vendor', 'equals', 'DigitalOcean', 'cloud-init DataSourceDigitalOcean'),
-    ('digitalocean', 'dmi', 'bios_vendor', 'equals', 'DigitalOcean', 'Droplet images'),
-    ('hetzner', 'dmi', 'sys_vendor', 'equals', 'Hetzner', 'cloud-init ds-identify dscheck_Hetzner'),
-    ('linode', 'dmi', 'sys_vendor', 'equals', 'Linode', 'cloud-init DataSourceAkamai'),
-    ('linode', 'dmi', 'sys_vendor', 'equals', 'Akamai', 'cloud-init DataSourceAkamai'),
-    ('vultr', 'dmi', 'sys_vendor', 'equals', 'Vultr', 'cloud-init ds-identify dscheck_Vultr'),
-    ('vultr', 'file', 'etc/vultr', 'exists', None, 'cloud-init ds-identify dscheck_Vultr'),
-    ('scaleway', 'dmi', 'sys_vendor', 'equals', 'Scaleway', 'cloud-init ds-identify dscheck_Scaleway'),
-    ('scaleway', 'file', 'var/run/scaleway', 'exists', None, 'cloud-init ds-identify dscheck_Scaleway'),
-    ('ibm', 'file', 'root/provisioningConfiguration.cfg', 'exists', None,
-     'IBM Cloud classic (SoftLayer) provisioning file (cloud-init ds-identify is_ibm_provisioning)'),
-    ('ibm', 'dmi', 'sys_vendor', 'contains', 'SoftLayer', 'IBM Cloud classic (SoftLayer); not confirmed by an IBM document'),
-    ('ibm', 'dmi', 'chassis_asset_tag', 'equals', 'ibmcloud', 'IBM Cloud VPC; not confirmed by an IBM document'),
-    ('ovh', 'dmi', 'sys_vendor', 'contains', 'OVH', 'OVHcloud-branded hardware; not confirmed by an OVHcloud document'),
-    ('ovh', 'dmi', 'board_vendor', 'contains', 'OVH', 'OVHcloud-branded hardware; not confirmed by an OVHcloud document'),
+    (
+        "azure",
+        "dmi",
+        "chassis_asset_tag",
+        "equals",
+        "7783-7084-3265-9085-8269-3286-77",
+        "the fixed chassis asset tag of every Azure VM (cloud-init DataSourceAzure, ds-identify)",
+    ),
+    (
+        "aws",
+        "dmi",
+        "sys_vendor",
+        "equals",
+        "Amazon EC2",
+        'Nitro instances (AWS EC2 User Guide, "Detect whether a host is an EC2 instance")',
+    ),
+    ("aws", "dmi", "bios_vendor", "equals", "Amazon EC2", "Nitro instances (AWS EC2 User Guide)"),
+    ("aws", "dmi", "bios_version", "contains", "amazon", "Xen instances: BIOS version such as 4.11.amazon"),
+    (
+        "aws",
+        "file",
+        "sys/hypervisor/uuid",
+        "prefix",
+        "ec2",
+        "Xen instances: the hypervisor UUID starts with ec2 (AWS EC2 User Guide, cloud-init ds-identify)",
+    ),
+    ("gcp", "dmi", "product_name", "equals", "Google Compute Engine", "cloud-init ds-identify dscheck_GCE"),
+    ("gcp", "dmi", "sys_vendor", "equals", "Google", "Compute Engine images"),
+    ("gcp", "dmi", "bios_vendor", "equals", "Google", "Compute Engine images"),
+    ("gcp", "dmi", "product_serial", "prefix", "GoogleCloud-", "cloud-init ds-identify dscheck_GCE"),
+    ("oracle", "dmi", "chassis_asset_tag", "equals", "OracleCloud.com", "cloud-init ds-identify dscheck_Oracle"),
+    ("digitalocean", "dmi", "sys_vendor", "equals", "DigitalOcean", "cloud-init DataSourceDigitalOcean"),
+    ("digitalocean", "dmi", "bios_vendor", "equals", "DigitalOcean", "Droplet images"),
+    ("hetzner", "dmi", "sys_vendor", "equals", "Hetzner", "cloud-init ds-identify dscheck_Hetzner"),
+    ("linode", "dmi", "sys_vendor", "equals", "Linode", "cloud-init DataSourceAkamai"),
+    ("linode", "dmi", "sys_vendor", "equals", "Akamai", "cloud-init DataSourceAkamai"),
+    ("vultr", "dmi", "sys_vendor", "equals", "Vultr", "cloud-init ds-identify dscheck_Vultr"),
+    ("vultr", "file", "etc/vultr", "exists", None, "cloud-init ds-identify dscheck_Vultr"),
+    ("scaleway", "dmi", "sys_vendor", "equals", "Scaleway", "cloud-init ds-identify dscheck_Scaleway"),
+    ("scaleway", "file", "var/run/scaleway", "exists", None, "cloud-init ds-identify dscheck_Scaleway"),
+    (
+        "ibm",
+        "file",
+        "root/provisioningConfiguration.cfg",
+        "exists",
+        None,
+        "IBM Cloud classic (SoftLayer) provisioning file (cloud-init ds-identify is_ibm_provisioning)",
+    ),
+    (
+        "ibm",
+        "dmi",
+        "sys_vendor",
+        "contains",
+        "SoftLayer",
+        "IBM Cloud classic (SoftLayer); not confirmed by an IBM document",
+    ),
+    ("ibm", "dmi", "chassis_asset_tag", "equals", "ibmcloud", "IBM Cloud VPC; not confirmed by an IBM document"),
+    ("ovh", "dmi", "sys_vendor", "contains", "OVH", "OVHcloud-branded hardware; not confirmed by an OVHcloud document"),
+    (
+        "ovh",
+        "dmi",
+        "board_vendor",
+        "contains",
+        "OVH",
+        "OVHcloud-branded hardware; not confirmed by an OVHcloud document",
+    ),
 )
 
 PROVIDER_NAMES = {
-    'aws': 'Amazon Web Services (EC2)',
-    'azure': 'Microsoft Azure',
-    'gcp': 'Google Cloud (Compute Engine)',
-    'ibm': 'IBM Cloud (SoftLayer)',
-    'oracle': 'Oracle Cloud Infrastructure',
-    'digitalocean': 'DigitalOcean',
-    'hetzner': 'Hetzner Cloud',
-    'ovh': 'OVHcloud',
-    'linode': 'Akamai Cloud (Linode)',
-    'vultr': 'Vultr',
-    'scaleway': 'Scaleway',
-    'unknown': 'unknown',
+    "aws": "Amazon Web Services (EC2)",
+    "azure": "Microsoft Azure",
+    "gcp": "Google Cloud (Compute Engine)",
+    "ibm": "IBM Cloud (SoftLayer)",
+    "oracle": "Oracle Cloud Infrastructure",
+    "digitalocean": "DigitalOcean",
+    "hetzner": "Hetzner Cloud",
+    "ovh": "OVHcloud",
+    "linode": "Akamai Cloud (Linode)",
+    "vultr": "Vultr",
+    "scaleway": "Scaleway",
+    "unknown": "unknown",
 }
 
 # When signatures of two providers match (a provider reselling another's hardware), the first wins.
-PRIORITY = ('azure', 'aws', 'gcp', 'oracle', 'ibm', 'digitalocean', 'hetzner', 'linode', 'vultr', 'scaleway',
-            'ovh')
+PRIORITY = ("azure", "aws", "gcp", "oracle", "ibm", "digitalocean", "hetzner", "linode", "vultr", "scaleway", "ovh")
 
 
 def _read_first_line(path):
     """Return (text or None, error text or None); a missing file is (None, None)."""
     try:
-        with open(path, 'rb') as handle:
+        with open(path, "rb") as handle:
             data = handle.read(MAX_VALUE_BYTES)
     except (IOError, OSError) as exc:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             return None, None
-        return None, '%s (%s)' % (path, exc.strerror or exc)
-    text = data.decode('utf-8', 'replace').split('\n', 1)[0]
+        return None, "%s (%s)" % (path, exc.strerror or exc)
+    text = data.decode("utf-8", "replace").split("\n", 1)[0]
     # DMI strings are printable ASCII; drop anything else rather than echo it.
-    text = ''.join(c for c in text if c.isprintable()).strip()
+    text = "".join(c for c in text if c.isprintable()).strip()
     return text, None
 
 
 def _matches(match, expected, value):
     if value is None:
         return False
-    if match == 'exists':
+    if match == "exists":
         return True
     value = value.lower()
     expected = expected.lower()
-    if match == 'equals':
+    if match == "equals":
         return value == expected
-    if match == 'prefix':
+    if match == "prefix":
         return value.startswith(expected)
     return expected in value
 
@@ -137,7 +181,7 @@ def detect(dmi_path=DEFAULT_DMI_PATH, files_root=DEFAULT_FILES_ROOT):
     found = {}
     files = {}
     for provider, kind, where, match, expected, origin in SIGNATURES:
-        if kind == 'dmi':
+        if kind == "dmi":
             path = os.path.join(dmi_path, where)
             value = dmi.get(where)
         else:
@@ -145,24 +189,29 @@ def detect(dmi_path=DEFAULT_DMI_PATH, files_root=DEFAULT_FILES_ROOT):
             if path not in files:
                 value, error = _read_first_line(path)
                 if value is None and error is None and os.path.lexists(path):
-                    value = ''  # exists but empty or unreadable as text
+                    value = ""  # exists but empty or unreadable as text
                 if error:
                     unreadable.append(error)
-                    value = '' if match == 'exists' else None
+                    value = "" if match == "exists" else None
                 files[path] = value
             value = files[path]
         if _matches(match, expected, value):
-            if match == 'exists':
-                text = '%s exists (%s)' % (path, origin)
+            if match == "exists":
+                text = "%s exists (%s)" % (path, origin)
             else:
-                text = '%s = %r (%s)' % (path, value, origin)
+                text = "%s = %r (%s)" % (path, value, origin)
             found.setdefault(provider, []).append(text)
     for provider in PRIORITY:
         if provider in found:
-            return {'provider': provider, 'name': PROVIDER_NAMES[provider], 'evidence': found[provider],
-                    'unreadable': unreadable}
-    shown = ['%s = %r' % (os.path.join(dmi_path, field), dmi[field]) for field in DMI_FIELDS
-             if dmi[field] not in (None, '')]
+            return {
+                "provider": provider,
+                "name": PROVIDER_NAMES[provider],
+                "evidence": found[provider],
+                "unreadable": unreadable,
+            }
+    shown = [
+        "%s = %r" % (os.path.join(dmi_path, field), dmi[field]) for field in DMI_FIELDS if dmi[field] not in (None, "")
+    ]
     if not shown:
-        shown = ['no DMI value readable under %s' % dmi_path]
-    return {'provider': 'unknown', 'name': PROVIDER_NAMES['unknown'], 'evidence': shown, 'unreadable': unreadable}
+        shown = ["no DMI value readable under %s" % dmi_path]
+    return {"provider": "unknown", "name": PROVIDER_NAMES["unknown"], "evidence": shown, "unreadable": unreadable}

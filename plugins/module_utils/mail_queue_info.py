@@ -15,12 +15,20 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.egress.mail.plugins.module_utils import (mail_queue_detect, mail_queue_exim,
-                                                                  mail_queue_nullmailer, mail_queue_postfix)
-from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import (QueuedMessage, QueueReadError,
-                                                                                     reason_lines, summarize)
+from ansible_collections.egress.mail.plugins.module_utils import (
+    mail_queue_detect,
+    mail_queue_exim,
+    mail_queue_nullmailer,
+    mail_queue_postfix,
+)
+from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import (
+    QueuedMessage,
+    QueueReadError,
+    reason_lines,
+    summarize,
+)
 
-ALL_MTAS = ('postfix', 'exim4', 'nullmailer', 'sendmail', 'dma', 'opensmtpd')
+ALL_MTAS = ("postfix", "exim4", "nullmailer", "sendmail", "dma", "opensmtpd")
 
 
 def postfix_files(spool):
@@ -28,38 +36,52 @@ def postfix_files(spool):
     messages = []
     for queue in mail_queue_postfix.QUEUES:
         top = os.path.join(spool, queue)
-        for root, dummy, names in os.walk(top):
+        for root, _dummy, names in os.walk(top):
             for name in names:
                 path = os.path.join(root, name)
-                messages.append(QueuedMessage('postfix', queue, name, arrival_time=int(os.stat(path).st_mtime),
-                                              state='corrupt' if queue == 'corrupt' else 'queued'))
+                messages.append(
+                    QueuedMessage(
+                        "postfix",
+                        queue,
+                        name,
+                        arrival_time=int(os.stat(path).st_mtime),
+                        state="corrupt" if queue == "corrupt" else "queued",
+                    )
+                )
     return messages
 
 
 def read_mta(mta, run_command, postqueue=None, spools=None):
     """(messages, warning or None) of one MTA."""
     spools = spools or {}
-    spool = spools.get(mta) or mail_queue_detect.MTAS[mta]['spool']
-    if mta == 'postfix':
+    spool = spools.get(mta) or mail_queue_detect.MTAS[mta]["spool"]
+    if mta == "postfix":
         if postqueue:
             try:
                 return mail_queue_postfix.read(run_command, postqueue), None
             except QueueReadError as exc:
-                warning = '%s; counted the queue files instead' % exc
+                warning = "%s; counted the queue files instead" % exc
         else:
             warning = None
         if not os.path.isdir(spool):
             return [], warning
         return postfix_files(spool), warning
-    if mta == 'exim4':
+    if mta == "exim4":
         return mail_queue_exim.read(spool), None
-    if mta == 'nullmailer':
+    if mta == "nullmailer":
         return mail_queue_nullmailer.read(spool), None
     return mail_queue_detect.count_files(mta, spool), None
 
 
-def collect(run_command, mtas=ALL_MTAS, postqueue=None, spools=None, with_messages=False, now=None,
-            sendmail_path='/usr/sbin/sendmail'):
+def collect(
+    run_command,
+    mtas=ALL_MTAS,
+    postqueue=None,
+    spools=None,
+    with_messages=False,
+    now=None,
+    sendmail_path="/usr/sbin/sendmail",
+):
     now = time.time() if now is None else now
     mta, package, path = mail_queue_detect.owner(run_command, sendmail_path)
     queues, warnings, listed = [], [], []
@@ -71,23 +93,23 @@ def collect(run_command, mtas=ALL_MTAS, postqueue=None, spools=None, with_messag
         by_queue = {}
         for message in messages:
             by_queue.setdefault(message.queue, []).append(message)
-        order = list(mail_queue_postfix.QUEUES) if name == 'postfix' else sorted(by_queue)
+        order = list(mail_queue_postfix.QUEUES) if name == "postfix" else sorted(by_queue)
         for queue in order:
-            if queue in by_queue or name == 'postfix' and queue in ('incoming', 'active', 'deferred', 'hold'):
+            if queue in by_queue or name == "postfix" and queue in ("incoming", "active", "deferred", "hold"):
                 queues.append(summarize(name, queue, by_queue.get(queue, []), now))
         waiting[name] = len(messages)
         if with_messages:
             listed.extend(m.as_dict() for m in messages)
     result = {
-        'sendmail_owner': {'mta': mta, 'package': package, 'path': path},
-        'queues': queues,
-        'waiting': waiting,
-        'total': sum(waiting.values()),
-        'reason_lines': reason_lines(queues),
-        'warnings': warnings,
+        "sendmail_owner": {"mta": mta, "package": package, "path": path},
+        "queues": queues,
+        "waiting": waiting,
+        "total": sum(waiting.values()),
+        "reason_lines": reason_lines(queues),
+        "warnings": warnings,
     }
     if with_messages:
-        result['messages'] = listed
+        result["messages"] = listed
     return result
 
 
@@ -96,7 +118,7 @@ def collect_until_empty(run_command, wait, sleep=time.sleep, clock=time.monotoni
     deadline = clock() + wait
     while True:
         result = collect(run_command, **kwargs)
-        if result['total'] == 0 or clock() >= deadline:
-            result['waited'] = round(wait - max(0, deadline - clock()), 1)
+        if result["total"] == 0 or clock() >= deadline:
+            result["waited"] = round(wait - max(0, deadline - clock()), 1)
             return result
         sleep(1)

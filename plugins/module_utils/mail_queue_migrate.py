@@ -38,7 +38,7 @@ class MigrationError(Exception):
 
 
 def key_of(message):
-    return '%s:%s/%s' % (message.mta, message.queue, message.queue_id)
+    return "%s:%s/%s" % (message.mta, message.queue, message.queue_id)
 
 
 def read_journal(path):
@@ -47,15 +47,18 @@ def read_journal(path):
     states = {}
     if not os.path.exists(path):
         return states
-    with open(path, 'rb') as handle:
-        for line in handle.read().decode('utf-8', 'replace').splitlines():
+    with open(path, "rb") as handle:
+        for line in handle.read().decode("utf-8", "replace").splitlines():
             try:
                 item = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(item, dict) and isinstance(item.get('key'), str) and item.get('state') in ('pending',
-                                                                                                     'accepted'):
-                states[item['key']] = (item['state'], item.get('message_id'))
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("key"), str)
+                and item.get("state") in ("pending", "accepted")
+            ):
+                states[item["key"]] = (item["state"], item.get("message_id"))
     return states
 
 
@@ -71,8 +74,8 @@ class Journal(object):
     def write(self, key, state, message_id):
         if self._fd is None:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        line = json.dumps({'key': key, 'state': state, 'message_id': message_id}, sort_keys=True) + '\n'
-        os.write(self._fd, line.encode('utf-8'))
+        line = json.dumps({"key": key, "state": state, "message_id": message_id}, sort_keys=True) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
         os.fsync(self._fd)
         self.states[key] = (state, message_id)
 
@@ -84,7 +87,7 @@ class Journal(object):
 
 def _remove(files):
     # Exim: the -H file first, so that a half-removed message is never seen as a message.
-    for path in sorted(files, key=lambda p: (not p.endswith('-H'), p)):
+    for path in sorted(files, key=lambda p: (not p.endswith("-H"), p)):
         try:
             os.unlink(path)
         except OSError:
@@ -98,10 +101,10 @@ def _keep(message, unmovable_dir):
         os.makedirs(target, 0o700)
     for path in message.files:
         name = os.path.basename(path)
-        if message.mta == 'nullmailer':
-            name = '%s.%s' % (message.queue, name)
-        elif path.rstrip('/').split('/')[-2:-1] == ['msglog']:
-            name = name + '.msglog'
+        if message.mta == "nullmailer":
+            name = "%s.%s" % (message.queue, name)
+        elif path.rstrip("/").split("/")[-2:-1] == ["msglog"]:
+            name = name + ".msglog"
         os.rename(path, os.path.join(target, name))
 
 
@@ -112,15 +115,23 @@ def migrate(messages, submit, journal_path, unmovable_dir, accepted_elsewhere=No
     says whether Postfix already has (or already sent) a message with that Message-ID.
     """
     started = time.monotonic()
-    result = {'moved': 0, 'resumed': 0, 'unmovable': 0, 'failed': [], 'message_ids': [],
-              'unmovable_dir': unmovable_dir, 'unmovable_ids': [], 'seconds': 0.0}
-    movable = [m for m in messages if m.state == 'queued' and m.recipients and m.content is not None]
+    result = {
+        "moved": 0,
+        "resumed": 0,
+        "unmovable": 0,
+        "failed": [],
+        "message_ids": [],
+        "unmovable_dir": unmovable_dir,
+        "unmovable_ids": [],
+        "seconds": 0.0,
+    }
+    movable = [m for m in messages if m.state == "queued" and m.recipients and m.content is not None]
     kept = [m for m in messages if m not in movable]
-    result['unmovable'] = len(kept)
-    result['unmovable_ids'] = ['%s %s (%s)' % (m.mta, m.queue_id, m.problem or m.state) for m in kept]
+    result["unmovable"] = len(kept)
+    result["unmovable_ids"] = ["%s %s (%s)" % (m.mta, m.queue_id, m.problem or m.state) for m in kept]
     if check_mode:
-        result['moved'] = len(movable)
-        result['message_ids'] = [m.message_id for m in movable]
+        result["moved"] = len(movable)
+        result["message_ids"] = [m.message_id for m in movable]
         return result
     journal = Journal(journal_path)
     try:
@@ -133,33 +144,38 @@ def migrate(messages, submit, journal_path, unmovable_dir, accepted_elsewhere=No
             state, journal_id = journal.states.get(key, (None, None))
             if journal_id != message.message_id:
                 state = None
-            if state == 'pending' and message.message_id and accepted_elsewhere is not None \
-                    and accepted_elsewhere(message.message_id):
-                journal.write(key, 'accepted', message.message_id)
-                state = 'accepted'
-            if state == 'accepted':
+            if (
+                state == "pending"
+                and message.message_id
+                and accepted_elsewhere is not None
+                and accepted_elsewhere(message.message_id)
+            ):
+                journal.write(key, "accepted", message.message_id)
+                state = "accepted"
+            if state == "accepted":
                 _remove(message.files)
-                result['resumed'] += 1
+                result["resumed"] += 1
                 continue
             try:
                 content = message.content()
             except (ValueError, IOError, OSError) as exc:
                 message.problem = str(exc)
                 _keep(message, unmovable_dir)
-                result['unmovable'] += 1
-                result['unmovable_ids'].append('%s %s (%s)' % (message.mta, message.queue_id, exc))
+                result["unmovable"] += 1
+                result["unmovable_ids"].append("%s %s (%s)" % (message.mta, message.queue_id, exc))
                 continue
-            journal.write(key, 'pending', message.message_id)
+            journal.write(key, "pending", message.message_id)
             rc, error = submit(message.sender, message.recipients, content)
             if rc != 0:
-                result['failed'].append({'key': key, 'message_id': message.message_id,
-                                         'error': ' '.join(str(error).split())[:300]})
+                result["failed"].append(
+                    {"key": key, "message_id": message.message_id, "error": " ".join(str(error).split())[:300]}
+                )
                 continue
-            journal.write(key, 'accepted', message.message_id)
+            journal.write(key, "accepted", message.message_id)
             _remove(message.files)
-            result['moved'] += 1
-            result['message_ids'].append(message.message_id)
+            result["moved"] += 1
+            result["message_ids"].append(message.message_id)
     finally:
         journal.close()
-    result['seconds'] = round(time.monotonic() - started, 3)
+    result["seconds"] = round(time.monotonic() - started, 3)
     return result

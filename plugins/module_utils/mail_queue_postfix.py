@@ -16,7 +16,7 @@ import json
 
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import QueuedMessage, QueueReadError
 
-QUEUES = ('maildrop', 'incoming', 'active', 'deferred', 'hold', 'corrupt')
+QUEUES = ("maildrop", "incoming", "active", "deferred", "hold", "corrupt")
 
 
 def parse_postqueue_json(text):
@@ -28,25 +28,29 @@ def parse_postqueue_json(text):
         try:
             item = json.loads(line)
         except ValueError:
-            raise QueueReadError('postqueue -j printed a line that is not JSON (line %d)' % number)
-        if not isinstance(item, dict) or not isinstance(item.get('queue_name'), str):
-            raise QueueReadError('postqueue -j printed an object without queue_name (line %d)' % number)
-        recipients = [r for r in item.get('recipients') or [] if isinstance(r, dict)]
-        arrival = item.get('arrival_time')
-        messages.append(QueuedMessage(
-            'postfix', item['queue_name'], str(item.get('queue_id', '')),
-            sender=item.get('sender', ''),
-            recipients=[str(r.get('address', '')) for r in recipients],
-            arrival_time=arrival if isinstance(arrival, int) else None,
-            state='corrupt' if item['queue_name'] == 'corrupt' else 'queued',
-            reasons=[' '.join(str(r['delay_reason']).split()) for r in recipients if r.get('delay_reason')],
-        ))
+            raise QueueReadError("postqueue -j printed a line that is not JSON (line %d)" % number)
+        if not isinstance(item, dict) or not isinstance(item.get("queue_name"), str):
+            raise QueueReadError("postqueue -j printed an object without queue_name (line %d)" % number)
+        recipients = [r for r in item.get("recipients") or [] if isinstance(r, dict)]
+        arrival = item.get("arrival_time")
+        messages.append(
+            QueuedMessage(
+                "postfix",
+                item["queue_name"],
+                str(item.get("queue_id", "")),
+                sender=item.get("sender", ""),
+                recipients=[str(r.get("address", "")) for r in recipients],
+                arrival_time=arrival if isinstance(arrival, int) else None,
+                state="corrupt" if item["queue_name"] == "corrupt" else "queued",
+                reasons=[" ".join(str(r["delay_reason"]).split()) for r in recipients if r.get("delay_reason")],
+            )
+        )
     return messages
 
 
 def read(run_command, postqueue):
     """The Postfix queue; ``run_command(args)`` returns (rc, stdout, stderr)."""
-    rc, out, err = run_command([postqueue, '-j'])
+    rc, out, err = run_command([postqueue, "-j"])
     if rc != 0:
-        raise QueueReadError('postqueue -j failed (%d): %s' % (rc, ' '.join((err or out).split())[:300]))
+        raise QueueReadError("postqueue -j failed (%d): %s" % (rc, " ".join((err or out).split())[:300]))
     return parse_postqueue_json(out)

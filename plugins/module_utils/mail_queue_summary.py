@@ -28,11 +28,36 @@ class QueuedMessage(object):
     ``state`` is ``queued``, ``frozen`` or ``corrupt``.
     """
 
-    __slots__ = ('mta', 'queue', 'queue_id', 'sender', 'recipients', 'arrival_time', 'state', 'reasons',
-                 'message_id', 'files', 'content', 'problem')
+    __slots__ = (
+        "mta",
+        "queue",
+        "queue_id",
+        "sender",
+        "recipients",
+        "arrival_time",
+        "state",
+        "reasons",
+        "message_id",
+        "files",
+        "content",
+        "problem",
+    )
 
-    def __init__(self, mta, queue, queue_id, sender=None, recipients=None, arrival_time=None, state='queued',
-                 reasons=None, message_id=None, files=None, content=None, problem=None):
+    def __init__(
+        self,
+        mta,
+        queue,
+        queue_id,
+        sender=None,
+        recipients=None,
+        arrival_time=None,
+        state="queued",
+        reasons=None,
+        message_id=None,
+        files=None,
+        content=None,
+        problem=None,
+    ):
         self.mta = mta
         self.queue = queue
         self.queue_id = queue_id
@@ -47,9 +72,18 @@ class QueuedMessage(object):
         self.problem = problem
 
     def as_dict(self):
-        return dict(mta=self.mta, queue=self.queue, queue_id=self.queue_id, sender=self.sender,
-                    recipients=list(self.recipients), arrival_time=self.arrival_time, state=self.state,
-                    reasons=list(self.reasons), message_id=self.message_id, problem=self.problem)
+        return dict(
+            mta=self.mta,
+            queue=self.queue,
+            queue_id=self.queue_id,
+            sender=self.sender,
+            recipients=list(self.recipients),
+            arrival_time=self.arrival_time,
+            state=self.state,
+            reasons=list(self.reasons),
+            message_id=self.message_id,
+            problem=self.problem,
+        )
 
 
 def summarize(mta, queue, messages, now):
@@ -64,14 +98,16 @@ def summarize(mta, queue, messages, now):
         if message.arrival_time is not None and (oldest is None or message.arrival_time < oldest):
             oldest = message.arrival_time
     return {
-        'mta': mta,
-        'queue': queue,
-        'count': len(messages),
-        'oldest_age': None if oldest is None else max(0, int(now - oldest)),
-        'frozen': states.get('frozen', 0),
-        'corrupt': states.get('corrupt', 0),
-        'reasons': [{'reason': reason, 'count': count}
-                    for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))],
+        "mta": mta,
+        "queue": queue,
+        "count": len(messages),
+        "oldest_age": None if oldest is None else max(0, int(now - oldest)),
+        "frozen": states.get("frozen", 0),
+        "corrupt": states.get("corrupt", 0),
+        "reasons": [
+            {"reason": reason, "count": count}
+            for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        ],
     }
 
 
@@ -79,11 +115,11 @@ def reason_lines(summaries):
     """One line per queue and reason, e.g. ``postfix deferred: connect to [x]:25: Connection timed out: 18``."""
     lines = []
     for summary in summaries:
-        if not summary['count']:
+        if not summary["count"]:
             continue
-        head = '%s %s' % (summary['mta'], summary['queue'])
-        if not summary['reasons']:
-            lines.append('%s: %d waiting' % (head, summary['count']))
-        for item in summary['reasons']:
-            lines.append('%s: %s: %d' % (head, item['reason'], item['count']))
+        head = "%s %s" % (summary["mta"], summary["queue"])
+        if not summary["reasons"]:
+            lines.append("%s: %d waiting" % (head, summary["count"]))
+        for item in summary["reasons"]:
+            lines.append("%s: %s: %d" % (head, item["reason"], item["count"]))
     return lines

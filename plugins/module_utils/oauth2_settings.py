@@ -23,30 +23,46 @@ from collections.abc import Mapping
 from ansible_collections.egress.mail.plugins.module_utils.providers import PRESETS
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import validate_host, validate_port
 
-AUTH_METHODS = ('password', 'oauth2')
-SETTINGS_KEYS = ('auth_method', 'client_id', 'client_secret', 'token_url', 'tenant', 'scope', 'provider',
-                 'username', 'password', 'local_password', 'host', 'port', 'sender_dependent', 'listen_port')
-PROXY_ADDRESS = '127.0.0.1'
+AUTH_METHODS = ("password", "oauth2")
+SETTINGS_KEYS = (
+    "auth_method",
+    "client_id",
+    "client_secret",
+    "token_url",
+    "tenant",
+    "scope",
+    "provider",
+    "username",
+    "password",
+    "local_password",
+    "host",
+    "port",
+    "sender_dependent",
+    "listen_port",
+)
+PROXY_ADDRESS = "127.0.0.1"
 MAX_SECRET_LENGTH = 2048
 MAX_URL_LENGTH = 2048
 
-_CLIENT_ID_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._~+/:@-]{0,255}')
-_GUID_RE = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}')
+_CLIENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+/:@-]{0,255}")
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # https://host[:port]/path[?query]: no user info, no fragment, no spaces; host checked on its own.
-_URL_RE = re.compile(r'https://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?'
-                     r'(?P<path>/[A-Za-z0-9._~!$&\'()*+,;=:@/%-]*)(?:\?(?P<query>[A-Za-z0-9._~!$&\'()*+,;=:@/?%-]*))?')
-_SCOPE_RE = re.compile(r'[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*')
+_URL_RE = re.compile(
+    r"https://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>/[A-Za-z0-9._~!$&\'()*+,;=:@/%-]*)(?:\?(?P<query>[A-Za-z0-9._~!$&\'()*+,;=:@/?%-]*))?"
+)
+_SCOPE_RE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
 # The mailbox names a section of the proxy's INI file and is the SMTP login: a plain address.
 _MAILBOX_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
 
 
 def _unset(value):
-    return value is None or (isinstance(value, str) and value.strip() == '')
+    return value is None or (isinstance(value, str) and value.strip() == "")
 
 
 def _string(value, name):
     if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError('%s: must be a string (quote it in YAML), got %s' % (name, type(value).__name__))
+        raise ValueError("%s: must be a string (quote it in YAML), got %s" % (name, type(value).__name__))
     return value
 
 
@@ -54,30 +70,32 @@ def _has_control(value):
     # Cc: C0/C1 controls (line breaks, tab, NUL); Cf: invisible format characters (zero-width
     # space U+200B, byte order mark U+FEFF, bidi marks: pasted from a portal, never part of a
     # secret or an id); Cs: lone surrogates; Zl/Zp: Unicode line and paragraph separators.
-    return any(unicodedata.category(ch) in ('Cc', 'Cf', 'Cs', 'Zl', 'Zp') for ch in value)
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in value)
 
 
 def validate_secret(value, name):
     """A client secret: printable, no line break, no surrounding space (the INI file strips it)."""
     _string(value, name)
-    if value == '':
-        raise ValueError('%s: is empty' % name)
-    if '\n' in value or '\r' in value:
-        raise ValueError('%s: contains a line break (check for a trailing newline from a file or vault)' % name)
+    if value == "":
+        raise ValueError("%s: is empty" % name)
+    if "\n" in value or "\r" in value:
+        raise ValueError("%s: contains a line break (check for a trailing newline from a file or vault)" % name)
     if _has_control(value):
-        raise ValueError('%s: contains a control or invisible format character' % name)
+        raise ValueError("%s: contains a control or invisible format character" % name)
     if value != value.strip():
-        raise ValueError('%s: starts or ends with whitespace' % name)
+        raise ValueError("%s: starts or ends with whitespace" % name)
     if len(value) > MAX_SECRET_LENGTH:
-        raise ValueError('%s: is longer than %d characters' % (name, MAX_SECRET_LENGTH))
+        raise ValueError("%s: is longer than %d characters" % (name, MAX_SECRET_LENGTH))
     return value
 
 
 def validate_client_id(value, name):
     _string(value, name)
     if not _CLIENT_ID_RE.fullmatch(value):
-        raise ValueError('%s: %r is not a client id (letters, digits and ._~+/:@-, at most 256 characters; '
-                         'for Microsoft Entra the application (client) ID, a GUID)' % (name, value))
+        raise ValueError(
+            "%s: %r is not a client id (letters, digits and ._~+/:@-, at most 256 characters; "
+            "for Microsoft Entra the application (client) ID, a GUID)" % (name, value)
+        )
     return value
 
 
@@ -85,19 +103,21 @@ def validate_token_url(value, name):
     """An https URL without user info or fragment; returns it unchanged."""
     _string(value, name)
     if len(value) > MAX_URL_LENGTH:
-        raise ValueError('%s: is longer than %d characters' % (name, MAX_URL_LENGTH))
+        raise ValueError("%s: is longer than %d characters" % (name, MAX_URL_LENGTH))
     if _has_control(value) or any(ch.isspace() for ch in value):
-        raise ValueError('%s: contains whitespace or a control character' % name)
-    if not value.lower().startswith('https://'):
-        raise ValueError('%s: %r must be an https:// URL (the client secret is sent to it)' % (name, value))
+        raise ValueError("%s: contains whitespace or a control character" % name)
+    if not value.lower().startswith("https://"):
+        raise ValueError("%s: %r must be an https:// URL (the client secret is sent to it)" % (name, value))
     match = _URL_RE.fullmatch(value)
     if not match:
-        raise ValueError('%s: %r is not a URL of the form https://host[:port]/path[?query] (no user info, '
-                         'no fragment)' % (name, value))
-    host = match.group('host')
-    validate_host(host[1:-1] if host.startswith('[') else host, name)
-    if match.group('port') is not None:
-        validate_port(match.group('port'), name, allow_auto=False)
+        raise ValueError(
+            "%s: %r is not a URL of the form https://host[:port]/path[?query] (no user info, "
+            "no fragment)" % (name, value)
+        )
+    host = match.group("host")
+    validate_host(host[1:-1] if host.startswith("[") else host, name)
+    if match.group("port") is not None:
+        validate_port(match.group("port"), name, allow_auto=False)
     return value
 
 
@@ -106,43 +126,56 @@ def validate_tenant(value, name):
     _string(value, name)
     if _GUID_RE.fullmatch(value):
         return value.lower()
-    if '.' not in value:
-        raise ValueError("%s: %r is neither a tenant ID (GUID) nor a domain such as contoso.onmicrosoft.com "
-                         "(client credentials need a specific tenant, not 'common' or 'organizations')"
-                         % (name, value))
+    if "." not in value:
+        raise ValueError(
+            "%s: %r is neither a tenant ID (GUID) nor a domain such as contoso.onmicrosoft.com "
+            "(client credentials need a specific tenant, not 'common' or 'organizations')" % (name, value)
+        )
     host = validate_host(value, name)
-    if re.fullmatch(r'[0-9.]+', host) or ':' in host:
-        raise ValueError('%s: %r is an IP address, not a tenant domain' % (name, value))
+    if re.fullmatch(r"[0-9.]+", host) or ":" in host:
+        raise ValueError("%s: %r is an IP address, not a tenant domain" % (name, value))
     return host
 
 
 def validate_scope(value, name):
     _string(value, name)
     if not _SCOPE_RE.fullmatch(value) or len(value) > 1024:
-        raise ValueError('%s: %r is not an OAuth 2.0 scope (space-separated printable tokens, e.g. '
-                         'https://outlook.office365.com/.default)' % (name, value))
+        raise ValueError(
+            "%s: %r is not an OAuth 2.0 scope (space-separated printable tokens, e.g. "
+            "https://outlook.office365.com/.default)" % (name, value)
+        )
     return value
 
 
 def validate_mailbox(value, name):
     _string(value, name)
     if not _MAILBOX_RE.fullmatch(value):
-        raise ValueError('%s: %r is not a mailbox address (user@domain): with OAuth 2.0 it is the mailbox '
-                         'the mail is sent as' % (name, value))
-    domain = value.rsplit('@', 1)[1]
+        raise ValueError(
+            "%s: %r is not a mailbox address (user@domain): with OAuth 2.0 it is the mailbox "
+            "the mail is sent as" % (name, value)
+        )
+    domain = value.rsplit("@", 1)[1]
     validate_host(domain, name)
     return value
 
 
 def basic_auth_warning(provider, retirement, variable):
     """The warning for a password login to a provider that retires Basic authentication."""
-    return ("provider '%s' with a password: %s says Basic authentication for SMTP AUTH is disabled by default "
-            "at the %s (update of %s, %s); set %s: oauth2 (client credentials) before then"
-            % (provider, retirement['announcement'], retirement['date'], retirement['updated'],
-               retirement['source'], variable))
+    return (
+        "provider '%s' with a password: %s says Basic authentication for SMTP AUTH is disabled by default "
+        "at the %s (update of %s, %s); set %s: oauth2 (client credentials) before then"
+        % (
+            provider,
+            retirement["announcement"],
+            retirement["date"],
+            retirement["updated"],
+            retirement["source"],
+            variable,
+        )
+    )
 
 
-def resolve(settings, prefix='', oauth2_prefix=None):
+def resolve(settings, prefix="", oauth2_prefix=None):
     """Check the OAuth 2.0 settings; see the module docstring.
 
     ``settings`` keys: auth_method, client_id, client_secret, token_url, tenant, scope, provider,
@@ -156,121 +189,143 @@ def resolve(settings, prefix='', oauth2_prefix=None):
     STARTTLS). Secrets are not returned.
     """
     if not isinstance(prefix, str):
-        raise ValueError('oauth2 settings: the variable prefix must be a string')
+        raise ValueError("oauth2 settings: the variable prefix must be a string")
     if not isinstance(settings, Mapping):
-        raise ValueError('%soauth2_*: the OAuth 2.0 settings must be a dict, got %s'
-                         % (prefix, type(settings).__name__))
+        raise ValueError(
+            "%soauth2_*: the OAuth 2.0 settings must be a dict, got %s" % (prefix, type(settings).__name__)
+        )
 
     def var(key):
         return prefix + key
 
     if oauth2_prefix is None:
-        oauth2_prefix = prefix + 'oauth2_'
+        oauth2_prefix = prefix + "oauth2_"
     if not isinstance(oauth2_prefix, str):
-        raise ValueError('oauth2 settings: the variable prefix must be a string')
+        raise ValueError("oauth2 settings: the variable prefix must be a string")
 
     def oauth_var(key):
         return oauth2_prefix + key
 
     for key in sorted(settings, key=str):
         if key not in SETTINGS_KEYS:
-            raise ValueError("%s: unknown OAuth 2.0 setting '%s' (valid: %s)"
-                             % (oauth2_prefix + str(key), key, ', '.join(SETTINGS_KEYS)))
+            raise ValueError(
+                "%s: unknown OAuth 2.0 setting '%s' (valid: %s)"
+                % (oauth2_prefix + str(key), key, ", ".join(SETTINGS_KEYS))
+            )
 
-    method = settings.get('auth_method')
-    method = 'password' if _unset(method) else method
+    method = settings.get("auth_method")
+    method = "password" if _unset(method) else method
     if not isinstance(method, str) or method not in AUTH_METHODS:
-        raise ValueError('%s: %r is not one of %s' % (var('auth_method'), method, ', '.join(AUTH_METHODS)))
-    oauth_keys = ('client_id', 'client_secret', 'token_url', 'tenant')
-    provider = settings.get('provider')
+        raise ValueError("%s: %r is not one of %s" % (var("auth_method"), method, ", ".join(AUTH_METHODS)))
+    oauth_keys = ("client_id", "client_secret", "token_url", "tenant")
+    provider = settings.get("provider")
     provider = None if _unset(provider) else str(provider).strip().lower()
-    if method == 'password':
+    if method == "password":
         given = [oauth_var(k) for k in oauth_keys if not _unset(settings.get(k))]
         if given:
-            raise ValueError('%s: is set but %s is password; set %s: oauth2 to use it'
-                             % (given[0], var('auth_method'), var('auth_method')))
-        result = {'enabled': False}
-        retirement = (PRESETS.get(provider) or {}).get('basic_auth_retirement') if provider else None
+            raise ValueError(
+                "%s: is set but %s is password; set %s: oauth2 to use it"
+                % (given[0], var("auth_method"), var("auth_method"))
+            )
+        result = {"enabled": False}
+        retirement = (PRESETS.get(provider) or {}).get("basic_auth_retirement") if provider else None
         if retirement:
-            result['warning'] = basic_auth_warning(provider, retirement, var('auth_method'))
+            result["warning"] = basic_auth_warning(provider, retirement, var("auth_method"))
         return result
 
-    preset_oauth = (PRESETS.get(provider) or {}).get('oauth2') if provider else None
-    if provider and not (preset_oauth and preset_oauth.get('client_credentials')):
-        raise ValueError("%s: provider '%s' does not offer OAuth 2.0 client credentials for SMTP that this role "
-                         "can use (%s); use a password, or oauth2 with office365 or your own token_url"
-                         % (var('auth_method'), provider,
-                            (preset_oauth or {}).get('notes', 'no OAuth 2.0 support documented')))
+    preset_oauth = (PRESETS.get(provider) or {}).get("oauth2") if provider else None
+    if provider and not (preset_oauth and preset_oauth.get("client_credentials")):
+        raise ValueError(
+            "%s: provider '%s' does not offer OAuth 2.0 client credentials for SMTP that this role "
+            "can use (%s); use a password, or oauth2 with office365 or your own token_url"
+            % (var("auth_method"), provider, (preset_oauth or {}).get("notes", "no OAuth 2.0 support documented"))
+        )
 
-    if _unset(settings.get('client_id')):
-        raise ValueError('%s: is required when %s is oauth2' % (oauth_var('client_id'), var('auth_method')))
-    client_id = validate_client_id(settings['client_id'], oauth_var('client_id'))
-    if _unset(settings.get('client_secret')):
-        raise ValueError('%s: is required when %s is oauth2' % (oauth_var('client_secret'), var('auth_method')))
-    validate_secret(settings['client_secret'], oauth_var('client_secret'))
+    if _unset(settings.get("client_id")):
+        raise ValueError("%s: is required when %s is oauth2" % (oauth_var("client_id"), var("auth_method")))
+    client_id = validate_client_id(settings["client_id"], oauth_var("client_id"))
+    if _unset(settings.get("client_secret")):
+        raise ValueError("%s: is required when %s is oauth2" % (oauth_var("client_secret"), var("auth_method")))
+    validate_secret(settings["client_secret"], oauth_var("client_secret"))
 
-    if not _unset(settings.get('token_url')):
-        token_url = validate_token_url(settings['token_url'], oauth_var('token_url'))
-        if not _unset(settings.get('tenant')):
-            raise ValueError('%s: give either %s or %s, not both'
-                             % (oauth_var('tenant'), oauth_var('tenant'), oauth_var('token_url')))
-    elif preset_oauth and preset_oauth.get('token_url'):
-        if _unset(settings.get('tenant')):
-            raise ValueError("%s: is required with provider '%s' (the tenant ID or a domain of the tenant), or "
-                             "give %s" % (oauth_var('tenant'), provider, oauth_var('token_url')))
-        tenant = validate_tenant(settings['tenant'], oauth_var('tenant'))
-        token_url = preset_oauth['token_url'].replace('{tenant}', tenant)
+    if not _unset(settings.get("token_url")):
+        token_url = validate_token_url(settings["token_url"], oauth_var("token_url"))
+        if not _unset(settings.get("tenant")):
+            raise ValueError(
+                "%s: give either %s or %s, not both"
+                % (oauth_var("tenant"), oauth_var("tenant"), oauth_var("token_url"))
+            )
+    elif preset_oauth and preset_oauth.get("token_url"):
+        if _unset(settings.get("tenant")):
+            raise ValueError(
+                "%s: is required with provider '%s' (the tenant ID or a domain of the tenant), or "
+                "give %s" % (oauth_var("tenant"), provider, oauth_var("token_url"))
+            )
+        tenant = validate_tenant(settings["tenant"], oauth_var("tenant"))
+        token_url = preset_oauth["token_url"].replace("{tenant}", tenant)
     else:
-        raise ValueError('%s: is required when %s is oauth2 (or use provider office365 with %s)'
-                         % (oauth_var('token_url'), var('auth_method'), oauth_var('tenant')))
+        raise ValueError(
+            "%s: is required when %s is oauth2 (or use provider office365 with %s)"
+            % (oauth_var("token_url"), var("auth_method"), oauth_var("tenant"))
+        )
 
-    if not _unset(settings.get('scope')):
-        scope = validate_scope(settings['scope'], oauth_var('scope'))
-    elif preset_oauth and preset_oauth.get('scope'):
-        scope = preset_oauth['scope']
+    if not _unset(settings.get("scope")):
+        scope = validate_scope(settings["scope"], oauth_var("scope"))
+    elif preset_oauth and preset_oauth.get("scope"):
+        scope = preset_oauth["scope"]
     else:
-        raise ValueError('%s: is required when %s is oauth2 without a provider preset'
-                         % (oauth_var('scope'), var('auth_method')))
+        raise ValueError(
+            "%s: is required when %s is oauth2 without a provider preset" % (oauth_var("scope"), var("auth_method"))
+        )
 
-    if _unset(settings.get('username')):
-        raise ValueError('%s: is required when %s is oauth2: the mailbox the mail is sent as'
-                         % (var('username'), var('auth_method')))
-    mailbox = validate_mailbox(settings['username'], var('username'))
+    if _unset(settings.get("username")):
+        raise ValueError(
+            "%s: is required when %s is oauth2: the mailbox the mail is sent as" % (var("username"), var("auth_method"))
+        )
+    mailbox = validate_mailbox(settings["username"], var("username"))
     # The role fills postfix_relay_password with the proxy's local password; one of its own breaks that.
-    if settings.get('password') != settings.get('local_password'):
-        raise ValueError('%s: leave it unset when %s is oauth2 (Postfix logs in to the local proxy with a '
-                         'password the role generates)' % (var('password'), var('auth_method')))
-    if settings.get('sender_dependent'):
-        raise ValueError('%s: sender-dependent relays cannot be combined with %s oauth2'
-                         % (var('sender_dependent'), var('auth_method')))
-    if _unset(settings.get('host')):
-        raise ValueError('%s: is required' % var('host'))
-    host = validate_host(settings['host'], var('host'))
-    port = settings.get('port')
-    if port == 'auto':
-        raise ValueError("%s: 'auto' cannot be used with %s oauth2; give the smarthost's STARTTLS port"
-                         % (var('port'), var('auth_method')))
-    port = validate_port(port, var('port'), allow_auto=False)
+    if settings.get("password") != settings.get("local_password"):
+        raise ValueError(
+            "%s: leave it unset when %s is oauth2 (Postfix logs in to the local proxy with a "
+            "password the role generates)" % (var("password"), var("auth_method"))
+        )
+    if settings.get("sender_dependent"):
+        raise ValueError(
+            "%s: sender-dependent relays cannot be combined with %s oauth2"
+            % (var("sender_dependent"), var("auth_method"))
+        )
+    if _unset(settings.get("host")):
+        raise ValueError("%s: is required" % var("host"))
+    host = validate_host(settings["host"], var("host"))
+    port = settings.get("port")
+    if port == "auto":
+        raise ValueError(
+            "%s: 'auto' cannot be used with %s oauth2; give the smarthost's STARTTLS port"
+            % (var("port"), var("auth_method"))
+        )
+    port = validate_port(port, var("port"), allow_auto=False)
     if port == 465:
-        raise ValueError('%s: 465 (implicit TLS) is not supported with %s oauth2; use 587 (STARTTLS)'
-                         % (var('port'), var('auth_method')))
-    listen_port = validate_port(settings.get('listen_port'), oauth_var('listen_port'), allow_auto=False)
+        raise ValueError(
+            "%s: 465 (implicit TLS) is not supported with %s oauth2; use 587 (STARTTLS)"
+            % (var("port"), var("auth_method"))
+        )
+    listen_port = validate_port(settings.get("listen_port"), oauth_var("listen_port"), allow_auto=False)
 
     return {
-        'enabled': True,
-        'mailbox': mailbox,
-        'client_id': client_id,
-        'token_url': token_url,
-        'scope': scope,
-        'upstream_host': host,
-        'upstream_port': port,
-        'listen_port': listen_port,
+        "enabled": True,
+        "mailbox": mailbox,
+        "client_id": client_id,
+        "token_url": token_url,
+        "scope": scope,
+        "upstream_host": host,
+        "upstream_port": port,
+        "listen_port": listen_port,
         # What Postfix relays to: the proxy, over STARTTLS on loopback (its own certificate).
-        'relay': {
-            'host': PROXY_ADDRESS,
-            'port': listen_port,
-            'wrappermode': False,
-            'tls_security_level': 'encrypt',
-            'password_set': True,
+        "relay": {
+            "host": PROXY_ADDRESS,
+            "port": listen_port,
+            "wrappermode": False,
+            "tls_security_level": "encrypt",
+            "password_set": True,
         },
     }

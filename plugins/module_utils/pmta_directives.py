@@ -27,7 +27,7 @@ GLOBAL = "global"
 
 SOURCES = {
     "guide": "PowerMTA User's Guide, section 3.3.10 <domain> Directives, as transcribed publicly "
-             "(boheyse/PMTA_Manager_FrontEnd domainDirectives.txt)",
+    "(boheyse/PMTA_Manager_FrontEnd domainDirectives.txt)",
     "seed": "SparkPost, 'Which SMTP port should I use' (PowerMTA section; the project's seed 004)",
     "sparkpost": "SparkPost support-docs, integrations/power-mta.md (Using SparkPost with PowerMTA)",
     "sparky": "tuck1s/sparkypmtatracking etc/pmta/config.example (a SparkPost engineer's PowerMTA config)",

@@ -16,17 +16,26 @@ __metaclass__ = type
 from ansible_collections.egress.mail.plugins.module_utils import cloud_detect, port25_policies
 
 # The state of port 25 the summary shows when addresses differ: the one that got furthest.
-_STATE_ORDER = ('open', 'tls_failed', 'intercepted', 'rejected', 'no_banner', 'refused', 'unreachable',
-                'filtered', 'dns_error')
+_STATE_ORDER = (
+    "open",
+    "tls_failed",
+    "intercepted",
+    "rejected",
+    "no_banner",
+    "refused",
+    "unreachable",
+    "filtered",
+    "dns_error",
+)
 
 
 def port25_text(report):
     """What the probe saw on port 25, in a word: 'filtered', 'open', ..., or 'not probed'."""
-    states = set(r['state'] for r in report['results'] if r['port'] == 25)
+    states = set(r["state"] for r in report["results"] if r["port"] == 25)
     for state in _STATE_ORDER:
         if state in states:
             return state
-    return 'not probed'
+    return "not probed"
 
 
 def explain(report, detection=True, dmi_path=None, files_root=None):
@@ -39,7 +48,8 @@ def explain(report, detection=True, dmi_path=None, files_root=None):
     policy = None
     if detection:
         cloud = cloud_detect.detect(dmi_path=dmi_path, files_root=files_root)
-        policy = port25_policies.policy(cloud['provider'])
-    msg = port25_policies.summary_line(port25_text(report), report['port25_blocked'], policy,
-                                       report['recommended_port'])
-    return {'cloud': cloud, 'port25_policy': policy, 'msg': msg}
+        policy = port25_policies.policy(cloud["provider"])
+    msg = port25_policies.summary_line(
+        port25_text(report), report["port25_blocked"], policy, report["recommended_port"]
+    )
+    return {"cloud": cloud, "port25_policy": policy, "msg": msg}

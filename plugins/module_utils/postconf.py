@@ -41,46 +41,52 @@ from collections import OrderedDict
 
 from ansible_collections.egress.mail.plugins.module_utils import secret_file
 
-NAME_RE = re.compile(r'^[A-Za-z0-9_]+$')
-_OUTPUT_LINE_RE = re.compile(r'^([A-Za-z0-9_./-]+) =(?: (.*))?$')
-_UNKNOWN_RE = re.compile(r'warning: ([^\s:]+): unknown parameter')
-_SEPARATORS_RE = re.compile(r'[ \t\r\n]+')
-MAIN_CF = 'main.cf'
-MASTER_CF = 'master.cf'
-DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK'
+NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
+_OUTPUT_LINE_RE = re.compile(r"^([A-Za-z0-9_./-]+) =(?: (.*))?$")
+_UNKNOWN_RE = re.compile(r"warning: ([^\s:]+): unknown parameter")
+_SEPARATORS_RE = re.compile(r"[ \t\r\n]+")
+MAIN_CF = "main.cf"
+MASTER_CF = "master.cf"
+DEFAULT_MARKER = "# {mark} ANSIBLE MANAGED BLOCK"
 # What Postfix's ISSPACE() trims; str.strip() would also take \x1c-\x1f, \x85, \u2028 ...
-_POSTFIX_SPACE = ' \t\n\r\v\f'
+_POSTFIX_SPACE = " \t\n\r\v\f"
 
 
 class PostconfError(Exception):
     """An error with a message fit for the user."""
 
 
-def validate_name(name, what='parameter name'):
+def validate_name(name, what="parameter name"):
     """Refuse anything but a plain main.cf parameter name."""
     if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        raise PostconfError('invalid %s %r: main.cf parameter names consist of a-z, 0-9 and _ '
-                            '(master.cf service parameters are not supported)' % (what, name))
+        raise PostconfError(
+            "invalid %s %r: main.cf parameter names consist of a-z, 0-9 and _ "
+            "(master.cf service parameters are not supported)" % (what, name)
+        )
     return name
 
 
 def normalize_value(text):
     """Collapse whitespace the way postconf prints values: no reordering, no other change."""
-    return ' '.join(word for word in _SEPARATORS_RE.split(text) if word)
+    return " ".join(word for word in _SEPARATORS_RE.split(text) if word)
 
 
 def _format_scalar(value, name):
     if isinstance(value, bool):
-        return 'yes' if value else 'no'
+        return "yes" if value else "no"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
         return value
     if value is None:
-        raise PostconfError("parameter '%s': value is null; use '' for an empty value, or list the parameter "
-                            "in absent to remove it" % name)
-    raise PostconfError("parameter '%s': unsupported value type %s (use a string, integer, boolean or list)"
-                        % (name, type(value).__name__))
+        raise PostconfError(
+            "parameter '%s': value is null; use '' for an empty value, or list the parameter "
+            "in absent to remove it" % name
+        )
+    raise PostconfError(
+        "parameter '%s': unsupported value type %s (use a string, integer, boolean or list)"
+        % (name, type(value).__name__)
+    )
 
 
 def format_value(value, name):
@@ -95,12 +101,12 @@ def format_value(value, name):
             if isinstance(item, (list, tuple, dict)):
                 raise PostconfError("parameter '%s': list items must be scalars" % name)
             items.append(_format_scalar(item, name))
-        text = ', '.join(items)
+        text = ", ".join(items)
     else:
         text = _format_scalar(value, name)
-    if '\n' in text or '\r' in text:
+    if "\n" in text or "\r" in text:
         raise PostconfError("parameter '%s': value contains a newline" % name)
-    if any(ord(ch) < 32 and ch != '\t' or 127 <= ord(ch) <= 159 or ch in u'\u2028\u2029' for ch in text):
+    if any(ord(ch) < 32 and ch != "\t" or 127 <= ord(ch) <= 159 or ch in "\u2028\u2029" for ch in text):
         raise PostconfError("parameter '%s': value contains a control character or a line separator" % name)
     return normalize_value(text)
 
@@ -112,12 +118,12 @@ def prepare(parameters, absent):
     order given) and a de-duplicated list.
     """
     desired = OrderedDict()
-    for name in (parameters or {}):
+    for name in parameters or {}:
         validate_name(name)
         desired[name] = format_value(parameters[name], name)
     removals = []
-    for name in (absent or []):
-        validate_name(name, 'name in absent')
+    for name in absent or []:
+        validate_name(name, "name in absent")
         if name in desired:
             raise PostconfError("parameter '%s' is both in parameters and in absent" % name)
         if name not in removals:
@@ -127,35 +133,35 @@ def prepare(parameters, absent):
 
 def build_show_command(postconf, config_dir, names):
     """``postconf -c DIR name...``: the effective values as ``name = value`` lines."""
-    return [postconf, '-c', config_dir] + list(names)
+    return [postconf, "-c", config_dir] + list(names)
 
 
 def build_edit_command(postconf, config_dir, changes):
     """``postconf -c DIR -e name=value ...`` for a list of (name, value)."""
-    return [postconf, '-c', config_dir, '-e'] + ['%s=%s' % (name, value) for name, value in changes]
+    return [postconf, "-c", config_dir, "-e"] + ["%s=%s" % (name, value) for name, value in changes]
 
 
 def build_remove_command(postconf, config_dir, names):
     """``postconf -c DIR -X name ...``."""
-    return [postconf, '-c', config_dir, '-X'] + list(names)
+    return [postconf, "-c", config_dir, "-X"] + list(names)
 
 
 def parse_show_output(stdout):
     """Parse ``name = value`` lines printed by postconf into a dict (value '' for ``name =``)."""
     values = {}
-    for line in stdout.split('\n'):  # not splitlines(): \v \f \x1c-\x1e \x85 \u2028 \u2029 are not line ends
+    for line in stdout.split("\n"):  # not splitlines(): \v \f \x1c-\x1e \x85 \u2028 \u2029 are not line ends
         if not line.strip():
             continue
         match = _OUTPUT_LINE_RE.match(line)
         if not match:
-            raise PostconfError('cannot parse postconf output line %r' % line)
-        values[match.group(1)] = normalize_value(match.group(2) or '')
+            raise PostconfError("cannot parse postconf output line %r" % line)
+        values[match.group(1)] = normalize_value(match.group(2) or "")
     return values
 
 
 def parse_unknown_parameters(stderr):
     """Names postconf reported as ``unknown parameter`` on stderr."""
-    return [match.group(1) for match in _UNKNOWN_RE.finditer(stderr or '')]
+    return [match.group(1) for match in _UNKNOWN_RE.finditer(stderr or "")]
 
 
 def parse_main_cf(text):
@@ -167,19 +173,19 @@ def parse_main_cf(text):
     overrides an earlier one.
     """
     logical = []
-    for line in text.split('\n'):  # as Postfix reads it: only \n ends a line
+    for line in text.split("\n"):  # as Postfix reads it: only \n ends a line
         stripped = line.strip(_POSTFIX_SPACE)
-        if not stripped or stripped.startswith('#'):
+        if not stripped or stripped.startswith("#"):
             continue
-        if line[0] in ' \t' and logical:
-            logical[-1] += ' ' + stripped
+        if line[0] in " \t" and logical:
+            logical[-1] += " " + stripped
         else:
             logical.append(stripped)
     result = OrderedDict()
     for line in logical:
-        if '=' not in line:
+        if "=" not in line:
             continue
-        name, value = line.split('=', 1)
+        name, value = line.split("=", 1)
         name = name.strip(_POSTFIX_SPACE)
         if name in result:
             del result[name]
@@ -196,7 +202,7 @@ def compute_changes(desired, current, explicit, absent):
     """
     changes = []
     for name, value in desired.items():
-        if normalize_value(current.get(name) or '') != value:
+        if normalize_value(current.get(name) or "") != value:
             changes.append((name, value))
     removals = [name for name in absent if name in explicit]
     return changes, removals
@@ -208,16 +214,16 @@ def build_diff(changes, removals, current, config_dir):
     after = []
     for name, value in changes:
         if current.get(name) is not None:
-            before.append('%s = %s\n' % (name, current[name]))
-        after.append('%s = %s\n' % (name, value))
+            before.append("%s = %s\n" % (name, current[name]))
+        after.append("%s = %s\n" % (name, value))
     for name in removals:
-        before.append('%s = %s\n' % (name, current.get(name) or ''))
+        before.append("%s = %s\n" % (name, current.get(name) or ""))
     path = os.path.join(config_dir, MAIN_CF)
     return {
-        'before': ''.join(before),
-        'after': ''.join(after),
-        'before_header': path,
-        'after_header': path,
+        "before": "".join(before),
+        "after": "".join(after),
+        "before_header": path,
+        "after_header": path,
     }
 
 
@@ -228,29 +234,29 @@ def set_block(text, block, marker=DEFAULT_MARKER):
     pair replaced), so a file converged with blockinfile is unchanged. An empty block removes
     the block and its markers. Only ``\n`` ends a line.
     """
-    begin, end = marker.replace('{mark}', 'BEGIN'), marker.replace('{mark}', 'END')
-    lines = text.split('\n')
-    if lines[-1] == '':
+    begin, end = marker.replace("{mark}", "BEGIN"), marker.replace("{mark}", "END")
+    lines = text.split("\n")
+    if lines[-1] == "":
         lines.pop()
     new = []
     if block:
-        new = [begin] + (block[:-1] if block.endswith('\n') else block).split('\n') + [end]
+        new = [begin] + (block[:-1] if block.endswith("\n") else block).split("\n") + [end]
     starts = [i for i, line in enumerate(lines) if line == begin]
     ends = [i for i, line in enumerate(lines) if line == end]
     if starts and ends:
         first, last = sorted((starts[-1], ends[-1]))
-        lines[first:last + 1] = new
+        lines[first : last + 1] = new
     else:
         lines.extend(new)
-    return ''.join(line + '\n' for line in lines)
+    return "".join(line + "\n" for line in lines)
 
 
 def _read_text(path):
     try:
-        with open(path, 'rb') as handle:
-            return handle.read().decode('utf-8', 'surrogateescape')
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8", "surrogateescape")
     except (IOError, OSError) as exc:
-        raise PostconfError('cannot read %s: %s' % (path, exc))
+        raise PostconfError("cannot read %s: %s" % (path, exc))
 
 
 def _copy_config(config_dir, stage):
@@ -271,55 +277,56 @@ def _replace(path, text):
     except OSError:
         mode, uid, gid = 0o644, -1, -1
     try:
-        secret_file.write(path, text.encode('utf-8', 'surrogateescape'), mode, uid, gid)
+        secret_file.write(path, text.encode("utf-8", "surrogateescape"), mode, uid, gid)
     except OSError as exc:
-        raise PostconfError('cannot write %s: %s' % (path, exc))
+        raise PostconfError("cannot write %s: %s" % (path, exc))
 
 
 def _logged_reason(run_command, log_command, since, stage, config_dir):
     """What Postfix logged since ``since``: it writes its fatal errors to stderr only when that is
     a terminal, otherwise only to the system log."""
     if not log_command:
-        return '(Postfix wrote the reason to the mail log only)'
+        return "(Postfix wrote the reason to the mail log only)"
     deadline = time.monotonic() + 2  # the journal may store the line a moment after the exit
     while True:
-        rc, out, dummy = run_command(list(log_command) + ['--since', '@%d' % int(since)])
-        lines = [line for line in (out or '').split('\n') if line.strip()] if rc == 0 else []
+        rc, out, dummy = run_command(list(log_command) + ["--since", "@%d" % int(since)])
+        lines = [line for line in (out or "").split("\n") if line.strip()] if rc == 0 else []
         if lines or time.monotonic() >= deadline:
-            return ' '.join(lines[-5:]).replace(stage, config_dir) or '(nothing in the mail log)'
+            return " ".join(lines[-5:]).replace(stage, config_dir) or "(nothing in the mail log)"
         time.sleep(0.2)
 
 
 def staged_check(run_command, postconf, postfix, config_dir, changes, removals, master_text, log_command=None):
     """Make the changes to a copy of ``config_dir`` and have Postfix check it; raise when refused."""
     since = time.time() - 1
-    stage = tempfile.mkdtemp(prefix='egress-postfix-stage-')
+    stage = tempfile.mkdtemp(prefix="egress-postfix-stage-")
     try:
         try:
             _copy_config(config_dir, stage)
         except (IOError, OSError, shutil.Error) as exc:
-            raise PostconfError('cannot copy %s to a staging directory: %s' % (config_dir, exc))
+            raise PostconfError("cannot copy %s to a staging directory: %s" % (config_dir, exc))
         if master_text is not None:
             _replace(os.path.join(stage, MASTER_CF), master_text)
         if changes:
             _run(run_command, build_edit_command(postconf, stage, changes))
         if removals:
             _run(run_command, build_remove_command(postconf, stage, removals))
-        for args in ([postconf, '-c', stage, '-M'], [postfix, '-c', stage, 'check']):
+        for args in ([postconf, "-c", stage, "-M"], [postfix, "-c", stage, "check"]):
             rc, out, err = run_command(args)
             if rc != 0:
-                detail = ' '.join((err or out or '').replace(stage, config_dir).split())
+                detail = " ".join((err or out or "").replace(stage, config_dir).split())
                 detail = detail or _logged_reason(run_command, log_command, since, stage, config_dir)
-                raise PostconfError('the new configuration was refused and nothing in %s was changed: '
-                                    '%s (on a staged copy) failed: %s'
-                                    % (config_dir, ' '.join(args[:1] + args[3:]), detail[:2000]))
+                raise PostconfError(
+                    "the new configuration was refused and nothing in %s was changed: "
+                    "%s (on a staged copy) failed: %s" % (config_dir, " ".join(args[:1] + args[3:]), detail[:2000])
+                )
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
 # A main.cf whose SASL password maps are given inline (static:user:password, inline:{...}) holds a
 # password, and is never copied; a commented-out line like that too.
-_INLINE_SECRET_RE = re.compile(r'^[ \t#]*[a-z]*_sasl_password_maps[ \t]*=.*\b(?:static|inline):', re.M)
+_INLINE_SECRET_RE = re.compile(r"^[ \t#]*[a-z]*_sasl_password_maps[ \t]*=.*\b(?:static|inline):", re.M)
 
 
 def holds_password(text):
@@ -333,7 +340,7 @@ def backup(config_dir, names, backup_dir, keep, now=None):
 
     A file that holds a password is not copied. Returns (paths written, names skipped).
     """
-    stamp = time.strftime('%Y%m%dT%H%M%S', time.gmtime(now)) + ('.%06dZ' % int(((now or time.time()) % 1) * 1e6))
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + (".%06dZ" % int(((now or time.time()) % 1) * 1e6))
     written, skipped = [], []
     try:
         if not os.path.isdir(backup_dir):
@@ -346,29 +353,44 @@ def backup(config_dir, names, backup_dir, keep, now=None):
             if holds_password(text):
                 skipped.append(name)
                 continue
-            path = os.path.join(backup_dir, '%s.%s' % (name, stamp))
-            secret_file.write(path, text.encode('utf-8', 'surrogateescape'), 0o600, -1, -1)
+            path = os.path.join(backup_dir, "%s.%s" % (name, stamp))
+            secret_file.write(path, text.encode("utf-8", "surrogateescape"), 0o600, -1, -1)
             written.append(path)
-            copies = sorted(entry for entry in os.listdir(backup_dir)
-                            if entry.startswith(name + '.') and re.fullmatch(r'[0-9]{8}T[0-9]{6}\.[0-9]{6}Z',
-                                                                             entry[len(name) + 1:]))
+            copies = sorted(
+                entry
+                for entry in os.listdir(backup_dir)
+                if entry.startswith(name + ".")
+                and re.fullmatch(r"[0-9]{8}T[0-9]{6}\.[0-9]{6}Z", entry[len(name) + 1 :])
+            )
             for old in copies[:-keep] if keep > 0 else copies:
                 os.unlink(os.path.join(backup_dir, old))
     except (IOError, OSError) as exc:
-        raise PostconfError('cannot keep a copy of the configuration in %s: %s' % (backup_dir, exc))
+        raise PostconfError("cannot keep a copy of the configuration in %s: %s" % (backup_dir, exc))
     return written, skipped
 
 
 def _run(run_command, args):
     rc, out, err = run_command(args)
     if rc != 0:
-        raise PostconfError('%s failed (rc=%s): %s' % (' '.join(args), rc, (err or out or '').strip()))
-    return out or '', err or ''
+        raise PostconfError("%s failed (rc=%s): %s" % (" ".join(args), rc, (err or out or "").strip()))
+    return out or "", err or ""
 
 
-def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False,
-          master_cf_block=None, master_cf_marker=DEFAULT_MARKER, stage=False, postfix='postfix',
-          log_command=None, backup_dir=None, backup_keep=5):
+def apply(
+    run_command,
+    postconf,
+    config_dir,
+    parameters=None,
+    absent=None,
+    check_mode=False,
+    master_cf_block=None,
+    master_cf_marker=DEFAULT_MARKER,
+    stage=False,
+    postfix="postfix",
+    log_command=None,
+    backup_dir=None,
+    backup_keep=5,
+):
     """Bring main.cf (and, when ``master_cf_block`` is not None, the marked block of master.cf)
     in ``config_dir`` to the desired state; with ``stage``, check a staged copy first.
 
@@ -391,22 +413,25 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
         unknown = [name for name in names if name not in current]
         main_cf = os.path.join(config_dir, MAIN_CF)
         try:
-            with open(main_cf, 'r') as handle:
+            with open(main_cf, "r") as handle:
                 explicit = parse_main_cf(handle.read())
         except (IOError, OSError) as exc:
-            raise PostconfError('cannot read %s: %s' % (main_cf, exc))
+            raise PostconfError("cannot read %s: %s" % (main_cf, exc))
     for name in unknown:
         if name in explicit:
             current[name] = explicit[name]
 
     changes, removals = compute_changes(desired, current, explicit, removals_wanted)
-    warnings = ["postconf does not know the parameter '%s' (typo, or a parameter of a newer Postfix?)" % name
-                for name in unknown if name in desired]
+    warnings = [
+        "postconf does not know the parameter '%s' (typo, or a parameter of a newer Postfix?)" % name
+        for name in unknown
+        if name in desired
+    ]
 
     master_path = os.path.join(config_dir, MASTER_CF)
     master_before = master_after = None
     if master_cf_block is not None:
-        master_before = _read_text(master_path) if os.path.exists(master_path) else ''
+        master_before = _read_text(master_path) if os.path.exists(master_path) else ""
         master_after = set_block(master_before, master_cf_block, master_cf_marker)
     master_changed = master_before != master_after
 
@@ -414,13 +439,25 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
     backups = []
     if not check_mode and (changes or removals or master_changed):
         if stage:
-            staged_check(run_command, postconf, postfix, config_dir, changes, removals,
-                         master_after if master_changed else None, log_command)
+            staged_check(
+                run_command,
+                postconf,
+                postfix,
+                config_dir,
+                changes,
+                removals,
+                master_after if master_changed else None,
+                log_command,
+            )
             staged = True
         if backup_dir:
-            backups, skipped = backup(config_dir, ([MAIN_CF] if changes or removals else [])
-                                      + ([MASTER_CF] if master_changed else []), backup_dir, backup_keep)
-            warnings.extend('%s holds a password (inline SASL password map): no copy kept' % name for name in skipped)
+            backups, skipped = backup(
+                config_dir,
+                ([MAIN_CF] if changes or removals else []) + ([MASTER_CF] if master_changed else []),
+                backup_dir,
+                backup_keep,
+            )
+            warnings.extend("%s holds a password (inline SASL password map): no copy kept" % name for name in skipped)
         if master_changed:
             _replace(master_path, master_after)
         if changes:
@@ -430,16 +467,18 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
 
     diff = build_diff(changes, removals, current, config_dir)
     if master_cf_block is not None:  # a list of two diffs: main.cf, then master.cf
-        diff = [diff, {'before': master_before, 'after': master_after,
-                       'before_header': master_path, 'after_header': master_path}]
+        diff = [
+            diff,
+            {"before": master_before, "after": master_after, "before_header": master_path, "after_header": master_path},
+        ]
     return {
-        'changed': bool(changes or removals or master_changed),
-        'changed_parameters': [name for name, dummy in changes],
-        'removed_parameters': removals,
-        'master_cf_changed': master_changed,
-        'staged': staged,
-        'backups': backups,
-        'values': dict(desired),
-        'diff': diff,
-        'warnings': warnings,
+        "changed": bool(changes or removals or master_changed),
+        "changed_parameters": [name for name, dummy in changes],
+        "removed_parameters": removals,
+        "master_cf_changed": master_changed,
+        "staged": staged,
+        "backups": backups,
+        "values": dict(desired),
+        "diff": diff,
+        "warnings": warnings,
     }

@@ -17,15 +17,16 @@ import uuid
 
 LOG_FILES = ("/var/log/mail.log", "/var/log/maillog", "/var/log/mail.info")
 # \b: short queue IDs vary in length, and one may end another (C7781E04D8, AC7781E04D8).
-STATUS_RE = r"\b(?P<qid>%s): to=<(?P<rcpt>[^>]*)>,.*?relay=(?P<relay>[^,]+),.*?status=(?P<status>\w+) \((?P<reply>.*)\)\s*$"
+STATUS_RE = (
+    r"\b(?P<qid>%s): to=<(?P<rcpt>[^>]*)>,.*?relay=(?P<relay>[^,]+),.*?status=(?P<status>\w+) \((?P<reply>.*)\)\s*$"
+)
 
 
 def build_message(sender, recipient, subject, message_id):
     return (
         "From: <{0}>\nTo: <{1}>\nSubject: {2}\nMessage-ID: <{3}>\n"
         "Date: {4}\n\nThis is a test message sent by egress.mail.postfix_relay.\n"
-    ).format(sender, recipient, subject, message_id,
-             time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()))
+    ).format(sender, recipient, subject, message_id, time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime()))
 
 
 def find_queue_id(lines, message_id):
@@ -64,8 +65,7 @@ class LogReader(object):
     def lines(self):
         found = []
         if self.journal:
-            rc, out, dummy = self.run(["journalctl", "--no-pager", "-q", "-o", "cat",
-                                       "--since", "@%d" % self.since])
+            rc, out, dummy = self.run(["journalctl", "--no-pager", "-q", "-o", "cat", "--since", "@%d" % self.since])
             if rc == 0:
                 found.extend(out.splitlines())
         for path in LOG_FILES:
@@ -96,11 +96,17 @@ def send_and_follow(run, sendmail, sender, recipient, subject, timeout, poll=0.5
     """Returns a dict: status (sent, deferred, bounced, unknown), reply, relay, queue_id."""
     message_id = "egress-test.%s@egress.mail" % uuid.uuid4().hex
     reader = LogReader(run)
-    rc, out, err = run([sendmail, "-i", "-f", sender, "--", recipient],
-                       data=build_message(sender, recipient, subject, message_id))
+    rc, out, err = run(
+        [sendmail, "-i", "-f", sender, "--", recipient], data=build_message(sender, recipient, subject, message_id)
+    )
     if rc != 0:
-        return {"status": "not_queued", "reply": (err or out).strip(), "relay": None,
-                "queue_id": None, "message_id": message_id}
+        return {
+            "status": "not_queued",
+            "reply": (err or out).strip(),
+            "relay": None,
+            "queue_id": None,
+            "message_id": message_id,
+        }
     deadline = time.time() + timeout
     qid = None
     while True:
@@ -109,15 +115,29 @@ def send_and_follow(run, sendmail, sender, recipient, subject, timeout, poll=0.5
         if qid:
             status = find_status(lines, qid)
             if status:
-                return {"status": status["status"], "reply": status["reply"],
-                        "relay": status["relay"], "queue_id": qid, "message_id": message_id}
+                return {
+                    "status": status["status"],
+                    "reply": status["reply"],
+                    "relay": status["relay"],
+                    "queue_id": qid,
+                    "message_id": message_id,
+                }
             entry = queue_entry(run, qid)
-            reasons = [r.get("delay_reason") for r in (entry or {}).get("recipients", [])
-                       if r.get("delay_reason")]
+            reasons = [r.get("delay_reason") for r in (entry or {}).get("recipients", []) if r.get("delay_reason")]
             if reasons:
-                return {"status": "deferred", "reply": reasons[0], "relay": None,
-                        "queue_id": qid, "message_id": message_id}
+                return {
+                    "status": "deferred",
+                    "reply": reasons[0],
+                    "relay": None,
+                    "queue_id": qid,
+                    "message_id": message_id,
+                }
         if time.time() >= deadline:
-            return {"status": "unknown", "relay": None, "queue_id": qid, "message_id": message_id,
-                    "reply": "no delivery result logged within %ss" % timeout}
+            return {
+                "status": "unknown",
+                "relay": None,
+                "queue_id": qid,
+                "message_id": message_id,
+                "reply": "no delivery result logged within %ss" % timeout,
+            }
         time.sleep(poll)

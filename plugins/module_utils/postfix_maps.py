@@ -20,8 +20,8 @@ from ansible_collections.egress.mail.plugins.module_utils import secret_file
 
 # File that postmap(1) builds next to the source, per database type: <source>.db unless listed
 # (hash, btree, dbm, ...: .db).
-SUFFIXES = {'lmdb': '.lmdb', 'cdb': '.cdb', 'sdbm': '.pag'}
-_DB_TYPE_RE = re.compile(r'[a-z0-9]+')
+SUFFIXES = {"lmdb": ".lmdb", "cdb": ".cdb", "sdbm": ".pag"}
+_DB_TYPE_RE = re.compile(r"[a-z0-9]+")
 
 
 class PostfixMapsError(Exception):
@@ -31,15 +31,15 @@ class PostfixMapsError(Exception):
 def parse_mode(value, name):
     """'0600', '600', 0o600 or 384 -> 0o600; symbolic modes are not accepted."""
     if isinstance(value, bool):
-        raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
+        raise PostfixMapsError("%s: %r is not an octal file mode such as 0600" % (name, value))
     if isinstance(value, int):
         mode = value
-    elif isinstance(value, str) and re.fullmatch(r'0?[0-7]{3,4}', value.strip()):
+    elif isinstance(value, str) and re.fullmatch(r"0?[0-7]{3,4}", value.strip()):
         mode = int(value.strip(), 8)
     else:
-        raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
+        raise PostfixMapsError("%s: %r is not an octal file mode such as 0600" % (name, value))
     if mode & ~0o7777:
-        raise PostfixMapsError('%s: %r is not an octal file mode such as 0600' % (name, value))
+        raise PostfixMapsError("%s: %r is not an octal file mode such as 0600" % (name, value))
     return mode
 
 
@@ -49,27 +49,27 @@ def check_maps(maps):
     result = []
     seen = set()
     for index, entry in enumerate(maps or []):
-        name = 'maps[%d]' % index
+        name = "maps[%d]" % index
         if not isinstance(entry, dict):
-            raise PostfixMapsError('%s: must be a dictionary with path and content' % name)
-        path = entry.get('path')
-        if not isinstance(path, str) or not os.path.isabs(path) or path.endswith('/'):
-            raise PostfixMapsError('%s.path: %r must be an absolute file path' % (name, path))
+            raise PostfixMapsError("%s: must be a dictionary with path and content" % name)
+        path = entry.get("path")
+        if not isinstance(path, str) or not os.path.isabs(path) or path.endswith("/"):
+            raise PostfixMapsError("%s.path: %r must be an absolute file path" % (name, path))
         if path in seen:
-            raise PostfixMapsError('%s.path: %s is listed twice' % (name, path))
+            raise PostfixMapsError("%s.path: %s is listed twice" % (name, path))
         seen.add(path)
-        state = entry.get('state') or 'present'
-        if state not in ('present', 'absent'):
-            raise PostfixMapsError('%s.state: %r is neither present nor absent' % (name, state))
-        content = entry.get('content')
-        if state == 'absent':
+        state = entry.get("state") or "present"
+        if state not in ("present", "absent"):
+            raise PostfixMapsError("%s.state: %r is neither present nor absent" % (name, state))
+        content = entry.get("content")
+        if state == "absent":
             content = None
         elif not isinstance(content, str):
-            raise PostfixMapsError('%s.content: must be a string' % name)
-        elif content and not content.endswith('\n'):
-            content += '\n'
-        mode = parse_mode(entry.get('mode', '0644'), name + '.mode')
-        result.append((path, content, mode, bool(entry.get('secret'))))
+            raise PostfixMapsError("%s.content: must be a string" % name)
+        elif content and not content.endswith("\n"):
+            content += "\n"
+        mode = parse_mode(entry.get("mode", "0644"), name + ".mode")
+        result.append((path, content, mode, bool(entry.get("secret"))))
     return result
 
 
@@ -86,14 +86,14 @@ def _remove(path, suffix, check_mode):
             except FileNotFoundError:
                 pass
             except OSError as exc:
-                raise PostfixMapsError('%s: cannot remove: %s' % (name, exc.strerror or exc))
-    before = '' if current is None else '(%d lines, not shown)\n' % current.count(b'\n')
-    return {'before': before, 'after': '', 'before_header': path, 'after_header': path}
+                raise PostfixMapsError("%s: cannot remove: %s" % (name, exc.strerror or exc))
+    before = "" if current is None else "(%d lines, not shown)\n" % current.count(b"\n")
+    return {"before": before, "after": "", "before_header": path, "after_header": path}
 
 
 def _read(path):
     try:
-        with open(path, 'rb') as handle:
+        with open(path, "rb") as handle:
             return handle.read()
     except (IOError, OSError):
         return None
@@ -126,7 +126,7 @@ def _tighten(path, mode, uid, gid):
     try:
         secret_file.tighten(path, mode, uid, gid)
     except OSError as exc:
-        raise PostfixMapsError('%s: cannot set mode %04o: %s' % (path, mode, exc.strerror or exc))
+        raise PostfixMapsError("%s: cannot set mode %04o: %s" % (path, mode, exc.strerror or exc))
 
 
 def _write(path, data, mode, uid, gid):
@@ -134,7 +134,7 @@ def _write(path, data, mode, uid, gid):
     try:
         secret_file.write(path, data, mode, uid, gid)
     except OSError as exc:
-        raise PostfixMapsError('%s: cannot write: %s' % (path, exc.strerror or exc))
+        raise PostfixMapsError("%s: cannot write: %s" % (path, exc.strerror or exc))
 
 
 def apply(maps, db_type, run_command, postmap, check_mode=False):
@@ -149,14 +149,14 @@ def apply(maps, db_type, run_command, postmap, check_mode=False):
     Returns changed, changed_maps, rebuilt_maps and diff (a list; secret maps show no content).
     """
     if not isinstance(db_type, str) or not _DB_TYPE_RE.fullmatch(db_type):
-        raise PostfixMapsError('db_type: %r is not a Postfix database type such as hash or lmdb' % (db_type,))
-    suffix = SUFFIXES.get(db_type, '.db')
+        raise PostfixMapsError("db_type: %r is not a Postfix database type such as hash or lmdb" % (db_type,))
+    suffix = SUFFIXES.get(db_type, ".db")
     uid, gid = _owner()
     changed_maps, rebuilt, diffs = [], [], []
     entries = check_maps(maps)
-    for path, content, dummy, dummy in entries:  # every input is checked before anything is written
+    for path, content, _dummy, _dummy in entries:  # every input is checked before anything is written
         if content is not None and not os.path.isdir(os.path.dirname(path)):
-            raise PostfixMapsError('%s: directory %s does not exist' % (path, os.path.dirname(path)))
+            raise PostfixMapsError("%s: directory %s does not exist" % (path, os.path.dirname(path)))
     for path, content, mode, secret in entries:
         if content is None:  # state: absent
             diff = _remove(path, suffix, check_mode)
@@ -164,7 +164,7 @@ def apply(maps, db_type, run_command, postmap, check_mode=False):
                 changed_maps.append(path)
                 diffs.append(diff)
             continue
-        data = content.encode('utf-8')
+        data = content.encode("utf-8")
         current = _read(path)
         info = os.stat(path) if current is not None else None
         content_changed = current != data
@@ -172,15 +172,15 @@ def apply(maps, db_type, run_command, postmap, check_mode=False):
         if content_changed or attrs_changed:
             changed_maps.append(path)
             if secret:
-                before = '' if current is None else '(%d lines, not shown)\n' % current.count(b'\n')
-                after = '(%d lines, not shown)\n' % data.count(b'\n')
+                before = "" if current is None else "(%d lines, not shown)\n" % current.count(b"\n")
+                after = "(%d lines, not shown)\n" % data.count(b"\n")
             else:
-                before = '' if current is None else current.decode('utf-8', 'replace')
+                before = "" if current is None else current.decode("utf-8", "replace")
                 after = content
             if info is not None and stat.S_IMODE(info.st_mode) != mode:
-                before = 'mode %04o\n' % stat.S_IMODE(info.st_mode) + before
-                after = 'mode %04o\n' % mode + after
-            diffs.append({'before': before, 'after': after, 'before_header': path, 'after_header': path})
+                before = "mode %04o\n" % stat.S_IMODE(info.st_mode) + before
+                after = "mode %04o\n" % mode + after
+            diffs.append({"before": before, "after": after, "before_header": path, "after_header": path})
             if not check_mode:
                 if content_changed:
                     _write(path, data, mode, uid, gid)
@@ -200,15 +200,15 @@ def apply(maps, db_type, run_command, postmap, check_mode=False):
             rebuilt.append(path)
             if not check_mode:
                 # The umask makes postmap create a new indexed file with the source's mode.
-                rc, out, err = run_command([postmap, '%s:%s' % (db_type, path)], 0o777 & ~mode)
+                rc, out, err = run_command([postmap, "%s:%s" % (db_type, path)], 0o777 & ~mode)
                 if rc != 0:
                     # postmap quotes the offending line; never echo a secret map's content.
-                    detail = 'exit %d' % rc if secret else (err or out).strip()
-                    raise PostfixMapsError('postmap %s:%s failed: %s' % (db_type, path, detail))
+                    detail = "exit %d" % rc if secret else (err or out).strip()
+                    raise PostfixMapsError("postmap %s:%s failed: %s" % (db_type, path, detail))
                 _tighten(built, mode, uid, gid)  # a new file: the umask cannot add bits (0755)
     return {
-        'changed': bool(changed_maps or rebuilt),
-        'changed_maps': changed_maps,
-        'rebuilt_maps': rebuilt,
-        'diff': diffs,
+        "changed": bool(changed_maps or rebuilt),
+        "changed_maps": changed_maps,
+        "rebuilt_maps": rebuilt,
+        "diff": diffs,
     }

@@ -21,20 +21,20 @@ from ansible_collections.egress.mail.plugins.module_utils import secret_file
 def current(path):
     """(content bytes, uid, gid, mode) of ``path``, or None when it does not exist."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ValueError('%s is not a regular file' % path)
+            raise ValueError("%s is not a regular file" % path)
         chunks = []
         while True:
             chunk = os.read(fd, 65536)
             if not chunk:
                 break
             chunks.append(chunk)
-        return b''.join(chunks), info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)
+        return b"".join(chunks), info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)
     finally:
         os.close(fd)
 
@@ -49,7 +49,7 @@ def apply(path, content, mode, uid, gid, create_only=False, check_mode=False):
     if state is None:
         if not check_mode:
             secret_file.write(path, content, mode, uid, gid)
-        return {'changed': True, 'created': True, 'content_changed': True, 'attributes_changed': False}
+        return {"changed": True, "created": True, "content_changed": True, "attributes_changed": False}
     data, cur_uid, cur_gid, cur_mode = state
     content_changed = data != content and not create_only
     attributes_changed = (cur_uid, cur_gid, cur_mode) != (uid, gid, mode)
@@ -58,5 +58,9 @@ def apply(path, content, mode, uid, gid, create_only=False, check_mode=False):
             secret_file.write(path, content, mode, uid, gid)
         elif attributes_changed:
             secret_file.tighten(path, mode, uid, gid)
-    return {'changed': content_changed or attributes_changed, 'created': False,
-            'content_changed': content_changed, 'attributes_changed': attributes_changed}
+    return {
+        "changed": content_changed or attributes_changed,
+        "created": False,
+        "content_changed": content_changed,
+        "attributes_changed": attributes_changed,
+    }

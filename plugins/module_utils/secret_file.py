@@ -29,13 +29,13 @@ def tighten(path, mode, uid=-1, gid=-1):
     not block the call.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, 'O_NOFOLLOW', 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return False
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, 'not a regular file', path)
+            raise OSError(errno.EINVAL, "not a regular file", path)
         changed = False
         if (uid != -1 and info.st_uid != uid) or (gid != -1 and info.st_gid != gid):
             os.fchown(fd, uid, gid)
@@ -54,13 +54,13 @@ def write(path, data, mode, uid=-1, gid=-1):
     ``uid``/``gid`` of -1 keep the running user's. The temporary file lives next to ``path`` and
     is removed if anything fails; the directory entry is synced after the rename.
     """
-    directory = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(prefix='.egress-', dir=directory)  # created 0600, owned by us
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".egress-", dir=directory)  # created 0600, owned by us
     try:
         if uid != -1 or gid != -1:
             os.fchown(fd, uid, gid)
         os.fchmod(fd, mode)
-        with os.fdopen(fd, 'wb') as handle:
+        with os.fdopen(fd, "wb") as handle:
             fd = None
             handle.write(data)
             handle.flush()

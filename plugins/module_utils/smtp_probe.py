@@ -45,16 +45,37 @@ from ansible_collections.egress.mail.plugins.module_utils.probe.options import (
     build_options,
 )
 from ansible_collections.egress.mail.plugins.module_utils.probe.runner import run_probes
-from ansible_collections.egress.mail.plugins.module_utils.probe.session import _classify_connect_error, _new_result, _parse_ehlo, probe_address
+from ansible_collections.egress.mail.plugins.module_utils.probe.session import (
+    _classify_connect_error,
+    _new_result,
+    _parse_ehlo,
+    probe_address,
+)
 from ansible_collections.egress.mail.plugins.module_utils.probe.summary import summarize, unusable_message
 
 __all__ = [
-    "BLOCKING_STATES", "CONNECTED_STATES", "DEFAULT_IMPLICIT_TLS_PORTS", "DEFAULT_MAX_WORKERS",
-    "DEFAULT_PORTS", "DEFAULT_PREFER", "DEFAULT_TIMEOUT", "MAX_WORKERS_LIMIT", "QUIT_WAIT", "STATES",
-    "ProbeArgumentError", "ProbeOptions", "build_options", "probe", "probe_address", "run_probes",
-    "summarize", "unusable_message",
+    "BLOCKING_STATES",
+    "CONNECTED_STATES",
+    "DEFAULT_IMPLICIT_TLS_PORTS",
+    "DEFAULT_MAX_WORKERS",
+    "DEFAULT_PORTS",
+    "DEFAULT_PREFER",
+    "DEFAULT_TIMEOUT",
+    "MAX_WORKERS_LIMIT",
+    "QUIT_WAIT",
+    "STATES",
+    "ProbeArgumentError",
+    "ProbeOptions",
+    "build_options",
+    "probe",
+    "probe_address",
+    "run_probes",
+    "summarize",
+    "unusable_message",
     # for the unit tests of the layers below
-    "_classify_connect_error", "_new_result", "_parse_ehlo",
+    "_classify_connect_error",
+    "_new_result",
+    "_parse_ehlo",
 ]
 
 

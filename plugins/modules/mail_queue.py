@@ -204,38 +204,44 @@ from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary imp
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            mtas=dict(type='list', elements='str', choices=list(ALL_MTAS), default=list(ALL_MTAS)),
-            spools=dict(type='dict', default={}),
-            messages=dict(type='bool', default=False),
-            wait=dict(type='int', default=0),
-            postqueue_path=dict(type='path'),
+            mtas=dict(type="list", elements="str", choices=list(ALL_MTAS), default=list(ALL_MTAS)),
+            spools=dict(type="dict", default={}),
+            messages=dict(type="bool", default=False),
+            wait=dict(type="int", default=0),
+            postqueue_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )
-    if not 0 <= module.params['wait'] <= 3600:
-        module.fail_json(msg='wait must be between 0 and 3600 seconds')
-    unknown = sorted(set(module.params['spools']) - set(ALL_MTAS))
+    if not 0 <= module.params["wait"] <= 3600:
+        module.fail_json(msg="wait must be between 0 and 3600 seconds")
+    unknown = sorted(set(module.params["spools"]) - set(ALL_MTAS))
     if unknown:
-        module.fail_json(msg='spools: unknown MTA %s (one of %s)' % (', '.join(unknown), ', '.join(ALL_MTAS)))
-    postqueue = module.params['postqueue_path'] or module.get_bin_path(
-        'postqueue', opt_dirs=['/usr/sbin', '/usr/local/sbin'])
+        module.fail_json(msg="spools: unknown MTA %s (one of %s)" % (", ".join(unknown), ", ".join(ALL_MTAS)))
+    postqueue = module.params["postqueue_path"] or module.get_bin_path(
+        "postqueue", opt_dirs=["/usr/sbin", "/usr/local/sbin"]
+    )
 
     def run_command(args):
-        binary = args[0] if args[0].startswith('/') else module.get_bin_path(args[0])
+        binary = args[0] if args[0].startswith("/") else module.get_bin_path(args[0])
         if not binary:
-            raise OSError('%s not found' % args[0])
-        return module.run_command([binary] + list(args[1:]), environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+            raise OSError("%s not found" % args[0])
+        return module.run_command([binary] + list(args[1:]), environ_update={"LANG": "C", "LC_ALL": "C"})
 
     try:
-        result = collect_until_empty(run_command, module.params['wait'], mtas=module.params['mtas'],
-                                     postqueue=postqueue, spools=module.params['spools'],
-                                     with_messages=module.params['messages'])
+        result = collect_until_empty(
+            run_command,
+            module.params["wait"],
+            mtas=module.params["mtas"],
+            postqueue=postqueue,
+            spools=module.params["spools"],
+            with_messages=module.params["messages"],
+        )
     except (QueueReadError, OSError, IOError) as exc:
-        module.fail_json(msg='could not read the mail queues: %s' % exc)
-    for warning in result.pop('warnings'):
+        module.fail_json(msg="could not read the mail queues: %s" % exc)
+    for warning in result.pop("warnings"):
         module.warn(warning)
     module.exit_json(changed=False, **result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

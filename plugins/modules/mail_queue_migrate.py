@@ -130,77 +130,104 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.egress.mail.plugins.module_utils import (mail_queue_detect, mail_queue_exim,
-                                                                  mail_queue_nullmailer)
+from ansible_collections.egress.mail.plugins.module_utils import (
+    mail_queue_detect,
+    mail_queue_exim,
+    mail_queue_nullmailer,
+)
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_migrate import migrate
 
-READERS = {'exim4': mail_queue_exim.read, 'nullmailer': mail_queue_nullmailer.read}
+READERS = {"exim4": mail_queue_exim.read, "nullmailer": mail_queue_nullmailer.read}
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            mta=dict(type='str', required=True, choices=sorted(READERS)),
-            spool=dict(type='path'),
-            journal=dict(type='path', default='/var/lib/egress-mail/queue-migration.jsonl'),
-            unmovable_dir=dict(type='path', default='/var/spool/egress-mail-unmovable'),
-            sendmail_path=dict(type='path', default='/usr/sbin/sendmail'),
+            mta=dict(type="str", required=True, choices=sorted(READERS)),
+            spool=dict(type="path"),
+            journal=dict(type="path", default="/var/lib/egress-mail/queue-migration.jsonl"),
+            unmovable_dir=dict(type="path", default="/var/spool/egress-mail-unmovable"),
+            sendmail_path=dict(type="path", default="/usr/sbin/sendmail"),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    spool = params['spool'] or mail_queue_detect.MTAS[params['mta']]['spool']
+    spool = params["spool"] or mail_queue_detect.MTAS[params["mta"]]["spool"]
 
     def run_command(args, data=None):
-        binary = args[0] if args[0].startswith('/') else module.get_bin_path(args[0])
+        binary = args[0] if args[0].startswith("/") else module.get_bin_path(args[0])
         if not binary:
-            raise OSError('%s not found' % args[0])
-        return module.run_command([binary] + list(args[1:]), data=data, binary_data=True,
-                                  environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+            raise OSError("%s not found" % args[0])
+        return module.run_command(
+            [binary] + list(args[1:]), data=data, binary_data=True, environ_update={"LANG": "C", "LC_ALL": "C"}
+        )
 
-    messages = READERS[params['mta']](spool)
+    messages = READERS[params["mta"]](spool)
     if not messages:
-        module.exit_json(changed=False, moved=0, resumed=0, unmovable=0, unmovable_dir=params['unmovable_dir'],
-                         unmovable_ids=[], message_ids=[], failed=[], seconds=0.0)
-    owner = mail_queue_detect.owner(run_command, params['sendmail_path'])[0]
-    if owner != 'postfix' and not module.check_mode:
-        module.fail_json(msg='%s is not Postfix\'s (owner: %s): install Postfix before moving the %s queue'
-                         % (params['sendmail_path'], owner, params['mta']))
+        module.exit_json(
+            changed=False,
+            moved=0,
+            resumed=0,
+            unmovable=0,
+            unmovable_dir=params["unmovable_dir"],
+            unmovable_ids=[],
+            message_ids=[],
+            failed=[],
+            seconds=0.0,
+        )
+    owner = mail_queue_detect.owner(run_command, params["sendmail_path"])[0]
+    if owner != "postfix" and not module.check_mode:
+        module.fail_json(
+            msg="%s is not Postfix's (owner: %s): install Postfix before moving the %s queue"
+            % (params["sendmail_path"], owner, params["mta"])
+        )
 
     seen = {}
 
     def accepted_elsewhere(message_id):
         # Postfix's cleanup logs "QUEUEID: message-id=<...>" for every message it accepts.
-        if 'ids' not in seen:
-            text = ''
+        if "ids" not in seen:
+            text = ""
             try:
-                rc, out, dummy = run_command(['journalctl', '--quiet', '--no-pager', '--output', 'cat',
-                                              '--identifier', 'postfix/cleanup'])
-                text += out if rc == 0 else ''
+                rc, out, dummy = run_command(
+                    ["journalctl", "--quiet", "--no-pager", "--output", "cat", "--identifier", "postfix/cleanup"]
+                )
+                text += out if rc == 0 else ""
             except OSError:
                 pass
-            for path in ('/var/log/mail.log', '/var/log/maillog'):
+            for path in ("/var/log/mail.log", "/var/log/maillog"):
                 if os.path.exists(path):
-                    with open(path, 'rb') as handle:
-                        text += handle.read().decode('utf-8', 'replace')
-            seen['ids'] = set(line.split('message-id=', 1)[1].strip() for line in text.splitlines()
-                              if 'message-id=' in line)
-        return message_id in seen['ids']
+                    with open(path, "rb") as handle:
+                        text += handle.read().decode("utf-8", "replace")
+            seen["ids"] = set(
+                line.split("message-id=", 1)[1].strip() for line in text.splitlines() if "message-id=" in line
+            )
+        return message_id in seen["ids"]
 
     def submit(sender, recipients, content):
-        rc, out, err = run_command([params['sendmail_path'], '-oi', '-f', sender or '<>', '--'] + recipients,
-                                   data=content)
+        rc, out, err = run_command(
+            [params["sendmail_path"], "-oi", "-f", sender or "<>", "--"] + recipients, data=content
+        )
         return rc, err or out
 
-    result = migrate(messages, submit, params['journal'], params['unmovable_dir'],
-                     accepted_elsewhere=accepted_elsewhere, check_mode=module.check_mode)
-    changed = bool(result['moved'] or result['resumed'] or result['unmovable'])
-    if result['failed']:
-        module.fail_json(msg='Postfix refused %d of the %s messages (they stay in %s): %s'
-                         % (len(result['failed']), params['mta'], spool, result['failed'][0]['error']),
-                         changed=changed, **result)
+    result = migrate(
+        messages,
+        submit,
+        params["journal"],
+        params["unmovable_dir"],
+        accepted_elsewhere=accepted_elsewhere,
+        check_mode=module.check_mode,
+    )
+    changed = bool(result["moved"] or result["resumed"] or result["unmovable"])
+    if result["failed"]:
+        module.fail_json(
+            msg="Postfix refused %d of the %s messages (they stay in %s): %s"
+            % (len(result["failed"]), params["mta"], spool, result["failed"][0]["error"]),
+            changed=changed,
+            **result,
+        )
     module.exit_json(changed=changed, **result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -390,13 +390,19 @@ def _write(module, params, text, result):
     before = _read_bytes(dest)
     same_content = before == data
     info = os.lstat(dest) if before is not None else None
-    same_attrs = (info is not None and ids is not None and stat.S_ISREG(info.st_mode)
-                  and stat.S_IMODE(info.st_mode) == mode and (info.st_uid, info.st_gid) == ids)
+    same_attrs = (
+        info is not None
+        and ids is not None
+        and stat.S_ISREG(info.st_mode)
+        and stat.S_IMODE(info.st_mode) == mode
+        and (info.st_uid, info.st_gid) == ids
+    )
     result["changed"] = not (same_content and same_attrs)
     result["secrets_changed"] = secret_values((before or b"").decode("utf-8", "replace")) != secret_values(text)
     if module._diff:
         result["diff"] = {
-            "before_header": dest, "after_header": dest,
+            "before_header": dest,
+            "after_header": dest,
             "before": mask_secrets((before or b"").decode("utf-8", "replace")),
             "after": mask_secrets(text),
         }
@@ -487,8 +493,11 @@ def main():
     if report.errors and (params["fail_on_error"] or params["dest"] or params["mark_applied"]):
         source = params["path"] or "content"
         result["msg"] = "PowerMTA configuration %s has %d error(s)%s:\n%s" % (
-            source, len(report.errors), "; %s was not changed" % params["dest"] if params["dest"] else "",
-            format_errors(report.errors))
+            source,
+            len(report.errors),
+            "; %s was not changed" % params["dest"] if params["dest"] else "",
+            format_errors(report.errors),
+        )
         module.fail_json(**result)
     data = text.encode("utf-8")
     if params["dest"] is not None:

@@ -218,62 +218,71 @@ from ansible_collections.egress.mail.plugins.module_utils.postconf import Postco
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            parameters=dict(type='dict'),
-            absent=dict(type='list', elements='str'),
-            config_dir=dict(type='path', default='/etc/postfix'),
-            postconf_path=dict(type='path'),
-            master_cf_block=dict(type='str'),
-            master_cf_marker=dict(type='str', default='# {mark} ANSIBLE MANAGED BLOCK'),
-            stage=dict(type='bool', default=False),
-            postfix_path=dict(type='path'),
-            backup_dir=dict(type='path'),
-            backup_keep=dict(type='int', default=5),
+            parameters=dict(type="dict"),
+            absent=dict(type="list", elements="str"),
+            config_dir=dict(type="path", default="/etc/postfix"),
+            postconf_path=dict(type="path"),
+            master_cf_block=dict(type="str"),
+            master_cf_marker=dict(type="str", default="# {mark} ANSIBLE MANAGED BLOCK"),
+            stage=dict(type="bool", default=False),
+            postfix_path=dict(type="path"),
+            backup_dir=dict(type="path"),
+            backup_keep=dict(type="int", default=5),
         ),
-        required_one_of=[('parameters', 'absent', 'master_cf_block')],
+        required_one_of=[("parameters", "absent", "master_cf_block")],
         supports_check_mode=True,
     )
 
-    sbin = ['/usr/sbin', '/usr/local/sbin']
-    postconf = module.params['postconf_path'] or module.get_bin_path('postconf', required=True, opt_dirs=sbin)
-    postfix = module.params['postfix_path']
+    sbin = ["/usr/sbin", "/usr/local/sbin"]
+    postconf = module.params["postconf_path"] or module.get_bin_path("postconf", required=True, opt_dirs=sbin)
+    postfix = module.params["postfix_path"]
     log_command = None
-    if module.params['stage']:
-        postfix = postfix or module.get_bin_path('postfix', required=True, opt_dirs=sbin)
+    if module.params["stage"]:
+        postfix = postfix or module.get_bin_path("postfix", required=True, opt_dirs=sbin)
         # Postfix writes why it refused a configuration to stderr only when that is a terminal.
-        journalctl = module.get_bin_path('journalctl')
+        journalctl = module.get_bin_path("journalctl")
         if journalctl:
-            log_command = [journalctl, '--quiet', '--no-pager', '--output', 'cat',
-                           '--identifier', 'postfix', '--identifier', 'postfix/postfix-script']
+            log_command = [
+                journalctl,
+                "--quiet",
+                "--no-pager",
+                "--output",
+                "cat",
+                "--identifier",
+                "postfix",
+                "--identifier",
+                "postfix/postfix-script",
+            ]
 
     def run_command(args):
-        return module.run_command(args, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+        return module.run_command(args, environ_update={"LANG": "C", "LC_ALL": "C"})
 
     try:
         result = apply(
             run_command,
             postconf,
-            module.params['config_dir'],
-            parameters=module.params['parameters'],
-            absent=module.params['absent'],
+            module.params["config_dir"],
+            parameters=module.params["parameters"],
+            absent=module.params["absent"],
             check_mode=module.check_mode,
-            master_cf_block=module.params['master_cf_block'],
-            master_cf_marker=module.params['master_cf_marker'],
-            stage=module.params['stage'],
+            master_cf_block=module.params["master_cf_block"],
+            master_cf_marker=module.params["master_cf_marker"],
+            stage=module.params["stage"],
             postfix=postfix,
             log_command=log_command,
-            backup_dir=module.params['backup_dir'],
-            backup_keep=module.params['backup_keep'],
+            backup_dir=module.params["backup_dir"],
+            backup_keep=module.params["backup_keep"],
         )
     except PostconfError as exc:
         module.fail_json(msg=str(exc))
 
-    for warning in result.pop('warnings'):
+    for warning in result.pop("warnings"):
         module.warn(warning)
-    diff = result.pop('diff')
+    diff = result.pop("diff")
     if module._diff:
-        result['diff'] = diff
+        result["diff"] = diff
     module.exit_json(**result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

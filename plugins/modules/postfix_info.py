@@ -166,31 +166,31 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import QueueReadError
 from ansible_collections.egress.mail.plugins.module_utils.postfix_info import PostfixInfoError, inspect
 
-SBIN = ['/usr/sbin', '/usr/local/sbin']
-PARTS = ['packages', 'postfix', 'service', 'files']
+SBIN = ["/usr/sbin", "/usr/local/sbin"]
+PARTS = ["packages", "postfix", "service", "files"]
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            packages=dict(type='list', elements='str', default=[]),
-            config_dir=dict(type='path', default='/etc/postfix'),
-            master_cf_marker=dict(type='str', default='# {mark} egress.mail'),
-            service=dict(type='str', default='postfix'),
-            reload_pending=dict(type='path'),
-            mailname=dict(type='path', default='/etc/mailname'),
-            parts=dict(type='list', elements='str', choices=PARTS, default=PARTS),
-            queues=dict(type='bool', default=False),
+            packages=dict(type="list", elements="str", default=[]),
+            config_dir=dict(type="path", default="/etc/postfix"),
+            master_cf_marker=dict(type="str", default="# {mark} egress.mail"),
+            service=dict(type="str", default="postfix"),
+            reload_pending=dict(type="path"),
+            mailname=dict(type="path", default="/etc/mailname"),
+            parts=dict(type="list", elements="str", choices=PARTS, default=PARTS),
+            queues=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
 
     def run_command(args):
         # A program that is not there raises OSError (the mail queue readers try dpkg-query, then rpm).
-        binary = args[0] if args[0].startswith('/') else module.get_bin_path(args[0], opt_dirs=SBIN)
+        binary = args[0] if args[0].startswith("/") else module.get_bin_path(args[0], opt_dirs=SBIN)
         if not binary:
-            raise OSError('%s not found' % args[0])
-        return module.run_command([binary] + list(args[1:]), environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+            raise OSError("%s not found" % args[0])
+        return module.run_command([binary] + list(args[1:]), environ_update={"LANG": "C", "LC_ALL": "C"})
 
     def find(name):
         return module.get_bin_path(name, opt_dirs=SBIN)
@@ -198,28 +198,28 @@ def main():
     try:
         result = inspect(
             run_command,
-            module.params['packages'],
-            config_dir=module.params['config_dir'],
-            postconf=find('postconf'),
-            dpkg_query=find('dpkg-query'),
-            rpm=find('rpm'),
-            systemctl=find('systemctl'),
-            service=module.params['service'],
-            reload_pending=module.params['reload_pending'],
-            mailname=module.params['mailname'],
-            master_cf_marker=module.params['master_cf_marker'],
-            queues=module.params['queues'],
-            postqueue=find('postqueue'),
-            parts=module.params['parts'],
+            module.params["packages"],
+            config_dir=module.params["config_dir"],
+            postconf=find("postconf"),
+            dpkg_query=find("dpkg-query"),
+            rpm=find("rpm"),
+            systemctl=find("systemctl"),
+            service=module.params["service"],
+            reload_pending=module.params["reload_pending"],
+            mailname=module.params["mailname"],
+            master_cf_marker=module.params["master_cf_marker"],
+            queues=module.params["queues"],
+            postqueue=find("postqueue"),
+            parts=module.params["parts"],
         )
     except PostfixInfoError as exc:
         module.fail_json(msg=str(exc))
     except (QueueReadError, IOError, OSError) as exc:
-        module.fail_json(msg='could not inspect the host: %s' % exc)
-    for warning in result.pop('warnings'):
+        module.fail_json(msg="could not inspect the host: %s" % exc)
+    for warning in result.pop("warnings"):
         module.warn(warning)
     module.exit_json(changed=False, **result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

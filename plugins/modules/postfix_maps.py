@@ -141,46 +141,51 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.egress.mail.plugins.module_utils.postfix_maps import PostfixMapsError, apply
 
-SBIN = ['/usr/sbin', '/usr/local/sbin']
+SBIN = ["/usr/sbin", "/usr/local/sbin"]
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            maps=dict(type='list', elements='dict', required=True, options=dict(
-                path=dict(type='path', required=True),
-                content=dict(type='str'),  # secrets: no_log on the task (DOCUMENTATION)
-                state=dict(type='str', choices=['present', 'absent'], default='present'),
-                mode=dict(type='raw', default='0644'),
-                secret=dict(type='bool', default=False),
-            )),
-            db_type=dict(type='str'),
-            postmap_path=dict(type='path'),
+            maps=dict(
+                type="list",
+                elements="dict",
+                required=True,
+                options=dict(
+                    path=dict(type="path", required=True),
+                    content=dict(type="str"),  # secrets: no_log on the task (DOCUMENTATION)
+                    state=dict(type="str", choices=["present", "absent"], default="present"),
+                    mode=dict(type="raw", default="0644"),
+                    secret=dict(type="bool", default=False),
+                ),
+            ),
+            db_type=dict(type="str"),
+            postmap_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )
 
     def run_command(args, umask=None):
-        return module.run_command(args, environ_update={'LANG': 'C', 'LC_ALL': 'C'}, umask=umask)
+        return module.run_command(args, environ_update={"LANG": "C", "LC_ALL": "C"}, umask=umask)
 
-    postmap = module.params['postmap_path'] or module.get_bin_path('postmap', required=True, opt_dirs=SBIN)
-    db_type = module.params['db_type']
+    postmap = module.params["postmap_path"] or module.get_bin_path("postmap", required=True, opt_dirs=SBIN)
+    db_type = module.params["db_type"]
     if not db_type:
-        postconf = module.get_bin_path('postconf', required=True, opt_dirs=SBIN)
-        rc, out, err = run_command([postconf, '-h', 'default_database_type'])
+        postconf = module.get_bin_path("postconf", required=True, opt_dirs=SBIN)
+        rc, out, err = run_command([postconf, "-h", "default_database_type"])
         if rc != 0:
-            module.fail_json(msg='postconf -h default_database_type failed: %s' % err.strip())
+            module.fail_json(msg="postconf -h default_database_type failed: %s" % err.strip())
         db_type = out.strip()
 
     try:
-        result = apply(module.params['maps'], db_type, run_command, postmap, check_mode=module.check_mode)
+        result = apply(module.params["maps"], db_type, run_command, postmap, check_mode=module.check_mode)
     except PostfixMapsError as exc:
         module.fail_json(msg=str(exc))
-    diff = result.pop('diff')
+    diff = result.pop("diff")
     if module._diff:
-        result['diff'] = diff
+        result["diff"] = diff
     module.exit_json(db_type=db_type, **result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -105,11 +105,14 @@ def main():
         return module.run_command(args, data=data, binary_data=False)
 
     sender = p["sender"] or "root"
-    result = send_and_follow(run, p["sendmail_path"], sender, p["recipient"], p["subject"],
-                             p["timeout"])
+    result = send_and_follow(run, p["sendmail_path"], sender, p["recipient"], p["subject"], p["timeout"])
     if result["status"] != "sent":
-        module.fail_json(changed=True, msg="test message to %s was not accepted by the relay: %s: %s"
-                         % (p["recipient"], result["status"], result["reply"]), **result)
+        module.fail_json(
+            changed=True,
+            msg="test message to %s was not accepted by the relay: %s: %s"
+            % (p["recipient"], result["status"], result["reply"]),
+            **result,
+        )
     module.exit_json(changed=True, **result)
 
 

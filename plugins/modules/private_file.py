@@ -78,7 +78,7 @@ from ansible_collections.egress.mail.plugins.module_utils.private_file import ap
 
 
 def _ids(module):
-    owner, group = module.params['owner'], module.params['group']
+    owner, group = module.params["owner"], module.params["group"]
     try:
         uid = pwd.getpwnam(owner).pw_uid if owner else os.geteuid()
         if group:
@@ -88,41 +88,42 @@ def _ids(module):
         else:
             gid = os.getegid()
     except KeyError as exc:
-        module.fail_json(msg='unknown user or group: %s' % exc)
+        module.fail_json(msg="unknown user or group: %s" % exc)
     return uid, gid
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type='path', required=True),
-            content=dict(type='str', required=True, no_log=True),
-            mode=dict(type='raw', default='0600'),
-            owner=dict(type='str'),
-            group=dict(type='str'),
-            create_only=dict(type='bool', default=False),
+            path=dict(type="path", required=True),
+            content=dict(type="str", required=True, no_log=True),
+            mode=dict(type="raw", default="0600"),
+            owner=dict(type="str"),
+            group=dict(type="str"),
+            create_only=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    path = module.params['path']
-    mode = module.params['mode']
+    path = module.params["path"]
+    mode = module.params["mode"]
     try:
         mode = int(mode, 8) if isinstance(mode, str) else int(mode)
     except ValueError:
-        module.fail_json(msg='mode: %r is not an octal mode' % mode)
+        module.fail_json(msg="mode: %r is not an octal mode" % mode)
     if not os.path.isabs(path):
-        module.fail_json(msg='path: must be absolute')
+        module.fail_json(msg="path: must be absolute")
     uid, gid = _ids(module)
     try:
-        result = apply(path, to_bytes(module.params['content']), mode, uid, gid,
-                       module.params['create_only'], module.check_mode)
+        result = apply(
+            path, to_bytes(module.params["content"]), mode, uid, gid, module.params["create_only"], module.check_mode
+        )
     except (OSError, ValueError) as exc:
-        module.fail_json(msg='%s: %s' % (path, exc.strerror if isinstance(exc, OSError) else exc))
-    diff = {'before_header': path, 'after_header': path, 'before': '', 'after': ''}
-    if result['changed']:
-        diff['after'] = '(private content %s)\n' % ('created' if result['created'] else 'or mode changed')
+        module.fail_json(msg="%s: %s" % (path, exc.strerror if isinstance(exc, OSError) else exc))
+    diff = {"before_header": path, "after_header": path, "before": "", "after": ""}
+    if result["changed"]:
+        diff["after"] = "(private content %s)\n" % ("created" if result["created"] else "or mode changed")
     module.exit_json(path=path, diff=diff, **result)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -526,20 +526,20 @@ from ansible_collections.egress.mail.plugins.module_utils.port25_explain import 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            hosts=dict(type='list', elements='str', required=True),
-            ports=dict(type='list', elements='int', default=list(DEFAULT_PORTS)),
-            timeout=dict(type='float', default=DEFAULT_TIMEOUT),
-            implicit_tls_ports=dict(type='list', elements='int', default=list(DEFAULT_IMPLICIT_TLS_PORTS)),
-            starttls=dict(type='bool', default=True),
-            ehlo_name=dict(type='str'),
-            ca_file=dict(type='path'),
-            expect_banner=dict(type='str'),
-            prefer=dict(type='list', elements='int', default=list(DEFAULT_PREFER)),
-            max_workers=dict(type='int', default=DEFAULT_MAX_WORKERS),
-            require_recommended=dict(type='bool', default=False),
-            cloud_detection=dict(type='bool', default=True),
-            dmi_path=dict(type='path', default='/sys/class/dmi/id'),
-            cloud_files_root=dict(type='path', default='/'),
+            hosts=dict(type="list", elements="str", required=True),
+            ports=dict(type="list", elements="int", default=list(DEFAULT_PORTS)),
+            timeout=dict(type="float", default=DEFAULT_TIMEOUT),
+            implicit_tls_ports=dict(type="list", elements="int", default=list(DEFAULT_IMPLICIT_TLS_PORTS)),
+            starttls=dict(type="bool", default=True),
+            ehlo_name=dict(type="str"),
+            ca_file=dict(type="path"),
+            expect_banner=dict(type="str"),
+            prefer=dict(type="list", elements="int", default=list(DEFAULT_PREFER)),
+            max_workers=dict(type="int", default=DEFAULT_MAX_WORKERS),
+            require_recommended=dict(type="bool", default=False),
+            cloud_detection=dict(type="bool", default=True),
+            dmi_path=dict(type="path", default="/sys/class/dmi/id"),
+            cloud_files_root=dict(type="path", default="/"),
         ),
         supports_check_mode=True,
     )
@@ -549,13 +549,19 @@ def main():
         module.fail_json(msg=str(exc))
 
     report = run_probes(options)
-    report.update(explain(report, detection=module.params['cloud_detection'], dmi_path=module.params['dmi_path'],
-                          files_root=module.params['cloud_files_root']))
-    if options.require_recommended and report['recommended_port'] is None:
-        report['msg'] = unusable_message(report, options)
+    report.update(
+        explain(
+            report,
+            detection=module.params["cloud_detection"],
+            dmi_path=module.params["dmi_path"],
+            files_root=module.params["cloud_files_root"],
+        )
+    )
+    if options.require_recommended and report["recommended_port"] is None:
+        report["msg"] = unusable_message(report, options)
         module.fail_json(changed=False, **report)
     module.exit_json(changed=False, **report)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

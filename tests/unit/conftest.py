@@ -11,6 +11,7 @@ ID is in ALLOWED_SKIPS below, each with the reason it may skip.
 .cache/postfix (``make setup`` runs it). A test that uses it fails, never skips, when they are
 missing.
 """
+
 import collections
 import os
 import subprocess
@@ -32,14 +33,17 @@ if COLLECTIONS not in sys.path:
 # The only tests that may skip under --strict-skips (node ID relative to the repository root):
 ALLOWED_SKIPS = {
     # Some CI runners boot with IPv6 disabled (net.ipv6.conf.lo.disable_ipv6=1): no ::1 to bind.
-    "tests/unit/plugins/module_utils/test_smtp_probe.py::test_ipv6_loopback_and_bracketed_host":
-        "IPv6 loopback disabled on the runner",
+    "tests/unit/plugins/module_utils/test_smtp_probe.py::test_ipv6_loopback_and_bracketed_host": "IPv6 loopback disabled on the runner",
 }
 
 
 def pytest_addoption(parser):
-    parser.addoption("--strict-skips", action="store_true", default=False,
-                     help="a skipped test fails unless it is in ALLOWED_SKIPS (tests/unit/conftest.py)")
+    parser.addoption(
+        "--strict-skips",
+        action="store_true",
+        default=False,
+        help="a skipped test fails unless it is in ALLOWED_SKIPS (tests/unit/conftest.py)",
+    )
 
 
 def _node_path(nodeid):
@@ -66,8 +70,10 @@ def pytest_runtest_makereport(item, call):
         return
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     report.outcome = "failed"
-    report.longrepr = ("skipped, and not in ALLOWED_SKIPS (tests/unit/conftest.py): %s\n"
-                       "Install what the test needs (make setup) or run it where it can run." % reason)
+    report.longrepr = (
+        "skipped, and not in ALLOWED_SKIPS (tests/unit/conftest.py): %s\n"
+        "Install what the test needs (make setup) or run it where it can run." % reason
+    )
 
 
 # --- the real Postfix binaries ---------------------------------------------------------------
@@ -81,8 +87,9 @@ PostfixBin = collections.namedtuple("PostfixBin", "postconf postmap config_dir r
 
 
 def _run(args, stdin=None):
-    return subprocess.run(args, input=stdin, capture_output=True, text=True, check=False,
-                          env=dict(os.environ, LANG="C", LC_ALL="C"))
+    return subprocess.run(
+        args, input=stdin, capture_output=True, text=True, check=False, env=dict(os.environ, LANG="C", LC_ALL="C")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -97,9 +104,11 @@ def postfix_bin():
     paths = [os.path.join(POSTFIX_BIN, name) for name in ("postconf", "postmap")]
     missing = [path for path in paths if not os.access(path, os.X_OK)]
     if missing:
-        pytest.fail("Postfix binaries missing: %s. Run `bash scripts/postfix-binaries.sh` (make setup "
-                    "runs it) to unpack Debian's postfix package into .cache/postfix." % ", ".join(missing),
-                    pytrace=False)
+        pytest.fail(
+            "Postfix binaries missing: %s. Run `bash scripts/postfix-binaries.sh` (make setup "
+            "runs it) to unpack Debian's postfix package into .cache/postfix." % ", ".join(missing),
+            pytrace=False,
+        )
     config_dir = tempfile.mkdtemp(prefix="egress-postfix-")
     with open(os.path.join(config_dir, "main.cf"), "w") as handle:
         handle.write(POSTMAP_MAIN_CF)

@@ -1,4 +1,5 @@
 """postfix_relay: mail from Debian 12 and 13 arrives at the smarthost over TLS, authenticated."""
+
 import base64
 import json
 import os
@@ -9,8 +10,7 @@ import uuid
 import pytest
 
 from egress_ansible import changed, playbook
-from egress_helpers import (container, journal_lines, mail_queue, postconf, records, submit, wait_for_records,
-                            wait_until)
+from egress_helpers import container, journal_lines, mail_queue, postconf, records, submit, wait_for_records, wait_until
 
 MAILHOSTS = ["default-bookworm", "default-trixie"]
 USER = "relayuser"
@@ -62,8 +62,10 @@ def test_password_maps_are_root_0600(mailhost):
 
 def test_sendmail_arrives_over_tls_authenticated(mailhost, smarthost):
     subject = "default-%s-%s" % (mailhost.backend.name, uuid.uuid4().hex[:8])
-    cmd = ("printf 'Subject: %s\\nFrom: app@%s\\n\\nhello\\n' | /usr/sbin/sendmail -i -f app@%s -- someone@example.test"
-           % (subject, mailhost.backend.name, mailhost.backend.name))
+    cmd = (
+        "printf 'Subject: %s\\nFrom: app@%s\\n\\nhello\\n' | /usr/sbin/sendmail -i -f app@%s -- someone@example.test"
+        % (subject, mailhost.backend.name, mailhost.backend.name)
+    )
     mailhost.run_test(cmd)
     [record] = wait_for_records(smarthost, subject)
     assert record["port"] == 587
@@ -85,13 +87,18 @@ def test_connections_to_the_relay_are_reused(mailhost, smarthost):
     assert "tlsproxy" in mailhost.check_output("postconf -M tlsproxy/unix")
     tag = "reuse-%s-%s" % (mailhost.backend.name, uuid.uuid4().hex[:8])
     since = int(mailhost.check_output("date +%s")) - 1
-    mailhost.run_test("for i in $(seq 1 20); do printf 'Subject: %s '$i'\\n\\nburst\\n' | "
-                      "/usr/sbin/sendmail -i -f app@%s -- someone@example.test; done" % (tag, mailhost.backend.name))
+    mailhost.run_test(
+        "for i in $(seq 1 20); do printf 'Subject: %s '$i'\\n\\nburst\\n' | "
+        "/usr/sbin/sendmail -i -f app@%s -- someone@example.test; done" % (tag, mailhost.backend.name)
+    )
     found = wait_for_records(smarthost, tag, count=20)
     assert len(found) == 20
     assert all(r["auth_user"] == "relayuser" and r["tls_version"] for r in found)
-    sent = [line for line in journal_lines(mailhost, since, identifier="postfix/smtp")
-            if "status=sent" in line and "relay=default-smarthost" in line]
+    sent = [
+        line
+        for line in journal_lines(mailhost, since, identifier="postfix/smtp")
+        if "status=sent" in line and "relay=default-smarthost" in line
+    ]
     assert len(sent) >= 20, sent
     reused = [line for line in sent if "conn_use=" in line]
     assert reused, "no message reused a connection:\n" + "\n".join(sent)
@@ -109,8 +116,15 @@ def test_outsider_connection_refused_on_loopback_only_host(outsider, smarthost):
     listeners = host.check_output("ss -Hltn 'sport = :25'").split("\n")
     local = sorted(line.split()[3] for line in listeners if line.strip())
     assert local and all(a.startswith(("127.0.0.1:", "[::1]:")) for a in local), local
-    answer = submit(outsider, host="default-bookworm", port=25, tls="none", rcpt="victim@example.test",
-                    sender="spam@outsider.test", subject="openrelay-%s" % uuid.uuid4().hex[:8])
+    answer = submit(
+        outsider,
+        host="default-bookworm",
+        port=25,
+        tls="none",
+        rcpt="victim@example.test",
+        sender="spam@outsider.test",
+        subject="openrelay-%s" % uuid.uuid4().hex[:8],
+    )
     assert answer["accepted"] is False and answer["step"] == "connect", answer
     assert answer["code"] is None and "Connection refused" in answer["reply"], answer
 
@@ -121,14 +135,24 @@ def test_outsider_gets_554_relay_access_denied_with_inet_interfaces_all(outsider
     host = container("default-trixie")
     since = int(host.check_output("date +%s"))
     subject = "openrelay-%s" % uuid.uuid4().hex[:8]
-    answer = submit(outsider, host="default-trixie", port=25, tls="none", rcpt="victim@example.test",
-                    sender="spam@outsider.test", subject=subject)
+    answer = submit(
+        outsider,
+        host="default-trixie",
+        port=25,
+        tls="none",
+        rcpt="victim@example.test",
+        sender="spam@outsider.test",
+        subject=subject,
+    )
     assert answer["accepted"] is False and answer["step"] == "send", answer
     assert answer["code"] == 554 and "Relay access denied" in answer["reply"], answer
 
     def rejected():
-        return [line for line in journal_lines(host, since, identifier="postfix/smtpd")
-                if "NOQUEUE: reject: RCPT from" in line and "<victim@example.test>: Relay access denied" in line]
+        return [
+            line
+            for line in journal_lines(host, since, identifier="postfix/smtpd")
+            if "NOQUEUE: reject: RCPT from" in line and "<victim@example.test>: Relay access denied" in line
+        ]
 
     assert wait_until(rejected, 30), journal_lines(host, since)[-20:]
     queued = [m for m in mail_queue(host) for r in m["recipients"] if r["address"] == "victim@example.test"]
@@ -137,6 +161,7 @@ def test_outsider_gets_554_relay_access_denied_with_inet_interfaces_all(outsider
 
 
 # --- the password in no output, on runs that change it ---------------------------------------
+
 
 def needles(password):
     """The password as it could leak: plain, distinctive fragments, base64 (alone, the AUTH PLAIN
@@ -188,16 +213,16 @@ def task_results(output, name_part):
 def test_first_converge_wrote_the_map_and_never_showed_the_password():
     """molecule's converge on the fresh hosts (logged at -vvv, molecule.yml): the run that wrote
     the password map, searched for the password."""
-    runs = ansible_runs(os.environ.get("ANSIBLE_LOG_PATH") or
-                        os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.log"))
+    runs = ansible_runs(
+        os.environ.get("ANSIBLE_LOG_PATH") or os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "ansible.log")
+    )
 
     def playbook_is(text, name):
         return re.search(r"^\d+ plays? in \S*/%s$" % re.escape(name), text, re.M) is not None
 
     creates = [i for i, (pid, text) in enumerate(runs) if playbook_is(text, "create.yml")]
     assert creates, "no create run in the log"
-    converges = [text for pid, text in runs[creates[-1]:]
-                 if playbook_is(text, "converge.yml")]
+    converges = [text for pid, text in runs[creates[-1] :] if playbook_is(text, "converge.yml")]
     assert converges, "no converge run after the last create"
     first = converges[0]
     assert "Using module file" in first, "the log is not at -vvv (ANSIBLE_LOG_VERBOSITY, molecule.yml)"
@@ -219,8 +244,14 @@ def _map_line(host):
 
 def test_changed_password_check_diff_vvv_shows_no_password(tmp_path):
     new = "Ch3ck:%s d#f$%%" % uuid.uuid4().hex[:6]
-    result = playbook("converge.yml", "--check", "--diff", "-vvv",
-                      "-e", _extra_vars(tmp_path, postfix_relay_password=new, postfix_relay_test_recipient=None))
+    result = playbook(
+        "converge.yml",
+        "--check",
+        "--diff",
+        "-vvv",
+        "-e",
+        _extra_vars(tmp_path, postfix_relay_password=new, postfix_relay_test_recipient=None),
+    )
     out = result.output
     assert result.returncode == 0, out[-3000:]
     assert task_results(out, MAP_TASK) == dict((h, "changed") for h in MAILHOSTS), out[-3000:]

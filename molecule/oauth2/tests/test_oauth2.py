@@ -8,13 +8,21 @@ expiry, queueing while the proxy is down, failure on a refused secret, no secret
 real Microsoft 365 tenant can prove (the Entra application, SMTP.SendAsApp, the mailbox permission,
 Microsoft's token and SMTP behaviour) is not claimed.
 """
+
 import json
 import time
 import uuid
 
 from egress_ansible import playbook
-from egress_helpers import mail_queue, message_ids, records, shell_quote, wait_deferred_queue, wait_for_records, \
-    wait_until
+from egress_helpers import (
+    mail_queue,
+    message_ids,
+    records,
+    shell_quote,
+    wait_deferred_queue,
+    wait_for_records,
+    wait_until,
+)
 
 MAILHOST = "oauth2-mailhost"
 SMARTHOST = "oauth2-smarthost"
@@ -30,9 +38,12 @@ def send(mailhost, name):
     """Submit one message with sendmail; returns its Message-ID."""
     msgid = "<%s.%s@oauth2.test>" % (TAG, name)
     body = "From: app@oauth2.test\nTo: rcpt@example.test\nSubject: %s %s\nMessage-ID: %s\n\n%s\n" % (
-        TAG, name, msgid, name)
-    mailhost.check_output("printf %%s %s | /usr/sbin/sendmail -f app@oauth2.test rcpt@example.test"
-                          % shell_quote(body))
+        TAG,
+        name,
+        msgid,
+        name,
+    )
+    mailhost.check_output("printf %%s %s | /usr/sbin/sendmail -f app@oauth2.test rcpt@example.test" % shell_quote(body))
     return msgid
 
 
@@ -48,8 +59,7 @@ def issued(smarthost):
 def set_fixture_secret(smarthost, secret):
     conf = json.loads(smarthost.check_output("cat /etc/egress-fixture-oauth2.json"))
     conf["clients"][0]["client_secret"] = secret
-    smarthost.check_output("umask 077; printf %%s %s > /etc/egress-fixture-oauth2.json"
-                           % shell_quote(json.dumps(conf)))
+    smarthost.check_output("umask 077; printf %%s %s > /etc/egress-fixture-oauth2.json" % shell_quote(json.dumps(conf)))
 
 
 def converge(*args):
@@ -60,8 +70,10 @@ def converge(*args):
 
 def listening(mailhost):
     """A predicate: the proxy's port is open."""
+
     def check():
         return mailhost.run("ss -Hltn 'sport = :11587'").stdout.strip()
+
     return check
 
 
@@ -69,6 +81,7 @@ def flush_and_wait(mailhost, smarthost, msgid, timeout=90):
     def arrived():
         mailhost.run("postqueue -f")
         return msgid in message_ids(smarthost)
+
     return wait_until(arrived, timeout, interval=3)
 
 
@@ -87,7 +100,8 @@ def test_converge_message_arrived_by_xoauth2(smarthost):
 def test_fixture_port_accepts_only_xoauth2(smarthost):
     ehlo = smarthost.check_output(
         "python3 -c \"import smtplib,ssl; s=smtplib.SMTP('127.0.0.1',1588); s.starttls("
-        "context=ssl._create_unverified_context()); print(s.ehlo()[1].decode())\"")
+        'context=ssl._create_unverified_context()); print(s.ehlo()[1].decode())"'
+    )
     assert "AUTH XOAUTH2" in ehlo and "PLAIN" not in ehlo
 
 
@@ -106,10 +120,12 @@ def test_proxy_listens_on_loopback_only_as_its_user(mailhost):
     assert listening.split()[3] == "127.0.0.1:11587", listening
     pid = mailhost.check_output("systemctl show -p MainPID --value egress-oauth2-proxy")
     assert mailhost.check_output("ps -o user:32= -p %s" % pid).strip() == "egress-oauth2"
-    for path, owner in ((PROXY_CONFIG, "egress-oauth2"),
-                        ("/var/lib/egress-oauth2-proxy/token-cache.config", "egress-oauth2"),
-                        ("/etc/egress-oauth2-proxy/local.key", "egress-oauth2"),
-                        ("/etc/egress-oauth2-proxy/local_password", "root")):
+    for path, owner in (
+        (PROXY_CONFIG, "egress-oauth2"),
+        ("/var/lib/egress-oauth2-proxy/token-cache.config", "egress-oauth2"),
+        ("/etc/egress-oauth2-proxy/local.key", "egress-oauth2"),
+        ("/etc/egress-oauth2-proxy/local_password", "root"),
+    ):
         f = mailhost.file(path)
         assert f.exists and f.mode == 0o600 and f.user == owner, path
     assert mailhost.file("/var/lib/egress-oauth2-proxy").mode == 0o700
@@ -150,6 +166,7 @@ def test_systemd_restarts_a_killed_proxy(mailhost):
     def restarted():
         new = mailhost.check_output("systemctl show -p MainPID --value egress-oauth2-proxy")
         return new not in ("0", pid) and listening(mailhost)()
+
     assert wait_until(restarted, 30), "systemd did not restart the proxy"
 
 
@@ -187,8 +204,10 @@ def test_check_diff_and_journal_and_files_hold_no_secret(mailhost):
     assert SECRET not in out
     journal = mailhost.check_output("journalctl -q --no-pager -o cat")
     assert SECRET not in journal and ROTATED not in journal
-    hits = mailhost.run("grep -rlF -e %s -e %s /etc /var /root /tmp /usr/local /run /home /srv /opt"
-                        % (shell_quote(SECRET), shell_quote(ROTATED))).stdout.split()
+    hits = mailhost.run(
+        "grep -rlF -e %s -e %s /etc /var /root /tmp /usr/local /run /home /srv /opt"
+        % (shell_quote(SECRET), shell_quote(ROTATED))
+    ).stdout.split()
     assert hits == [PROXY_CONFIG], hits
 
 

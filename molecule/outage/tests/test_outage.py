@@ -11,6 +11,7 @@ The figures (sent / queued / arrived / duplicated) and timings are printed (mole
 them with the verifier's output) and written to outage-figures.json in the scenario's
 ephemeral directory.
 """
+
 import collections
 import json
 import os
@@ -19,14 +20,13 @@ import uuid
 
 import pytest
 
-from egress_helpers import (journal_lines, mail_queue, message_ids, records, shell_quote, wait_deferred_queue,
-                            wait_until)
+from egress_helpers import journal_lines, mail_queue, message_ids, records, shell_quote, wait_deferred_queue, wait_until
 
 MAILHOST = "outage-mailhost"
 SMARTHOST = "outage-smarthost"
 COUNT = 1000
-QUEUE_TIMEOUT = 120      # seconds for the 1,000 messages to be deferred while the smarthost is down
-ARRIVAL_TIMEOUT = 180    # seconds for the 1,000 messages to arrive once it is back
+QUEUE_TIMEOUT = 120  # seconds for the 1,000 messages to be deferred while the smarthost is down
+ARRIVAL_TIMEOUT = 180  # seconds for the 1,000 messages to arrive once it is back
 TAG = "outage-%s" % uuid.uuid4().hex[:8]
 
 # Runs on the mail host: one SMTP session to the local Postfix, COUNT messages, each with its
@@ -92,8 +92,13 @@ def outage(mailhost, smarthost):
     arrived_while_down = [i for i in message_ids(smarthost) if i.startswith("<%s." % TAG)]
     FIGURES["arrived_while_down"] = len(arrived_while_down)
     log = journal_lines(mailhost, since, unit="postfix@-")
-    return {"injected": injected, "queue": queue, "before": before, "log": log,
-            "arrived_while_down": arrived_while_down}
+    return {
+        "injected": injected,
+        "queue": queue,
+        "before": before,
+        "log": log,
+        "arrived_while_down": arrived_while_down,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -143,19 +148,24 @@ def test_all_wait_in_the_queue_deferred(outage):
 
 
 def test_the_queue_says_connection_refused(outage):
-    reasons = collections.Counter(r.get("delay_reason", "")
-                                  for m in outage["queue"] for r in m["recipients"])
+    reasons = collections.Counter(r.get("delay_reason", "") for m in outage["queue"] for r in m["recipients"])
     assert sum(reasons.values()) == COUNT, reasons
     assert all("Connection refused" in reason and ":587" in reason for reason in reasons), reasons
 
 
 def test_the_mail_log_says_connection_refused(outage):
     lines = outage["log"]
-    assert any("connect to %s[" % SMARTHOST in line and "]:587: Connection refused" in line
-               for line in lines if "postfix/smtp[" in line), lines[-20:]
+    assert any(
+        "connect to %s[" % SMARTHOST in line and "]:587: Connection refused" in line
+        for line in lines
+        if "postfix/smtp[" in line
+    ), lines[-20:]
     # "<date> <host> postfix/error[pid]: QUEUEID: to=<...>, ..., status=deferred (reason)"
-    deferred = set(line.split("]: ", 1)[-1].split(":", 1)[0] for line in lines
-                   if "status=deferred" in line and "Connection refused" in line)
+    deferred = set(
+        line.split("]: ", 1)[-1].split(":", 1)[0]
+        for line in lines
+        if "status=deferred" in line and "Connection refused" in line
+    )
     assert len(deferred) >= COUNT, "%d deferrals logged, expected %d" % (len(deferred), COUNT)
     queued = set(m["queue_id"] for m in outage["queue"])
     assert queued <= deferred, "%d queued messages without a logged deferral" % len(queued - deferred)
@@ -175,8 +185,7 @@ def test_every_message_arrived_after_the_outage(recovery):
 
 def test_no_message_arrived_twice(recovery):
     doubled = dict((i, n) for i, n in recovery["ours"].items() if n > 1)
-    assert not doubled, "%d messages arrived more than once, e.g. %s" % (
-        len(doubled), sorted(doubled.items())[:3])
+    assert not doubled, "%d messages arrived more than once, e.g. %s" % (len(doubled), sorted(doubled.items())[:3])
     foreign = [i for i in recovery["counted"] if i not in recovery["ours"]]
     assert not foreign, "unexpected messages arrived: %s" % foreign[:3]
 
@@ -185,10 +194,19 @@ def test_every_message_arrived_over_tls_as_the_relay_user(recovery):
     """The evidence of each of the 1,000 records: port, TLS, authenticated user, envelope."""
     evidence = recovery["evidence"]
     assert sorted(r["message_id"] for r in evidence) == sorted(expected_ids()), len(evidence)
-    wrong = [r for r in evidence
-             if not (r["port"] == 587 and r["auth_user"] == "relayuser" and r["protocol"] == "ESMTPSA"
-                     and r["tls_version"] in ("TLSv1.2", "TLSv1.3") and r["tls_cipher"]
-                     and r["sender"] == "app@outage.test" and r["recipient"] == "rcpt@example.test")]
+    wrong = [
+        r
+        for r in evidence
+        if not (
+            r["port"] == 587
+            and r["auth_user"] == "relayuser"
+            and r["protocol"] == "ESMTPSA"
+            and r["tls_version"] in ("TLSv1.2", "TLSv1.3")
+            and r["tls_cipher"]
+            and r["sender"] == "app@outage.test"
+            and r["recipient"] == "rcpt@example.test"
+        )
+    ]
     assert not wrong, "%d of %d without the evidence, e.g. %s" % (len(wrong), len(evidence), wrong[:2])
 
 

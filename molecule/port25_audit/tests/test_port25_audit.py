@@ -1,4 +1,5 @@
 """port25_audit: one report on the controller, with the states the hosts' nftables rules cause."""
+
 import csv
 import io
 import json
@@ -41,8 +42,13 @@ def _read(fmt, report_dir=REPORT_DIR):
 
 def _expected_row(host):
     states, blocked, port = EXPECTED[host]
-    return {"host": host, "target": TARGET, "states": dict(zip(PORTS, states)),
-            "port25_blocked": blocked, "recommended_port": port}
+    return {
+        "host": host,
+        "target": TARGET,
+        "states": dict(zip(PORTS, states)),
+        "port25_blocked": blocked,
+        "recommended_port": port,
+    }
 
 
 def _json_rows(report_dir=REPORT_DIR):
@@ -55,8 +61,7 @@ def _csv_rows(report_dir=REPORT_DIR):
 
 def _markdown_table(report_dir=REPORT_DIR):
     """The table of the Markdown report: a list of rows, each a list of cells (header first)."""
-    lines = [line for line in _read("md", report_dir).split("## What to do")[0].splitlines()
-             if line.startswith("|")]
+    lines = [line for line in _read("md", report_dir).split("## What to do")[0].splitlines() if line.startswith("|")]
     return [[cell.strip() for cell in line.strip()[1:-1].split("|")] for line in lines]
 
 
@@ -73,6 +78,7 @@ def _parse_float(text):
 
 
 # --- The report of the converge run -----------------------------------------------------------
+
 
 def test_report_files_are_0644():
     assert os.path.isdir(REPORT_DIR)
@@ -102,8 +108,10 @@ def test_json_rows_per_host():
 
 def test_csv_rows_per_host():
     text = _read("csv")
-    assert text.splitlines()[0] == ("host,target,port_25,port_465,port_587,port_2525,"
-                                    "port25_blocked,recommended_port,provider,policy,what_to_do,mail_waiting,latency_ms")
+    assert text.splitlines()[0] == (
+        "host,target,port_25,port_465,port_587,port_2525,"
+        "port25_blocked,recommended_port,provider,policy,what_to_do,mail_waiting,latency_ms"
+    )
     rows = _csv_rows()
     assert [r["host"] for r in rows] == HOSTS
     for row in rows:
@@ -119,8 +127,14 @@ def test_csv_rows_per_host():
 def test_markdown_table_is_well_formed():
     table = _markdown_table()
     header, separator, body = table[0], table[1], table[2:]
-    assert header == ["host", "target"] + PORTS + ["port25_blocked", "recommended_port", "provider", "policy",
-                                                   "mail_waiting", "latency_ms"]
+    assert header == ["host", "target"] + PORTS + [
+        "port25_blocked",
+        "recommended_port",
+        "provider",
+        "policy",
+        "mail_waiting",
+        "latency_ms",
+    ]
     assert all(re.fullmatch(r":?-{3,}:?", cell) for cell in separator), separator
     assert len(separator) == len(header)
     for row in body:
@@ -130,9 +144,9 @@ def test_markdown_table_is_well_formed():
     lines = _read("md").splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("|"))
     assert lines[first - 1] == ""
-    assert all(line.startswith("|") for line in lines[first:first + len(table)])
+    assert all(line.startswith("|") for line in lines[first : first + len(table)])
     assert lines[first + len(table)] == ""
-    assert not any(line.startswith("|") for line in lines[first + len(table):])
+    assert not any(line.startswith("|") for line in lines[first + len(table) :])
 
 
 def test_markdown_rows_per_host():
@@ -160,6 +174,7 @@ def test_formats_agree():
 
 # --- The provider and policy columns (each host has a fixture DMI directory) -------------------
 
+
 def test_provider_and_policy_columns_in_every_format():
     header, body = _markdown_table()[0], _markdown_table()[2:]
     markdown = {cells[0]: dict(zip(header, cells)) for cells in body}
@@ -176,12 +191,15 @@ def test_provider_and_policy_columns_in_every_format():
         assert csv_rows[host]["what_to_do"] == row["port25_policy"]["what_to_do"]
     # The one-line summary of each probe says why 25 is blocked where it is.
     assert json_rows["audit-drop25"]["msg"] == (
-        "port 25 filtered; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 587")
+        "port 25 filtered; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 587"
+    )
     assert json_rows["audit-reject"]["msg"] == (
-        "port 25 refused; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 465")
+        "port 25 refused; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 465"
+    )
     assert json_rows["audit-open"]["msg"] == (
         "port 25 open; DigitalOcean blocks outbound 25 on all Droplets of new accounts, but 25 gets out from "
-        "this host; relay on 587")
+        "this host; relay on 587"
+    )
 
 
 def test_what_to_do_per_provider_group():
@@ -204,6 +222,7 @@ def test_what_to_do_per_provider_group():
 
 # --- Further runs of converge.yml with other settings -------------------------------------------
 
+
 def _playbook(*args, **extra_vars):
     """converge.yml with extra_vars: (run, output)."""
     run = playbook("converge.yml", *args, extra_vars=extra_vars or None)
@@ -214,8 +233,10 @@ def _task_results(output, task):
     """[(host, item, status)] of the looped role task `task`, sorted."""
     section = output.split(" : %s] " % task, 1)[1]
     section = re.split(r"^(?:TASK \[|PLAY RECAP)", section, maxsplit=1, flags=re.M)[0]
-    return sorted((host, item, status) for status, host, item in
-                  re.findall(r"^(\w+): \[([^]\s]+)[^]\n]*\] => \(item=([^)\n]*)\)", section, flags=re.M))
+    return sorted(
+        (host, item, status)
+        for status, host, item in re.findall(r"^(\w+): \[([^]\s]+)[^]\n]*\] => \(item=([^)\n]*)\)", section, flags=re.M)
+    )
 
 
 def _report_items(output, task):
@@ -237,9 +258,13 @@ def test_fail_on_blocked_fails_the_blocked_hosts_after_the_report(tmp_path):
     result, out = _playbook(port25_audit_report_dir=report_dir, port25_audit_fail_on_blocked=True)
     assert result.returncode != 0, out[-3000:]
     counts = recap(out)
-    assert {h: counts[h]["failed"] for h in HOSTS} == {"audit-drop25": 1, "audit-open": 0, "audit-reject": 1}, out[-3000:]
-    assert ("Outbound port 25 is blocked on audit-reject: audit-smarthost port 25 refused. Azure blocks outbound "
-            "25 for this subscription type since 2017-11-15. Relay through a smarthost on port 465.") in out
+    assert {h: counts[h]["failed"] for h in HOSTS} == {"audit-drop25": 1, "audit-open": 0, "audit-reject": 1}, out[
+        -3000:
+    ]
+    assert (
+        "Outbound port 25 is blocked on audit-reject: audit-smarthost port 25 refused. Azure blocks outbound "
+        "25 for this subscription type since 2017-11-15. Relay through a smarthost on port 465."
+    ) in out
     # The report was written first, with every host.
     assert [r["host"] for r in _json_rows(report_dir)] == HOSTS
 
@@ -273,7 +298,9 @@ def test_new_latency_alone_is_rewritten_but_not_a_change(tmp_path):
 
 def test_changed_findings_are_a_change(tmp_path):
     report_dir = _copy_report(tmp_path, "findings")
-    _rewrite(report_dir, "md", r"^\| audit-open \| audit-smarthost \| open \|", "| audit-open | audit-smarthost | filtered |")
+    _rewrite(
+        report_dir, "md", r"^\| audit-open \| audit-smarthost \| open \|", "| audit-open | audit-smarthost | filtered |"
+    )
     _rewrite(report_dir, "csv", r"^audit-open,audit-smarthost,open,", "audit-open,audit-smarthost,filtered,")
     report = json.loads(_read("json", report_dir))
     report["rows"][HOSTS.index("audit-open")]["states"]["25"] = "filtered"
@@ -285,7 +312,10 @@ def test_changed_findings_are_a_change(tmp_path):
     # The three files are rewritten with the real findings, and the mode of one is put back.
     assert _report_items(out, "Write the report") == {"md": "changed", "csv": "changed", "json": "changed"}
     assert _report_items(out, "Keep the previous report files at mode 0644") == {
-        "md": "changed", "csv": "ok", "json": "ok"}
+        "md": "changed",
+        "csv": "ok",
+        "json": "ok",
+    }
     assert _csv_rows(report_dir)[HOSTS.index("audit-open")]["port_25"] == "open"
     assert _json_rows(report_dir)[HOSTS.index("audit-open")]["states"]["25"] == "open"
     assert os.stat(_path("md", report_dir)).st_mode & 0o777 == 0o644

@@ -1,4 +1,5 @@
 """Port 25 dropped, 587 rejected: the probe tells them apart and port `auto` picks what works."""
+
 import json
 import uuid
 
@@ -13,10 +14,10 @@ SMARTHOST = "blocked-smarthost"
 
 def probe(timeout=2):
     """Run egress.mail.smtp_probe on the mail host (as a user would, through Ansible)."""
-    args = json.dumps({"hosts": [SMARTHOST], "timeout": timeout,
-                       "ca_file": "/etc/ssl/egress-fixture-ca.pem"})
-    run = adhoc(MAILHOST, "egress.mail.smtp_probe", args,
-                ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    args = json.dumps({"hosts": [SMARTHOST], "timeout": timeout, "ca_file": "/etc/ssl/egress-fixture-ca.pem"})
+    run = adhoc(
+        MAILHOST, "egress.mail.smtp_probe", args, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1"
+    )
     assert run.returncode == 0, run.output[-3000:]
     result = json.loads(run.stdout)["plays"][0]["tasks"][0]["hosts"][MAILHOST]
     return result, {r["port"]: r for r in result["results"]}
@@ -38,8 +39,9 @@ def provider_rules(mailhost):
 
 def send(mailhost, tag):
     subject = "blocked-%s-%s" % (tag, uuid.uuid4().hex[:8])
-    mailhost.run_test("printf 'Subject: %s\\n\\nhi\\n' | /usr/sbin/sendmail -i -f app@blocked.test -- rcpt@example.test"
-                      % subject)
+    mailhost.run_test(
+        "printf 'Subject: %s\\n\\nhi\\n' | /usr/sbin/sendmail -i -f app@blocked.test -- rcpt@example.test" % subject
+    )
     return subject
 
 

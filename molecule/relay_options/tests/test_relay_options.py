@@ -7,6 +7,7 @@ seen in the headers of what arrived; /etc/mailname; backups of main.cf and maste
 
 Tests that change the mail host's configuration put it back (converge.yml) before they end,
 so the tests pass in any order."""
+
 import re
 import time
 import uuid
@@ -24,10 +25,12 @@ PASSWORDS = ("p:a ss#w0rd$%", "alt S3cret:with#specials", "fall back:S3cret#%")
 MARKER = "/etc/postfix/egress-reload-pending"
 # Every file and directory under /etc/postfix and /etc/aliases: type, mode, owner, size and
 # content checksum; stage directories left in /tmp; whether Postfix is installed.
-STATE = ("find /etc/postfix /etc/aliases -printf '%p %y %m %u:%g %s\\n' 2>/dev/null | sort; "
-         "find /etc/postfix /etc/aliases -type f -exec sha256sum {} + 2>/dev/null | sort; "
-         "ls -d /tmp/egress-postfix-stage-* 2>/dev/null; "
-         "dpkg-query -W -f='${Package} ${Status}\\n' postfix 2>/dev/null; true")
+STATE = (
+    "find /etc/postfix /etc/aliases -printf '%p %y %m %u:%g %s\\n' 2>/dev/null | sort; "
+    "find /etc/postfix /etc/aliases -type f -exec sha256sum {} + 2>/dev/null | sort; "
+    "ls -d /tmp/egress-postfix-stage-* 2>/dev/null; "
+    "dpkg-query -W -f='${Package} ${Status}\\n' postfix 2>/dev/null; true"
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +51,11 @@ def play(extra=None, playbook="converge.yml", limit=None, verbose=False):
 
 # The same configuration, when files were rewritten: main.cf as `postconf -n` (postconf -e
 # appends a parameter it adds again), built maps without their bytes (postmap's layout).
-CONFIG = ("find /etc/postfix /etc/aliases -printf '%p %y %m %u:%g\\n' 2>/dev/null | sort; "
-          "find /etc/postfix /etc/aliases -type f ! -name main.cf ! -name '*.db' ! -name '*.lmdb' "
-          "-exec sha256sum {} + 2>/dev/null | sort; postconf -n | sort; ls -d /tmp/egress-postfix-stage-* 2>/dev/null; true")
+CONFIG = (
+    "find /etc/postfix /etc/aliases -printf '%p %y %m %u:%g\\n' 2>/dev/null | sort; "
+    "find /etc/postfix /etc/aliases -type f ! -name main.cf ! -name '*.db' ! -name '*.lmdb' "
+    "-exec sha256sum {} + 2>/dev/null | sort; postconf -n | sort; ls -d /tmp/egress-postfix-stage-* 2>/dev/null; true"
+)
 
 
 @pytest.fixture
@@ -138,8 +143,13 @@ def test_addresses_rewritten_aliases_expanded_and_received_lines_stripped(mailho
     received = [line for line in lines if line.lower().startswith("received:")]
     # Only the fixture's own Received: line; nothing names the mail host or its addresses.
     assert len(received) == 1 and "by port465.options-smarthost" in received[0], lines
-    assert not [line for line in lines if "options-mailhost" in line and not line.lower().startswith("received:")
-                and not line.lower().startswith("message-id:")], lines
+    assert not [
+        line
+        for line in lines
+        if "options-mailhost" in line
+        and not line.lower().startswith("received:")
+        and not line.lower().startswith("message-id:")
+    ], lines
     assert "options-mailhost" not in received[0].split(" by ")[1], received
     found = wait_for_records(smarthost, send(mailhost, "app@options.test", rcpt="webmaster"), count=2)
     assert sorted(r["recipient"] for r in found) == ["web-oncall@example.test", "web-team@example.test"]
@@ -167,28 +177,42 @@ BAD_INPUTS = [
     ({"postfix_relay_port": 70000}, ["postfix_relay_port: 70000 is out of range (1-65535)"]),
     ({"postfix_relay_port": "abc"}, ["postfix_relay_port: 'abc' is not a port number (1-65535) or 'auto'"]),
     ({"postfix_relay_provider": "sendgird"}, ["postfix_relay_provider: unknown provider 'sendgird'"]),
-    ({"postfix_relay_password": None},
-     ["postfix_relay_password: is required when postfix_relay_username is set"]),
+    ({"postfix_relay_password": None}, ["postfix_relay_password: is required when postfix_relay_username is set"]),
     ({"postfix_relay_username": "relay user"}, ["postfix_relay_username: the user name contains whitespace"]),
-    ({"postfix_relay_port": 587, "postfix_relay_tls_security_level": "may", "postfix_relay_fallback_relays": []},
-     ["postfix_relay_tls_security_level: 'may' lets mail and the password travel in clear text"]),
-    ({"postfix_relay_sender_dependent": [{"sender": "@x.test", "port": 587}]},
-     ["postfix_relay_sender_dependent[0].host: is required"]),
-    ({"postfix_relay_sender_dependent": [{"sender": "@x.test", "hots": "a"}]},
-     ["postfix_relay_sender_dependent[0]: unknown key 'hots'"]),
-    ({"postfix_relay_mynetworks": ["0.0.0.0/0, evil"]},
-     ["postfix_relay_mynetworks[0]: '0.0.0.0/0, evil' is not a network such as 127.0.0.0/8"]),
-    ({"postfix_relay_inet_interfaces": "all\nmynetworks = 0.0.0.0/0"},
-     ["postfix_relay_inet_interfaces: ", "contains a newline"]),
-    ({"postfix_relay_fallback_relays": [{"host": "options-smarthost2", "port": 465, "username": "x"}]},
-     ["postfix_relay_fallback_relays[0].password: is required when postfix_relay_fallback_relays[0].username is set"]),
+    (
+        {"postfix_relay_port": 587, "postfix_relay_tls_security_level": "may", "postfix_relay_fallback_relays": []},
+        ["postfix_relay_tls_security_level: 'may' lets mail and the password travel in clear text"],
+    ),
+    (
+        {"postfix_relay_sender_dependent": [{"sender": "@x.test", "port": 587}]},
+        ["postfix_relay_sender_dependent[0].host: is required"],
+    ),
+    (
+        {"postfix_relay_sender_dependent": [{"sender": "@x.test", "hots": "a"}]},
+        ["postfix_relay_sender_dependent[0]: unknown key 'hots'"],
+    ),
+    (
+        {"postfix_relay_mynetworks": ["0.0.0.0/0, evil"]},
+        ["postfix_relay_mynetworks[0]: '0.0.0.0/0, evil' is not a network such as 127.0.0.0/8"],
+    ),
+    (
+        {"postfix_relay_inet_interfaces": "all\nmynetworks = 0.0.0.0/0"},
+        ["postfix_relay_inet_interfaces: ", "contains a newline"],
+    ),
+    (
+        {"postfix_relay_fallback_relays": [{"host": "options-smarthost2", "port": 465, "username": "x"}]},
+        [
+            "postfix_relay_fallback_relays[0].password: is required when postfix_relay_fallback_relays[0].username is set"
+        ],
+    ),
     # One case of the new variables here (each costs a run); every one is refused in the unit tests
     # (tests/unit/plugins/module_utils/test_relay_fallback.py) before the role reaches a host.
 ]
 
 
-@pytest.mark.parametrize("extra,fragments", BAD_INPUTS, ids=[f[0].split(":")[0] + "-%d" % i
-                                                             for i, (e, f) in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    "extra,fragments", BAD_INPUTS, ids=[f[0].split(":")[0] + "-%d" % i for i, (e, f) in enumerate(BAD_INPUTS)]
+)
 def test_bad_input_is_refused_and_changes_nothing(mailhost, fresh, extra, fragments):
     """On the converged host and on the one where the role never ran (no Postfix yet)."""
     before = {MAILHOST: state(mailhost), FRESH: state(fresh)}
@@ -210,7 +234,7 @@ def test_a_configuration_postfix_refuses_never_becomes_live(mailhost, restore):
     next (which does not report ok either)."""
     extra = {"postfix_relay_extra_config": {"line_length_limit": 0}}
     before = state(mailhost)
-    for dummy in range(2):
+    for _dummy in range(2):
         rc, out, recap = play(extra, limit=MAILHOST)
         assert rc != 0, out[-3000:]
         assert recap[MAILHOST]["failed"] == 1 and recap[MAILHOST]["changed"] == 0, (recap, out[-3000:])
@@ -225,35 +249,51 @@ def test_a_configuration_postfix_refuses_never_becomes_live(mailhost, restore):
 def test_a_reload_that_failed_is_retried_on_the_next_run(mailhost, restore):
     """`postfix check` (live, in the handler) fails once: the next run reloads again and
     reports a change, and clears the marker (so the run after it is ok: restore's converge)."""
-    wrapper = ("#!/bin/sh\n"
-               "if [ \"$*\" = check ] && [ -e /run/egress-fail-check ]; then echo injected >&2; exit 1; fi\n"
-               "exec /usr/sbin/postfix.real \"$@\"\n")
+    wrapper = (
+        "#!/bin/sh\n"
+        'if [ "$*" = check ] && [ -e /run/egress-fail-check ]; then echo injected >&2; exit 1; fi\n'
+        'exec /usr/sbin/postfix.real "$@"\n'
+    )
     mailhost.run_test("cp -p /usr/sbin/postfix /usr/sbin/postfix.real && touch /run/egress-fail-check")
     try:
-        mailhost.run_test("cat > /usr/sbin/postfix.wrapper <<'EOF'\n%sEOF\nchmod 0755 /usr/sbin/postfix.wrapper && "
-                          "mv /usr/sbin/postfix.wrapper /usr/sbin/postfix" % wrapper)
+        mailhost.run_test(
+            "cat > /usr/sbin/postfix.wrapper <<'EOF'\n%sEOF\nchmod 0755 /usr/sbin/postfix.wrapper && "
+            "mv /usr/sbin/postfix.wrapper /usr/sbin/postfix" % wrapper
+        )
         extra = {"postfix_relay_extra_config": {"smtp_connect_timeout": "31s"}}
         restore.append("postconf -X smtp_connect_timeout && postfix reload")
         rc, out, recap = play(extra, limit=MAILHOST)
         assert rc != 0 and "Check the Postfix configuration" in out, out[-3000:]
         assert mailhost.file(MARKER).exists
-        assert postconf(mailhost)["smtp_connect_timeout"] == "31s"   # staged check passed: it is live
+        assert postconf(mailhost)["smtp_connect_timeout"] == "31s"  # staged check passed: it is live
         mailhost.run_test("rm -f /run/egress-fail-check")
         since = time.time()
         rc, out, recap = play(extra, limit=MAILHOST)
         assert rc == 0 and recap[MAILHOST]["changed"] >= 1, out[-3000:]
         assert "Reload the configuration a previous run could not check or reload" in out
         assert not mailhost.file(MARKER).exists
-        assert mailhost.run("journalctl -q --no-pager --since @%d | grep -q 'refreshing the Postfix mail system'"
-                            % int(since)).rc == 0
+        assert (
+            mailhost.run(
+                "journalctl -q --no-pager --since @%d | grep -q 'refreshing the Postfix mail system'" % int(since)
+            ).rc
+            == 0
+        )
     finally:
-        mailhost.run("rm -f /run/egress-fail-check; [ -e /usr/sbin/postfix.real ] && "
-                     "mv /usr/sbin/postfix.real /usr/sbin/postfix")
+        mailhost.run(
+            "rm -f /run/egress-fail-check; [ -e /usr/sbin/postfix.real ] && mv /usr/sbin/postfix.real /usr/sbin/postfix"
+        )
 
 
 def test_removing_the_user_name_removes_the_credentials(mailhost, restore):
-    rc, out, recap = play({"postfix_relay_username": "", "postfix_relay_password": "",
-                           "postfix_relay_sender_dependent": [], "postfix_relay_fallback_relays": []}, limit=MAILHOST)
+    rc, out, recap = play(
+        {
+            "postfix_relay_username": "",
+            "postfix_relay_password": "",
+            "postfix_relay_sender_dependent": [],
+            "postfix_relay_fallback_relays": [],
+        },
+        limit=MAILHOST,
+    )
     assert rc == 0 and recap[MAILHOST]["changed"] >= 1, out[-3000:]
     conf = postconf(mailhost)
     assert conf["smtp_sasl_auth_enable"] == "no"

@@ -5,6 +5,7 @@ egress-submit --host H --port P [--tls starttls|implicit|none] [--user U --passw
 Exit status 0 when the message was accepted, 1 when the server refused it (the JSON says at
 which step and with which reply), 2 on connection errors.
 """
+
 import argparse
 import json
 import smtplib
@@ -46,8 +47,7 @@ def main():
                 password = fh.read().rstrip("\n")
             smtp.login(a.user, password)
         out["step"] = "send"
-        msg = "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n\r\negress-submit test body\r\n" % (
-            a.sender, a.rcpt, a.subject)
+        msg = "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\n\r\negress-submit test body\r\n" % (a.sender, a.rcpt, a.subject)
         smtp.sendmail(a.sender, [a.rcpt], msg)
         out["step"] = "done"
         out["accepted"] = True

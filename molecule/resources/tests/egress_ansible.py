@@ -5,6 +5,7 @@ inventory), and reading what it printed: one copy for every scenario.
     run.returncode, run.output       # stdout and stderr merged, in order
     recap(run.output)["host"]["changed"]
 """
+
 import json
 import os
 import re
@@ -23,8 +24,15 @@ def scenario_directory():
 def ansible_env(**extra):
     """The environment of a run: molecule's (its ansible.cfg, the collection path), no colours;
     -v output kept in order with the rest."""
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1", NO_COLOR="1", PY_COLORS="0",
-               ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_VERBOSE_TO_STDERR="0")
+    env = dict(
+        os.environ,
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        NO_COLOR="1",
+        PY_COLORS="0",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_VERBOSE_TO_STDERR="0",
+    )
     env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(PROJECT, ".cache", "collections"))
     env.update(extra)
     return env
@@ -40,8 +48,14 @@ def playbook(name, *args, **env):
     if extra_vars is not None:
         cmd += ["-e", json.dumps(extra_vars)]
     cmd += list(args)
-    proc = subprocess.run(cmd, env=ansible_env(**env), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE if as_json else subprocess.STDOUT, text=True, check=False)
+    proc = subprocess.run(
+        cmd,
+        env=ansible_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if as_json else subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
     return Run(cmd, proc.returncode, proc.stdout, proc.stdout + (proc.stderr or ""))
 
 
@@ -57,7 +71,7 @@ def json_run(name, *args, **env):
     """ansible-playbook with the JSON callback: (returncode, parsed report, raw output)."""
     env.update(ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
     run = playbook(name, *args, json=True, **env)
-    return run.returncode, json.loads(run.stdout[run.stdout.find("{"):]), run.output
+    return run.returncode, json.loads(run.stdout[run.stdout.find("{") :]), run.output
 
 
 def recap(output):
@@ -83,8 +97,9 @@ def task_section(output, task):
         start = output.find("TASK [%s" % task)
     if start < 0:
         return ""
-    return re.split(r"^(?:TASK \[|RUNNING HANDLER \[|PLAY RECAP)", output[start:].split("\n", 1)[-1],
-                    maxsplit=1, flags=re.M)[0]
+    return re.split(
+        r"^(?:TASK \[|RUNNING HANDLER \[|PLAY RECAP)", output[start:].split("\n", 1)[-1], maxsplit=1, flags=re.M
+    )[0]
 
 
 def failures(report, host):

@@ -4,6 +4,7 @@
 SMARTHOST constants; a module that needs something else (several mail hosts, say) defines
 its own fixture of the same name, which wins.
 """
+
 import pytest
 
 from egress_helpers import container

@@ -1,4 +1,5 @@
 """Helpers shared by the scenarios' testinfra tests (imported through each tests/conftest.py)."""
+
 import json
 import time
 
@@ -77,6 +78,7 @@ def wait_deferred_queue(host, count, timeout):
     """Wait until at least `count` messages are in host's queue and all of them are deferred
     (tried and refused, not still active); return the queue as it then is, or as it is when
     timeout seconds have passed."""
+
     def settled():
         queue = mail_queue(host)
         if len(queue) >= count and all(m["queue_name"] == "deferred" for m in queue):

@@ -26,5 +26,6 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line("%s: %s: %s" % (name, key, value))
     hits = FIGURES["password hits"]
     if hits:
-        terminalreporter.write_line("password hits in total (secrets found): %d in %d places searched"
-                                    % (sum(hits.values()), len(hits)))
+        terminalreporter.write_line(
+            "password hits in total (secrets found): %d in %d places searched" % (sum(hits.values()), len(hits))
+        )

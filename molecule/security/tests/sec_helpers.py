@@ -1,5 +1,6 @@
 """Helpers of the security scenario: the passwords and what to grep for, checksums of
 configuration trees; the Ansible runs (egress_ansible, shared by every scenario) re-exported."""
+
 import base64
 from urllib.parse import quote, quote_plus
 
@@ -46,7 +47,8 @@ def tree_state(host, paths):
     quoted = " ".join(paths)
     return host.check_output(
         "(find %s -xdev -type f -exec sha256sum {} + ; "
-        "find %s -xdev -printf '%%y %%m %%u:%%g %%p\\n') 2>&1 | LC_ALL=C sort" % (quoted, quoted))
+        "find %s -xdev -printf '%%y %%m %%u:%%g %%p\\n') 2>&1 | LC_ALL=C sort" % (quoted, quoted)
+    )
 
 
 def bare_state():

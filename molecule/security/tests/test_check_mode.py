@@ -1,5 +1,6 @@
 """Item 7 (the rest is the scenario's idempotence and check steps): postfix_relay in check mode
 on a bare Debian 13 host does not fail and changes nothing; Postfix stays uninstalled."""
+
 from sec_helpers import BARE, recap
 
 

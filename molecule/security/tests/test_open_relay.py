@@ -14,6 +14,7 @@ proven is the written configuration, parsed: its listener is loopback only and e
 meets a catch-all source that refuses service (the listener/source rule itself is unit-tested
 with pmta_config).
 """
+
 import json
 import uuid
 
@@ -57,8 +58,9 @@ def _try_to_relay(outsider, target, ports):
         for tls in ("none", "starttls"):
             for index, (sender, rcpt) in enumerate(ATTEMPTS):
                 subject = "sec-openrelay-%s-%s-%d-%s-%d" % (RUN, target, port, tls, index)
-                answer = submit(outsider, host=target, port=port, tls=tls, sender=sender, rcpt=rcpt,
-                                subject=subject, timeout=5)
+                answer = submit(
+                    outsider, host=target, port=port, tls=tls, sender=sender, rcpt=rcpt, subject=subject, timeout=5
+                )
                 outcomes.append((port, tls, sender, rcpt, answer))
     return outcomes
 
@@ -106,11 +108,14 @@ def test_nothing_relayed_reaches_the_smarthost_or_the_queue(mailhost_attempts):
     # ... and a marker sent the legitimate way after the attempts gets there: once it has
     # arrived and the queue is empty, the mail host has handled everything it took in.
     marker = "sec-marker-%s" % RUN
-    mailhost.check_output("printf 'Subject: %%s\\n\\nmarker\\n' %s | /usr/sbin/sendmail -f root@%s %s"
-                          % (shell_quote(marker), MAILHOST, "converge-test@example.test"))
+    mailhost.check_output(
+        "printf 'Subject: %%s\\n\\nmarker\\n' %s | /usr/sbin/sendmail -f root@%s %s"
+        % (shell_quote(marker), MAILHOST, "converge-test@example.test")
+    )
     arrived = wait_until(lambda: records(smarthost, marker) and _queue_empty(mailhost), timeout=60)
     assert arrived, "the marker did not arrive within 60 s, or the queue is not empty: %s" % (
-        mailhost.check_output("postqueue -j"))
+        mailhost.check_output("postqueue -j")
+    )
     # ... but no relay attempt went that way, or waits to.
     assert records(smarthost, "sec-openrelay-%s" % RUN) == []
     queue = mailhost.check_output("postqueue -j")
@@ -118,10 +123,15 @@ def test_nothing_relayed_reaches_the_smarthost_or_the_queue(mailhost_attempts):
 
 
 def _pmta_summary():
-    run = adhoc(PMTA, "egress.mail.pmta_config", "path=/etc/pmta/config relay_policy=true",
-                ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    run = adhoc(
+        PMTA,
+        "egress.mail.pmta_config",
+        "path=/etc/pmta/config relay_policy=true",
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+    )
     assert run.returncode == 0, run.output[-2000:]
-    report = json.loads(run.stdout[run.stdout.find("{"):])
+    report = json.loads(run.stdout[run.stdout.find("{") :])
     [result] = [task["hosts"][PMTA] for play in report["plays"] for task in play["tasks"]]
     assert result["valid"], result["errors"]
     return result["summary"]

@@ -21,6 +21,7 @@ password, then a -vvv run back to the old one; each must report the password map
 and is searched for both passwords (plain, fragments, base64, URL-encoded). The new password is
 given in a 0600 extra-vars file, never on a command line.
 """
+
 import json
 import os
 import re
@@ -28,8 +29,22 @@ import re
 import pytest
 
 from egress_helpers import container
-from sec_helpers import (BARE, FIGURES, MAILHOST, PMTA, PMTA_NEEDLES, POSTFIX_NEEDLES, POSTFIX_PASSWORD, POSTFIX_USER,
-                         found, grep_host, journal_hits, needles, playbook, recap)
+from sec_helpers import (
+    BARE,
+    FIGURES,
+    MAILHOST,
+    PMTA,
+    PMTA_NEEDLES,
+    POSTFIX_NEEDLES,
+    POSTFIX_PASSWORD,
+    POSTFIX_USER,
+    found,
+    grep_host,
+    journal_hits,
+    needles,
+    playbook,
+    recap,
+)
 
 SEARCHED = ["/etc", "/var/log", "/var/spool/postfix", "/root", "/tmp", "/var/lib"]
 ALL_NEEDLES = POSTFIX_NEEDLES + PMTA_NEEDLES
@@ -43,8 +58,13 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def converge_vvv(cache_dir):
-    return playbook("dump_hostvars.yml", "-vvv", ANSIBLE_CALLBACK_RESULT_FORMAT="json",
-                    ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile", ANSIBLE_CACHE_PLUGIN_CONNECTION=cache_dir)
+    return playbook(
+        "dump_hostvars.yml",
+        "-vvv",
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+        ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
+        ANSIBLE_CACHE_PLUGIN_CONNECTION=cache_dir,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +115,7 @@ def test_bare_host_check_mode_output_without_password(bare_check_run):
 def _dumps(output):
     """The hostvars dumps printed by dump_hostvars.yml, per host."""
     dumps = {}
-    for host, body in re.findall(r'^ok: \[([^\]]+)\] => (\{.*?^\})$', output, re.S | re.M):
+    for host, body in re.findall(r"^ok: \[([^\]]+)\] => (\{.*?^\})$", output, re.S | re.M):
         data = json.loads(body)
         if isinstance(data.get("msg"), dict) and "sec_dump_begin" in data["msg"]:
             dumps[host] = data["msg"]
@@ -114,7 +134,12 @@ def test_hostvars_after_the_run_hold_no_password(converge_vvv):
         assert key in mail_vars, key
     assert mail_vars["__postfix_relay"]["password_set"] is True
     assert len([k for k in mail_vars if k.startswith("__postfix_relay_")]) >= 3, sorted(mail_vars)
-    for key in ("__powermta_relay_smarthost", "__powermta_relay_write", "powermta_relay_selected_port", "ansible_facts"):
+    for key in (
+        "__powermta_relay_smarthost",
+        "__powermta_relay_write",
+        "powermta_relay_selected_port",
+        "ansible_facts",
+    ):
         assert key in pmta_vars, key
     leaks = found(dump, ALL_NEEDLES)
     _record("hostvars after the run", len(leaks))
@@ -197,7 +222,7 @@ def _map_task_changed(output):
     assert len(headers) == 1, "the password map task ran %d times" % len(headers)
     start = headers[0].end()
     end = output.find("\nTASK [", start)
-    section = output[start:end if end >= 0 else len(output)]
+    section = output[start : end if end >= 0 else len(output)]
     return "changed: [%s]" % MAILHOST in section
 
 
@@ -207,12 +232,16 @@ def password_change_runs(tmp_path_factory):
     directory = str(tmp_path_factory.mktemp("extravars"))
     runs = {}
     try:
-        runs["check"] = playbook("converge.yml", "--limit", MAILHOST, "--check", "--diff", "-vvv",
-                                 "-e", _extra_vars(directory, NEW_PASSWORD))
-        runs["change"] = playbook("converge.yml", "--limit", MAILHOST, "-vvv", "-e", _extra_vars(directory, NEW_PASSWORD))
+        runs["check"] = playbook(
+            "converge.yml", "--limit", MAILHOST, "--check", "--diff", "-vvv", "-e", _extra_vars(directory, NEW_PASSWORD)
+        )
+        runs["change"] = playbook(
+            "converge.yml", "--limit", MAILHOST, "-vvv", "-e", _extra_vars(directory, NEW_PASSWORD)
+        )
     finally:
-        runs["restore"] = playbook("converge.yml", "--limit", MAILHOST, "-vvv", "-e",
-                                   _extra_vars(directory, POSTFIX_PASSWORD))
+        runs["restore"] = playbook(
+            "converge.yml", "--limit", MAILHOST, "-vvv", "-e", _extra_vars(directory, POSTFIX_PASSWORD)
+        )
     return runs
 
 

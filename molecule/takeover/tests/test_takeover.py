@@ -6,6 +6,7 @@ TLS with AUTH on 587, with its envelope sender, recipient and Message-ID, within
 end of the first converge; the frozen exim4 message must be kept, not sent; the old spools
 must be empty and Postfix must own sendmail, mailq and newaliases.
 """
+
 import collections
 import json
 import os
@@ -16,7 +17,7 @@ from egress_helpers import container, mail_queue, records, wait_until
 
 SMARTHOST = "takeover-smarthost"
 HOSTS = {"takeover-postfix": 20, "takeover-exim": 10, "takeover-nullmailer": 10}
-ARRIVAL_BUDGET = 30   # seconds after the converge
+ARRIVAL_BUDGET = 30  # seconds after the converge
 FIGURES = {}
 
 
@@ -76,8 +77,16 @@ def test_every_message_arrived_exactly_once(arrived):
 
 
 def test_over_tls_with_auth_on_587(arrived):
-    wrong = [r for r in arrived if not (r["port"] == 587 and r["auth_user"] == "relayuser"
-                                        and r["protocol"] == "ESMTPSA" and r["tls_version"] in ("TLSv1.2", "TLSv1.3"))]
+    wrong = [
+        r
+        for r in arrived
+        if not (
+            r["port"] == 587
+            and r["auth_user"] == "relayuser"
+            and r["protocol"] == "ESMTPSA"
+            and r["tls_version"] in ("TLSv1.2", "TLSv1.3")
+        )
+    ]
     assert not wrong, wrong[:2]
 
 
@@ -98,8 +107,9 @@ def test_the_frozen_exim_message_was_kept_not_sent(arrived):
     assert not [r for r in arrived if r["message_id"] == "<takeover-exim.frozen@takeover.test>"]
 
 
-@pytest.mark.parametrize("host, spool", [("takeover-exim", "/var/spool/exim4/input"),
-                                         ("takeover-nullmailer", "/var/spool/nullmailer/queue")])
+@pytest.mark.parametrize(
+    "host, spool", [("takeover-exim", "/var/spool/exim4/input"), ("takeover-nullmailer", "/var/spool/nullmailer/queue")]
+)
 def test_old_spools_are_empty(arrived, host, spool):
     assert container(host).check_output("find %s -type f | wc -l" % spool).strip() == "0"
 

@@ -7,6 +7,7 @@ mail host's queue, deferred with that reason (queue and mail log); then re-appli
 settings, flushes the queue and checks that every waiting message arrives exactly once, over
 TLS as the relay user.
 """
+
 import json
 import uuid
 
@@ -34,8 +35,13 @@ class Run(object):
     """One ansible-playbook run of converge.yml, with the result of the test message task."""
 
     def __init__(self, extra):
-        run = playbook("converge.yml", json=True, extra_vars=dict(extra, postfix_relay_test_recipient=TEST_RECIPIENT),
-                       ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+        run = playbook(
+            "converge.yml",
+            json=True,
+            extra_vars=dict(extra, postfix_relay_test_recipient=TEST_RECIPIENT),
+            ANSIBLE_STDOUT_CALLBACK="json",
+            ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+        )
         self.rc = run.returncode
         self.output = run.output
         self.test_message = None
@@ -56,7 +62,8 @@ def send(mailhost, tag):
     message_id = "<tlsfail-%s-%s@tlsfail.test>" % (tag, uuid.uuid4().hex[:10])
     mailhost.run_test(
         "printf 'Subject: tlsfail %s\\nMessage-ID: %s\\nFrom: app@tlsfail.test\\n\\nhi\\n'"
-        " | /usr/sbin/sendmail -i -f app@tlsfail.test -- rcpt@example.test" % (tag, message_id))
+        " | /usr/sbin/sendmail -i -f app@tlsfail.test -- rcpt@example.test" % (tag, message_id)
+    )
     return message_id
 
 
@@ -91,8 +98,9 @@ def assert_failed_with(run, reason):
     assert result is not None and result.get("failed"), run.tail()
     assert result["status"] == "deferred", result
     assert reason in result["reply"], result
-    assert result["msg"].startswith("test message to %s was not accepted by the relay: deferred: "
-                                    % TEST_RECIPIENT), result
+    assert result["msg"].startswith("test message to %s was not accepted by the relay: deferred: " % TEST_RECIPIENT), (
+        result
+    )
     assert reason in result["msg"], result
     for secret in (PASSWORD, WRONG_PASSWORD):
         assert secret not in run.output
@@ -173,8 +181,11 @@ def test_verify_refuses_unverified_smarthosts(clean_queue, mailhost, smarthost):
     wait_deferred(mailhost, 2, NOT_VERIFIED)
     # TLS is set up (by tlsproxy, smtp_tls_connection_reuse) but the issuer is not trusted.
     log = journal_lines(mailhost, since, unit="postfix@-")
-    assert any("certificate verification failed for %s[" % SMARTHOST in line
-               and "untrusted issuer /CN=egress.mail test CA" in line for line in log), log
+    assert any(
+        "certificate verification failed for %s[" % SMARTHOST in line
+        and "untrusted issuer /CN=egress.mail test CA" in line
+        for line in log
+    ), log
     assert any("Untrusted TLS connection established to %s[" % SMARTHOST in line for line in log), log
     assert not any("Verified TLS connection" in line for line in log), log
     assert_nothing_arrived(smarthost, waiting)
@@ -186,8 +197,9 @@ def test_verify_refuses_unverified_smarthosts(clean_queue, mailhost, smarthost):
     waiting += [assert_failed_with(run, NOT_VERIFIED), send(mailhost, "othername")]
     wait_deferred(mailhost, 4, NOT_VERIFIED)
     log = journal_lines(mailhost, since, unit="postfix@-")
-    assert any("certificate verification failed for %s[" % ALIAS in line
-               and "hostname mismatch" in line for line in log), log
+    assert any(
+        "certificate verification failed for %s[" % ALIAS in line and "hostname mismatch" in line for line in log
+    ), log
     assert not any("Verified TLS connection" in line for line in log), log
     assert_nothing_arrived(smarthost, waiting)
 
@@ -212,6 +224,7 @@ def test_wrong_password_keeps_mail_queued(clean_queue, mailhost, smarthost):
     assert_nothing_arrived(smarthost, waiting)
     # The smarthost refused the credentials itself.
     port_log = fixture_log_since(smarthost, mark, 587)
-    assert any("SASL PLAIN authentication failed" in line or "SASL LOGIN authentication failed" in line
-               for line in port_log), port_log
+    assert any(
+        "SASL PLAIN authentication failed" in line or "SASL LOGIN authentication failed" in line for line in port_log
+    ), port_log
     fix_and_drain(mailhost, smarthost, waiting)

@@ -40,6 +40,7 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
 # Semantic checks
 # --------------------------------------------------------------------------
 
+
 def _bool_of(stanza, name):
     directive = stanza.first(name)
     if directive is None or not directive.args:
@@ -59,7 +60,7 @@ def _is_wide(net):
         return True
     if net.is_loopback or net.is_private:
         return False
-    limit = 256 if net.version == 4 else 2 ** 64
+    limit = 256 if net.version == 4 else 2**64
     return net.num_addresses > limit
 
 
@@ -134,15 +135,17 @@ def _check_duplicates(root, warn):
                 if child.key in REPEATABLE or child.key not in DIRECTIVES:
                     continue
                 if child.key in seen_directives:
-                    warn(child.line, "directive '%s' repeated in %s (first on line %d)"
-                         % (child.key, stanza.label(), seen_directives[child.key]))
+                    warn(
+                        child.line,
+                        "directive '%s' repeated in %s (first on line %d)"
+                        % (child.key, stanza.label(), seen_directives[child.key]),
+                    )
                 else:
                     seen_directives[child.key] = child.line
             else:
                 ident = (child.key, (child.arg or "").lower())
                 if ident in seen_stanzas and not child.opaque:
-                    warn(child.line, "duplicate %s (first on line %d)"
-                         % (child.label(), seen_stanzas[ident]))
+                    warn(child.line, "duplicate %s (first on line %d)" % (child.label(), seen_stanzas[ident]))
                 else:
                     seen_stanzas[ident] = child.line
                 pending.append(child)
@@ -157,18 +160,27 @@ def _check_routes(domain_stanzas, error, warn, where):
     if len(routes) > 1:
         first = routes[0][1]
         for _stanza, extra in routes[1:]:
-            error(extra.line, "second route for %s: '%s' here and '%s' on line %d; exactly one "
-                              "route or smtp-hosts is allowed" % (where, extra.name, first.name, first.line))
+            error(
+                extra.line,
+                "second route for %s: '%s' here and '%s' on line %d; exactly one "
+                "route or smtp-hosts is allowed" % (where, extra.name, first.name, first.line),
+            )
     for stanza, directive in routes[:1]:
         route = _route_of(directive, stanza)
         if route is None:
             return None
         if sum(len(level) for level in route.get("levels", [[]])) > 1:
-            warn(directive.line, "smtp-hosts lists several hosts (%d preference level(s)); the summary "
-                                 "reports the first" % len(route["levels"]))
+            warn(
+                directive.line,
+                "smtp-hosts lists several hosts (%d preference level(s)); the summary "
+                "reports the first" % len(route["levels"]),
+            )
         if route["port"] is None:
-            warn(directive.line, "'%s %s' has no port: PowerMTA would use port 25, which most "
-                                 "clouds block; add :587 or :2525" % (directive.name, directive.args[0]))
+            warn(
+                directive.line,
+                "'%s %s' has no port: PowerMTA would use port 25, which most "
+                "clouds block; add :587 or :2525" % (directive.name, directive.args[0]),
+            )
         elif route["port"] == 25:
             warn(directive.line, "'%s' uses port 25, which most clouds block outbound" % directive.name)
         return route
@@ -206,20 +218,28 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         if parsed is None:
             continue
         net, port = parsed
-        listeners.append({"address": directive.args[0].rpartition(":")[0], "port": port,
-                          "loopback": _is_loopback(net), "line": directive.line,
-                          "listener": directive.args[0]})
+        listeners.append(
+            {
+                "address": directive.args[0].rpartition(":")[0],
+                "port": port,
+                "loopback": _is_loopback(net),
+                "line": directive.line,
+                "listener": directive.args[0],
+            }
+        )
     for directive in root.directives("http-access"):
         if len(directive.args) != 2 or directive.args[1].lower() == "none":
             continue
         net = parse_network(directive.args[0])
         if net is not None and not _is_loopback(net):
-            unsafe(directive.line, "http-access %s %s: the %s level lets anyone there reload or change "
-                                   "PowerMTA; give it only to loopback addresses (127.0.0.1, ::1)"
-                   % (directive.args[0], directive.args[1].lower(), directive.args[1].lower()))
+            unsafe(
+                directive.line,
+                "http-access %s %s: the %s level lets anyone there reload or change "
+                "PowerMTA; give it only to loopback addresses (127.0.0.1, ::1)"
+                % (directive.args[0], directive.args[1].lower(), directive.args[1].lower()),
+            )
     if not listeners and whole:
-        error(None, "no smtp-listener: declare the listener explicitly "
-                    "(for example 'smtp-listener 127.0.0.1:25')")
+        error(None, "no smtp-listener: declare the listener explicitly (for example 'smtp-listener 127.0.0.1:25')")
 
     # --- sources -----------------------------------------------------------
     sources = root.stanzas("source")
@@ -238,20 +258,28 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
             if net is not None:
                 open_networks.append(net)
             if _is_wide(net):
-                unsafe(stanza.line, "open relay: <source %s> has always-allow-relaying yes without "
-                                    "require-auth yes" % stanza.arg)
+                unsafe(
+                    stanza.line,
+                    "open relay: <source %s> has always-allow-relaying yes without require-auth yes" % stanza.arg,
+                )
             elif net is not None and not net.is_private and not net.is_loopback:
-                warn(stanza.line, "<source %s> relays for public addresses without authentication; "
-                                  "make sure every address in it is yours" % stanza.arg)
-        if (_bool_of(stanza, "allow-starttls") or _bool_of(stanza, "require-starttls-before-auth")) \
-                and root.first("smtp-server-tls-certificate") is None:
-            warn(stanza.line, "<source %s> offers STARTTLS but no smtp-server-tls-certificate is set"
-                 % stanza.arg)
+                warn(
+                    stanza.line,
+                    "<source %s> relays for public addresses without authentication; "
+                    "make sure every address in it is yours" % stanza.arg,
+                )
+        if (_bool_of(stanza, "allow-starttls") or _bool_of(stanza, "require-starttls-before-auth")) and root.first(
+            "smtp-server-tls-certificate"
+        ) is None:
+            warn(stanza.line, "<source %s> offers STARTTLS but no smtp-server-tls-certificate is set" % stanza.arg)
     count4, count6 = public_addresses([n for n in open_networks if n.prefixlen])
     if count4 > PUBLIC_IPV4_LIMIT or count6 > PUBLIC_IPV6_LIMIT:
-        unsafe(None, "open relay: together the <source> stanzas with always-allow-relaying yes and no "
-                     "require-auth cover %d public IPv4 and %d public IPv6 addresses (at most a /24 and "
-                     "a /64)" % (count4, count6))
+        unsafe(
+            None,
+            "open relay: together the <source> stanzas with always-allow-relaying yes and no "
+            "require-auth cover %d public IPv4 and %d public IPv6 addresses (at most a /24 and "
+            "a /64)" % (count4, count6),
+        )
     # The catch-all (<source 0/0>, possibly written as several stanzas) is safe only if its
     # clients must log in or get no service at all, and no stanza of it says otherwise.
     auth_values = set(a for a, _s in catch_alls if a is not None)
@@ -259,9 +287,12 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
     catch_all_ok = auth_values == {True} or service_values == {False}
     exposed = [lst for lst in listeners if not lst["loopback"]]
     if exposed and not catch_all_ok:
-        unsafe(exposed[0]["line"], "listener '%s' is not on a loopback address: add <source 0/0> with "
-                                   "require-auth yes (clients must log in) or smtp-service no (only the "
-                                   "allow-listed sources may connect)" % exposed[0]["listener"])
+        unsafe(
+            exposed[0]["line"],
+            "listener '%s' is not on a loopback address: add <source 0/0> with "
+            "require-auth yes (clients must log in) or smtp-service no (only the "
+            "allow-listed sources may connect)" % exposed[0]["listener"],
+        )
     if any(_bool_of(s, "require-auth") for s in sources) and not root.stanzas("smtp-user"):
         warn(None, "a source requires authentication but no <smtp-user> is defined")
 
@@ -273,8 +304,11 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
             error(stanza.line, "<smtp-user %s> has no password" % stanza.arg)
         for directive in stanza.directives("source"):
             if directive.args and directive.args[0] not in named_sources:
-                error(directive.line, "<smtp-user %s> refers to %s but no <source %s> is defined"
-                      % (stanza.arg, directive.args[0], directive.args[0]))
+                error(
+                    directive.line,
+                    "<smtp-user %s> refers to %s but no <source %s> is defined"
+                    % (stanza.arg, directive.args[0], directive.args[0]),
+                )
 
     # --- virtual MTAs and pools -------------------------------------------
     rule = error if policy else _ignore
@@ -302,16 +336,20 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
             members.append(directive.args[0])
             pool_lines[stanza.arg][1].append((directive.args[0], directive.line))
             if directive.args[0] not in vmtas:
-                error(directive.line, "<virtual-mta-pool %s> lists unknown virtual MTA '%s'"
-                      % (stanza.arg, directive.args[0]))
+                error(
+                    directive.line,
+                    "<virtual-mta-pool %s> lists unknown virtual MTA '%s'" % (stanza.arg, directive.args[0]),
+                )
         if not members:
             error(stanza.line, "<virtual-mta-pool %s> has no members" % stanza.arg)
         pools[stanza.arg] = members
     for stanza in sources:
         for directive in stanza.directives("default-virtual-mta"):
             if directive.args and directive.args[0] not in vmtas and directive.args[0] not in pools:
-                error(directive.line, "default-virtual-mta '%s' is neither a <virtual-mta> nor a "
-                                      "<virtual-mta-pool>" % directive.args[0])
+                error(
+                    directive.line,
+                    "default-virtual-mta '%s' is neither a <virtual-mta> nor a <virtual-mta-pool>" % directive.args[0],
+                )
 
     # --- the default route -------------------------------------------------
     route = None
@@ -321,23 +359,25 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
     auth_password_set = False
     if not wildcard:
         if whole:
-            error(None, "no <domain *> stanza: all mail must be routed to the smarthost "
-                        "with route or smtp-hosts")
+            error(None, "no <domain *> stanza: all mail must be routed to the smarthost with route or smtp-hosts")
     else:
         route = _check_routes(wildcard, rule, note, "<domain *>")
         has_route = any(d.key in ROUTE_DIRECTIVES for s in wildcard for d in s.directives())
         if policy and has_route:
             _check_tls_floor(wildcard, [], error)
             if _last_value(wildcard, "smtp-tls-ca-file") is None:
-                warn(wildcard[0].line, "<domain *> has no smtp-tls-ca-file: PowerMTA does not verify the "
-                                       "smarthost's certificate")
+                warn(
+                    wildcard[0].line,
+                    "<domain *> has no smtp-tls-ca-file: PowerMTA does not verify the smarthost's certificate",
+                )
         if not has_route and whole:
-            error(wildcard[0].line, "<domain *> has no route or smtp-hosts: mail would go straight "
-                                    "to each recipient's MX on port 25")
+            error(
+                wildcard[0].line,
+                "<domain *> has no route or smtp-hosts: mail would go straight to each recipient's MX on port 25",
+            )
         for stanza in wildcard:
             starttls["use"] = _first_not_none(_bool_of(stanza, "use-starttls"), starttls["use"])
-            starttls["require"] = _first_not_none(_bool_of(stanza, "require-starttls"),
-                                                  starttls["require"])
+            starttls["require"] = _first_not_none(_bool_of(stanza, "require-starttls"), starttls["require"])
             user = stanza.first("auth-username")
             if user is not None and user.args:
                 auth_user, auth_user_line = user.args[0], user.line
@@ -346,8 +386,10 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         if auth_password_set and auth_user is None:
             warn(wildcard[0].line, "auth-password is set in <domain *> but auth-username is not")
         if auth_password_set and starttls["require"] is not True:
-            warn(wildcard[0].line, "credentials for the smarthost without 'require-starttls yes': "
-                                   "they could be sent before TLS is up")
+            warn(
+                wildcard[0].line,
+                "credentials for the smarthost without 'require-starttls yes': they could be sent before TLS is up",
+            )
         if starttls["use"] is False and starttls["require"] is True:
             warn(wildcard[0].line, "<domain *> has use-starttls no but require-starttls yes")
 
@@ -363,8 +405,10 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
     if route is not None:
         route["host"] = hide(route["host"], route["line"])
     user_stanzas = root.stanzas("smtp-user")
-    tls = dict((key, _bool_value(_last_value(wildcard, "smtp-tls-allow-" + key)))
-               for key in ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"))
+    tls = dict(
+        (key, _bool_value(_last_value(wildcard, "smtp-tls-allow-" + key)))
+        for key in ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3")
+    )
     tls["ca_file"] = _last_value(wildcard, "smtp-tls-ca-file")
     tls["log_tls"] = _bool_value(_last_value(wildcard, "log-tls"))
     summary = {
@@ -378,14 +422,22 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         "auth_user": hide(auth_user, auth_user_line),
         "auth_password_set": auth_password_set,
         "server_tls_certificate": hide(certificate.args[0], certificate.line)
-        if certificate is not None and certificate.args else None,
+        if certificate is not None and certificate.args
+        else None,
         "sources": [dict(_source_summary(s), match=hide(s.arg, s.line)) for s in sources],
         "smtp_users": [hide(s.arg, s.line) for s in user_stanzas],
-        "virtual_mtas": [{"name": hide(name, s.line), "line": s.line,
-                          "source_hosts": [[hide(a, d.line) for a in d.args] for d in s.directives("smtp-source-host")]}
-                         for name, s in vmtas.items()],
-        "virtual_mta_pools": [{"name": hide(name, line), "members": [hide(m, ml) for m, ml in members]}
-                              for name, (line, members) in pool_lines.items()],
+        "virtual_mtas": [
+            {
+                "name": hide(name, s.line),
+                "line": s.line,
+                "source_hosts": [[hide(a, d.line) for a in d.args] for d in s.directives("smtp-source-host")],
+            }
+            for name, s in vmtas.items()
+        ],
+        "virtual_mta_pools": [
+            {"name": hide(name, line), "members": [hide(m, ml) for m, ml in members]}
+            for name, (line, members) in pool_lines.items()
+        ],
     }
     return Report(root, errors, warnings, summary)
 
@@ -425,9 +477,12 @@ def _check_tls_floor(stanzas, inherited, error):  # inherited: stanzas whose val
         if value is None:
             value = default
         if value:
-            error(routes[0].line, "relay policy: %s is %s for this route (%s); TLS below 1.2 must be off "
-                                  "towards the smarthost: add '%s no'"
-                  % (name, "on by default" if default else "on", REFERENCE[name], name))
+            error(
+                routes[0].line,
+                "relay policy: %s is %s for this route (%s); TLS below 1.2 must be off "
+                "towards the smarthost: add '%s no'"
+                % (name, "on by default" if default else "on", REFERENCE[name], name),
+            )
 
 
 def _first_not_none(value, fallback):

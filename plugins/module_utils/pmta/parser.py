@@ -43,6 +43,7 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
 # Tree
 # --------------------------------------------------------------------------
 
+
 class Directive(object):
     __slots__ = ("name", "args", "line")
 
@@ -82,12 +83,10 @@ class Stanza(object):
         return self.key
 
     def directives(self, name=None):
-        return [c for c in self.children
-                if isinstance(c, Directive) and (name is None or c.key == name)]
+        return [c for c in self.children if isinstance(c, Directive) and (name is None or c.key == name)]
 
     def stanzas(self, name=None):
-        return [c for c in self.children
-                if isinstance(c, Stanza) and (name is None or c.key == name)]
+        return [c for c in self.children if isinstance(c, Stanza) and (name is None or c.key == name)]
 
     def first(self, name):
         found = self.directives(name)
@@ -112,6 +111,7 @@ def _context_label(ctx):
 # --------------------------------------------------------------------------
 # Lexing
 # --------------------------------------------------------------------------
+
 
 def _strip_comment(text):
     index = text.find("#")
@@ -167,14 +167,14 @@ def _parse_tag(text, start=0, end=None):
         end = text.find(">", start)
     if end < 0 or text.find("<", start + 1, end) >= 0:
         return None
-    inner = text[start + 1:end]
+    inner = text[start + 1 : end]
     closing = inner.startswith("/")
     if closing:
         inner = inner[1:]
     match = _TAG_NAME_RE.match(inner)
     if match is None:
         return None
-    rest = inner[match.end():]
+    rest = inner[match.end() :]
     if rest and rest[0] not in _BLANKS:
         return None
     return closing, match.group(0), rest.strip(_BLANKS) or None, end + 1
@@ -206,8 +206,10 @@ def _find_tags(text):
 # --------------------------------------------------------------------------
 
 REDACTED = "(not shown: its line holds a password)"
-SECRET_LINE_MESSAGE = ("this line holds a password and is not valid here; it is not quoted: check the "
-                       "directive name, where it is and that it has exactly one value")
+SECRET_LINE_MESSAGE = (
+    "this line holds a password and is not valid here; it is not quoted: check the "
+    "directive name, where it is and that it has exactly one value"
+)
 
 
 class _Builder(object):
@@ -295,8 +297,7 @@ class _Builder(object):
             return
         while self.top.key != key:
             inner = self.pop()
-            self.error(inner.line, "%s opened here is not closed before </%s> on line %d"
-                       % (inner.label(), name, line))
+            self.error(inner.line, "%s opened here is not closed before </%s> on line %d" % (inner.label(), name, line))
             inner.end_line = line
         closed = self.pop()
         closed.end_line = line
@@ -317,17 +318,28 @@ class _Builder(object):
             self._note_unchecked(directive)
             return
         if key not in DIRECTIVES or ctx not in DIRECTIVES[key][0]:
-            homes = sorted(set([c for c, names in UNCHECKED_DIRECTIVES.items() if key in names]
-                               + list(DIRECTIVES.get(key, ((), ()))[0])), key=_context_order)
+            homes = sorted(
+                set(
+                    [c for c, names in UNCHECKED_DIRECTIVES.items() if key in names]
+                    + list(DIRECTIVES.get(key, ((), ()))[0])
+                ),
+                key=_context_order,
+            )
             if ctx in LENIENT_STANZAS:
-                self.warn(line, "'%s' in <%s> is not in the directive table; it is not validated"
-                          % (directive.name, ctx))
+                self.warn(
+                    line, "'%s' in <%s> is not in the directive table; it is not validated" % (directive.name, ctx)
+                )
             elif homes:
                 where = " or ".join(_context_label(h) for h in homes)
-                self.error(line, "directive '%s' is not allowed in %s (it belongs in %s)"
-                           % (directive.name, _context_label(ctx), where),
-                           redacted="directive '%s' is not allowed in %s (it belongs in %s)"
-                           % (key, _context_label(ctx), where) if key in SECRET_DIRECTIVES else None)
+                self.error(
+                    line,
+                    "directive '%s' is not allowed in %s (it belongs in %s)"
+                    % (directive.name, _context_label(ctx), where),
+                    redacted="directive '%s' is not allowed in %s (it belongs in %s)"
+                    % (key, _context_label(ctx), where)
+                    if key in SECRET_DIRECTIVES
+                    else None,
+                )
             else:
                 self.error(line, "unknown directive '%s'" % directive.name)
             return
@@ -335,18 +347,25 @@ class _Builder(object):
         if key == "include":
             self.warn(line, "included file '%s' is not validated" % directive.value)
         if key in DEPRECATED:
-            self.warn(line, "'%s' is deprecated by the PowerMTA reference (%s)%s"
-                      % (directive.name, REFERENCE[key], "; use smtp-hosts" if key == "route" else ""))
+            self.warn(
+                line,
+                "'%s' is deprecated by the PowerMTA reference (%s)%s"
+                % (directive.name, REFERENCE[key], "; use smtp-hosts" if key == "route" else ""),
+            )
 
     def _note_unchecked(self, directive):
         key = directive.key
         if key not in self.unchecked:
             self.unchecked[key] = {"name": key, "line": directive.line, "reference": REFERENCE[key]}
-            self.warn(directive.line, "directive '%s' is in the PowerMTA reference (%s) but the linter does "
-                                      "not check its value" % (directive.name, REFERENCE[key]))
+            self.warn(
+                directive.line,
+                "directive '%s' is in the PowerMTA reference (%s) but the linter does "
+                "not check its value" % (directive.name, REFERENCE[key]),
+            )
         if key in DEPRECATED:
-            self.warn(directive.line, "'%s' is deprecated by the PowerMTA reference (%s)"
-                      % (directive.name, REFERENCE[key]))
+            self.warn(
+                directive.line, "'%s' is deprecated by the PowerMTA reference (%s)" % (directive.name, REFERENCE[key])
+            )
 
     def _check_args(self, directive, spec):
         args, line, name = directive.args, directive.line, directive.name
@@ -357,7 +376,9 @@ class _Builder(object):
             if not args:
                 self.error(line, "directive '%s' expects %s" % (name, _TYPE_HELP[vtype]))
             elif vtype == "smtp_hosts" and parse_smtp_hosts(value)[1] is not None:
-                self.error(line, "directive '%s' expects %s: %s" % (name, _TYPE_HELP[vtype], parse_smtp_hosts(value)[1]))
+                self.error(
+                    line, "directive '%s' expects %s: %s" % (name, _TYPE_HELP[vtype], parse_smtp_hosts(value)[1])
+                )
             elif vtype == "pattern_line" and parse_pattern_line(value) is not None:
                 self.error(line, "directive '%s' expects %s: %s" % (name, _TYPE_HELP[vtype], parse_pattern_line(value)))
             elif not _check_value(vtype, value):
@@ -367,11 +388,13 @@ class _Builder(object):
         if len(args) < low or (high is not None and len(args) > high):
             if secret:
                 # never echo anything about a secret value, not even its word count
-                self.error(line, "directive '%s' expects exactly one value" % directive.key,
-                           redacted="directive '%s' expects exactly one value" % directive.key)
+                self.error(
+                    line,
+                    "directive '%s' expects exactly one value" % directive.key,
+                    redacted="directive '%s' expects exactly one value" % directive.key,
+                )
             else:
-                self.error(line, "directive '%s' expects %s, got %d"
-                           % (name, _describe_arity(spec), len(args)))
+                self.error(line, "directive '%s' expects %s, got %d" % (name, _describe_arity(spec), len(args)))
             return
         index = 0
         for item in spec:
@@ -390,14 +413,12 @@ class _Builder(object):
                     if not value:
                         continue
                 if not _check_value(vtype, value):
-                    self.error(line, "directive '%s' expects %s, got '%s'"
-                               % (name, _TYPE_HELP[vtype], value))
+                    self.error(line, "directive '%s' expects %s, got '%s'" % (name, _TYPE_HELP[vtype], value))
 
     def finish(self):
         while len(self.stack) > 1:
             stanza = self.pop()
-            self.error(stanza.line, "%s is never closed (missing </%s>)"
-                       % (stanza.label(), stanza.name))
+            self.error(stanza.line, "%s is never closed (missing </%s>)" % (stanza.label(), stanza.name))
         return self.root
 
 
@@ -414,10 +435,13 @@ def _screen(builder, lineno, raw):
     bad = _CONTROL_RE.search(raw)
     if bad is None:
         return True
-    builder.error(lineno, "the line contains the control or separator character U+%04X; PowerMTA and "
-                          "this linter could read it differently (the line is not quoted)" % ord(bad.group(0)),
-                  redacted="the line contains the control or separator character U+%04X (the line holds "
-                           "a password and is not quoted)" % ord(bad.group(0)))
+    builder.error(
+        lineno,
+        "the line contains the control or separator character U+%04X; PowerMTA and "
+        "this linter could read it differently (the line is not quoted)" % ord(bad.group(0)),
+        redacted="the line contains the control or separator character U+%04X (the line holds "
+        "a password and is not quoted)" % ord(bad.group(0)),
+    )
     return False
 
 
@@ -435,12 +459,15 @@ def _feed_lines(builder, text):
             if builder.in_opaque() and not (closing and name.lower() == builder.top.key):
                 continue
             if rest.strip(_BLANKS):
-                builder.error(lineno, "text after <%s%s> on the same line: put each directive "
-                                      "on its own line (or parse with compact=True)"
-                              % ("/" if closing else "", name + (" " + arg if arg else "")),
-                              redacted="text after a stanza tag on the same line: put each directive on "
-                                       "its own line (or parse with compact=True); the line holds a "
-                                       "password and is not quoted")
+                builder.error(
+                    lineno,
+                    "text after <%s%s> on the same line: put each directive "
+                    "on its own line (or parse with compact=True)"
+                    % ("/" if closing else "", name + (" " + arg if arg else "")),
+                    redacted="text after a stanza tag on the same line: put each directive on "
+                    "its own line (or parse with compact=True); the line holds a "
+                    "password and is not quoted",
+                )
             builder.tag(lineno, closing, name, arg)
             continue
         if builder.in_opaque():
@@ -449,8 +476,9 @@ def _feed_lines(builder, text):
             builder.error(lineno, "malformed stanza tag '%s'" % _TOKEN_RE.match(stripped).group(0))
             continue
         if _find_tags(stripped):
-            builder.error(lineno, "stanza tag in the middle of a line: put it on its own line "
-                                  "(or parse with compact=True)")
+            builder.error(
+                lineno, "stanza tag in the middle of a line: put it on its own line (or parse with compact=True)"
+            )
             continue
         tokens = split_tokens(stripped)
         builder.directive(lineno, tokens[0], tokens[1:])

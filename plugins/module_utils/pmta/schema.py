@@ -54,8 +54,10 @@ def _unchecked_by_context():
 UNCHECKED_DIRECTIVES = _unchecked_by_context()
 
 # name -> "reference section" (or the source) for messages and the summary.
-REFERENCE = dict((row[0], ("section %s" % row[4]) if row[4] else SOURCES[row[3]].split(",")[0].split(" (")[0])
-                 for row in pmta_directives.DIRECTIVE_TABLE)
+REFERENCE = dict(
+    (row[0], ("section %s" % row[4]) if row[4] else SOURCES[row[3]].split(",")[0].split(" (")[0])
+    for row in pmta_directives.DIRECTIVE_TABLE
+)
 
 # Directives that may legitimately appear several times in one block.
 REPEATABLE = frozenset(row[0] for row in pmta_directives.DIRECTIVE_TABLE if "r" in row[5])
@@ -87,8 +89,10 @@ _TYPE_HELP = {
     "named_source": "a source name in braces such as {relay-users}",
     "string": "a value",
     "secret": "a value",
-    "smtp_hosts": ("host names (bare, with an optional :port), [IPv4] or [IPv6:address] literals or "
-                   "lookup-mx:domain, ',' within a preference level and ';' between levels"),
+    "smtp_hosts": (
+        "host names (bare, with an optional :port), [IPv4] or [IPv6:address] literals or "
+        "lookup-mx:domain, ',' within a preference level and ';' between levels"
+    ),
     "dkim_key": "selector,domain,key-file (domain-key)",
     "dkim_sign": "yes/no/true/false or if-x-dkim-options-present",
     "pattern_line": "/regular expression/ followed by actions such as mode=backoff",
@@ -110,8 +114,11 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
 _USER_RE = re.compile(r"[!#-;=?-z|~]+", re.ASCII)  # printable ASCII but space " < > { }
 # *, a name, *.name or [*.]name (section 3.3.10), a label may be a $macro (domain-macro), or a
 # special queue such as {sparkpost} (section 3.3.10.100).
-_DOMAIN_PATTERN_RE = re.compile(r"\*|\{[A-Za-z0-9._-]+\}|(?:\*\.|\[\*\.\])?\$?[A-Za-z0-9_-]+"
-                                r"(?:\.\$?[A-Za-z0-9_-]+)*\.?", re.ASCII)
+_DOMAIN_PATTERN_RE = re.compile(
+    r"\*|\{[A-Za-z0-9._-]+\}|(?:\*\.|\[\*\.\])?\$?[A-Za-z0-9_-]+"
+    r"(?:\.\$?[A-Za-z0-9_-]+)*\.?",
+    re.ASCII,
+)
 _NAMED_SOURCE_RE = re.compile(r"\{[A-Za-z0-9._-]+\}", re.ASCII)
 _TOKEN_RE = re.compile(r"[^ \t]+")
 _TAG_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*", re.ASCII)
@@ -133,6 +140,7 @@ _SECRET_LINE_RE = re.compile(r"password", re.I)
 # --------------------------------------------------------------------------
 # Findings
 # --------------------------------------------------------------------------
+
 
 class Finding(object):
     """An error or warning tied to a line (None: the file as a whole)."""
@@ -177,6 +185,7 @@ def _sort_key(finding):
 # Tokens
 # --------------------------------------------------------------------------
 
+
 def split_tokens(text):
     """Split on whitespace; double quotes group words ("" is an empty value)."""
     tokens = []
@@ -201,6 +210,7 @@ def split_tokens(text):
 # --------------------------------------------------------------------------
 # Value checks
 # --------------------------------------------------------------------------
+
 
 def parse_bool(value):
     """Return True/False for yes/no/true/false (any case), else None."""
@@ -249,7 +259,7 @@ def parse_hostport(value):
         end = text.find("]")
         if end < 0:
             return None
-        host, rest = text[1:end], text[end + 1:]
+        host, rest = text[1:end], text[end + 1 :]
         bracketed = True
         if rest:
             if not rest.startswith(":"):
@@ -275,7 +285,7 @@ def _smtp_host(text):
     if not text:
         return "an empty host between separators"
     if text.lower().startswith("lookup-mx:"):
-        domain = text[len("lookup-mx:"):]
+        domain = text[len("lookup-mx:") :]
         if not _is_hostname(domain):
             return "'%s': lookup-mx: must be followed by a domain name" % text
         return {"host": domain, "port": None, "kind": "lookup-mx"}
@@ -284,7 +294,7 @@ def _smtp_host(text):
         end = text.find("]")
         if end < 0:
             return "'%s': unclosed '['" % text
-        inner, rest = text[1:end], text[end + 1:]
+        inner, rest = text[1:end], text[end + 1 :]
         if rest:
             if not rest.startswith(":") or not _is_port(rest[1:]):
                 return "'%s': only ':port' may follow ']'" % text
@@ -300,8 +310,10 @@ def _smtp_host(text):
         except ValueError:
             if ":" in inner:
                 return "'%s': write an IPv6 literal as [IPv6:%s]" % (text, inner)
-            return ("'%s': brackets are for IP address literals only; write a host name bare, "
-                    "as in %s:587" % (text, inner))
+            return "'%s': brackets are for IP address literals only; write a host name bare, as in %s:587" % (
+                text,
+                inner,
+            )
         return {"host": inner, "port": port, "kind": "ipv4"}
     if text.count(":") > 1:
         return "'%s': write an IPv6 address as [IPv6:address]" % text
@@ -364,8 +376,13 @@ def parse_pattern_line(value):
 
 def _is_dkim_key(value):
     parts = [part.strip(_BLANKS) for part in value.split(",")]
-    return (len(parts) == 3 and bool(_DKIM_SELECTOR_RE.fullmatch(parts[0])) and _is_hostname(parts[1])
-            and bool(parts[2]) and not any(char in parts[2] for char in _BLANKS))
+    return (
+        len(parts) == 3
+        and bool(_DKIM_SELECTOR_RE.fullmatch(parts[0]))
+        and _is_hostname(parts[1])
+        and bool(parts[2])
+        and not any(char in parts[2] for char in _BLANKS)
+    )
 
 
 def parse_listener(value):
@@ -376,9 +393,9 @@ def parse_listener(value):
     text = str(value).strip(_BLANKS)
     if text.startswith("["):
         end = text.find("]")
-        if end < 0 or not text[end + 1:].startswith(":"):
+        if end < 0 or not text[end + 1 :].startswith(":"):
             return None
-        addr, port = text[1:end], text[end + 2:]
+        addr, port = text[1:end], text[end + 2 :]
     else:
         addr, sep, port = text.rpartition(":")
         if not sep:
@@ -438,8 +455,7 @@ def _check_value(vtype, value):
     if vtype == "user":
         return bool(_USER_RE.fullmatch(value))
     if vtype == "domain_pattern":
-        return bool(_DOMAIN_PATTERN_RE.fullmatch(value)) or (
-            value.startswith("[") and parse_network(value) is not None)
+        return bool(_DOMAIN_PATTERN_RE.fullmatch(value)) or (value.startswith("[") and parse_network(value) is not None)
     if vtype == "access_level":
         return value.lower() in ("admin", "monitor", "none")
     if vtype == "auth_method":
@@ -489,33 +505,66 @@ def _describe_arity(spec):
 # Documentation of the table (docs/pmta-directives.md is generated from it)
 # --------------------------------------------------------------------------
 
+
 def directives_markdown():
     """The directive and stanza table as Markdown, from pmta_directives (the source of truth)."""
+
     def ctx(names):
         return ", ".join("top level" if n == GLOBAL else "`<%s>`" % n for n in names)
 
-    lines = ["# PowerMTA directives known to egress.mail.pmta_config", "",
-             "Generated from `plugins/module_utils/pmta_directives.py` by `pmta_config.directives_markdown()`",
-             "(`PMTA_DOCS_UPDATE=1 pytest tests/unit/plugins/module_utils/test_pmta_corpus.py` rewrites it).",
-             "Values marked *not checked* are accepted and reported as such.", "",
-             "## Sources", ""]
+    lines = [
+        "# PowerMTA directives known to egress.mail.pmta_config",
+        "",
+        "Generated from `plugins/module_utils/pmta_directives.py` by `pmta_config.directives_markdown()`",
+        "(`PMTA_DOCS_UPDATE=1 pytest tests/unit/plugins/module_utils/test_pmta_corpus.py` rewrites it).",
+        "Values marked *not checked* are accepted and reported as such.",
+        "",
+        "## Sources",
+        "",
+    ]
     for key in sorted(SOURCES):
         lines.append("- `%s`: %s" % (key, SOURCES[key]))
-    lines += ["", "## Stanzas (%d)" % len(pmta_directives.STANZA_TABLE), "",
-              "| stanza | inside | argument | source | section |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Stanzas (%d)" % len(pmta_directives.STANZA_TABLE),
+        "",
+        "| stanza | inside | argument | source | section |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for name, parents, arg, source, section, opaque in pmta_directives.STANZA_TABLE:
-        lines.append("| `<%s>` | %s | %s | %s | %s |" % (
-            name, ctx(parents), "none" if arg is None else _TYPE_HELP[arg].replace("|", "\\|"),
-            source, (section or "") + (" (contents not checked)" if opaque else "")))
-    lines += ["", "## Directives (%d: %d type-checked, %d not checked)" % (
-        len(pmta_directives.DIRECTIVE_TABLE), len(DIRECTIVES),
-        sum(1 for row in pmta_directives.DIRECTIVE_TABLE if row[2] is None)), "",
-        "| directive | where | value | source | section | notes |", "| --- | --- | --- | --- | --- | --- |"]
+        lines.append(
+            "| `<%s>` | %s | %s | %s | %s |"
+            % (
+                name,
+                ctx(parents),
+                "none" if arg is None else _TYPE_HELP[arg].replace("|", "\\|"),
+                source,
+                (section or "") + (" (contents not checked)" if opaque else ""),
+            )
+        )
+    lines += [
+        "",
+        "## Directives (%d: %d type-checked, %d not checked)"
+        % (
+            len(pmta_directives.DIRECTIVE_TABLE),
+            len(DIRECTIVES),
+            sum(1 for row in pmta_directives.DIRECTIVE_TABLE if row[2] is None),
+        ),
+        "",
+        "| directive | where | value | source | section | notes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, where, values, source, section, flags in pmta_directives.DIRECTIVE_TABLE:
-        value = "*not checked*" if values is None else "; ".join(
-            ("one or more: " if v.startswith("*") else "") + _TYPE_HELP[v.lstrip("?*")] for v in values)
-        notes = ", ".join(word for flag, word in (("r", "repeatable"), ("d", "deprecated"), ("s", "secret"))
-                          if flag in flags)
-        lines.append("| `%s` | %s | %s | %s | %s | %s |"
-                     % (name, ctx(where), value.replace("|", "\\|"), source, section or "", notes))
+        value = (
+            "*not checked*"
+            if values is None
+            else "; ".join(("one or more: " if v.startswith("*") else "") + _TYPE_HELP[v.lstrip("?*")] for v in values)
+        )
+        notes = ", ".join(
+            word for flag, word in (("r", "repeatable"), ("d", "deprecated"), ("s", "secret")) if flag in flags
+        )
+        lines.append(
+            "| `%s` | %s | %s | %s | %s | %s |"
+            % (name, ctx(where), value.replace("|", "\\|"), source, section or "", notes)
+        )
     return "\n".join(lines) + "\n"

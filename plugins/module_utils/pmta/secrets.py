@@ -22,6 +22,7 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
 # Masking
 # --------------------------------------------------------------------------
 
+
 def _secret_spans(line):
     """(start, end) of the secret value in one line: from the first secret directive name and
     its blanks to the end of the line, comments included (a '#' may belong to the password),
@@ -78,10 +79,12 @@ def _split_lines(text):
 
 def masked_diff(before, after, path="config"):
     """Unified diff (list of lines) of two configurations with secrets masked."""
-    return list(difflib.unified_diff(
-        _split_lines(mask_secrets(before or "")),
-        _split_lines(mask_secrets(after or "")),
-        fromfile="%s (current)" % path,
-        tofile="%s (new)" % path,
-        lineterm="",
-    ))
+    return list(
+        difflib.unified_diff(
+            _split_lines(mask_secrets(before or "")),
+            _split_lines(mask_secrets(after or "")),
+            fromfile="%s (current)" % path,
+            tofile="%s (new)" % path,
+            lineterm="",
+        )
+    )

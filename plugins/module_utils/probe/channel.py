@@ -21,8 +21,8 @@ QUIT_WAIT = 1.0
 MAX_LINE_BYTES = 8192
 MAX_REPLY_LINES = 200
 RAW_HEAD_BYTES = 1024
-_REPLY_RE = re.compile(r'^(\d{3})(?:([ -])(.*))?$')
-_SMTP_LIKE_RE = re.compile(br'^\d{3}[ -]')
+_REPLY_RE = re.compile(r"^(\d{3})(?:([ -])(.*))?$")
+_SMTP_LIKE_RE = re.compile(rb"^\d{3}[ -]")
 
 
 class _Timeout(Exception):
@@ -44,7 +44,7 @@ class _ProtocolError(Exception):
 class _TLSFailure(Exception):
     """The TLS handshake failed; ``state`` is the probe state to report."""
 
-    def __init__(self, message, state='tls_failed', verified=None, banner=None):
+    def __init__(self, message, state="tls_failed", verified=None, banner=None):
         super(_TLSFailure, self).__init__(message)
         self.state = state
         self.verified = verified
@@ -74,9 +74,9 @@ class _Channel(object):
         self.deadline = deadline
         self.span = span
         self.tls = None
-        self.raw_head = b''
+        self.raw_head = b""
         self.discarded = 0
-        self._buf = b''
+        self._buf = b""
         self._in = None
         self._out = None
         self._eof = False
@@ -94,9 +94,9 @@ class _Channel(object):
         except socket.timeout:
             raise _Timeout()
         except OSError as exc:
-            raise _Closed('connection lost (%s)' % (exc.strerror or exc))
+            raise _Closed("connection lost (%s)" % (exc.strerror or exc))
         if len(self.raw_head) < RAW_HEAD_BYTES:
-            self.raw_head += data[:RAW_HEAD_BYTES - len(self.raw_head)]
+            self.raw_head += data[: RAW_HEAD_BYTES - len(self.raw_head)]
         return data
 
     def _raw_send(self, data):
@@ -106,7 +106,7 @@ class _Channel(object):
         except socket.timeout:
             raise _Timeout()
         except OSError as exc:
-            raise _Closed('connection lost (%s)' % (exc.strerror or exc))
+            raise _Closed("connection lost (%s)" % (exc.strerror or exc))
 
     def _flush_tls(self):
         data = self._out.read()
@@ -120,7 +120,7 @@ class _Channel(object):
             except ssl.SSLWantReadError:
                 self._flush_tls()
                 if self._eof:
-                    raise _Closed('connection closed by server during TLS')
+                    raise _Closed("connection closed by server during TLS")
                 data = self._raw_recv()
                 if data:
                     self._in.write(data)
@@ -138,7 +138,7 @@ class _Channel(object):
         # Plaintext the server sent after its reply must not be taken as TLS data
         # (or later as a reply: that is the STARTTLS command injection pattern).
         self.discarded = len(self._buf)
-        self._buf = b''
+        self._buf = b""
         self._tls_call(self.tls.do_handshake)
 
     def _recv_more(self):
@@ -148,25 +148,26 @@ class _Channel(object):
             try:
                 data = self._tls_call(self.tls.read, 65536)
             except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-                raise _Closed('TLS session closed by server')
+                raise _Closed("TLS session closed by server")
             except ssl.SSLError as exc:
-                raise _Closed('TLS session broken (%s)' % _ssl_reason(exc))
+                raise _Closed("TLS session broken (%s)" % _ssl_reason(exc))
         if not data:
-            raise _Closed('connection closed by server')
+            raise _Closed("connection closed by server")
         return data
 
     def readline(self):
-        while b'\n' not in self._buf:
+        while b"\n" not in self._buf:
             if len(self._buf) > MAX_LINE_BYTES:
-                raise _ProtocolError('reply line longer than %d bytes' % MAX_LINE_BYTES,
-                                     self._buf[:200].decode('utf-8', 'replace'))
+                raise _ProtocolError(
+                    "reply line longer than %d bytes" % MAX_LINE_BYTES, self._buf[:200].decode("utf-8", "replace")
+                )
             try:
                 self._buf += self._recv_more()
             except (_Timeout, _Closed) as exc:
-                exc.partial = self._buf.decode('utf-8', 'replace')
+                exc.partial = self._buf.decode("utf-8", "replace")
                 raise
-        line, _sep, self._buf = self._buf.partition(b'\n')
-        return line.rstrip(b'\r').decode('utf-8', 'replace')
+        line, _sep, self._buf = self._buf.partition(b"\n")
+        return line.rstrip(b"\r").decode("utf-8", "replace")
 
     def read_reply(self):
         """Read one (possibly multi-line) reply; return (code, [lines])."""
@@ -175,15 +176,15 @@ class _Channel(object):
             line = self.readline()
             match = _REPLY_RE.match(line)
             if not match:
-                raise _ProtocolError('not an SMTP reply: %r' % line[:200], line)
+                raise _ProtocolError("not an SMTP reply: %r" % line[:200], line)
             lines.append(line)
-            if match.group(2) != '-':
+            if match.group(2) != "-":
                 return int(match.group(1)), lines
             if len(lines) >= MAX_REPLY_LINES:
-                raise _ProtocolError('reply with more than %d lines' % MAX_REPLY_LINES, lines[0])
+                raise _ProtocolError("reply with more than %d lines" % MAX_REPLY_LINES, lines[0])
 
     def send_line(self, text):
-        data = (text + '\r\n').encode('ascii')
+        data = (text + "\r\n").encode("ascii")
         if self.tls is None:
             self._raw_send(data)
         else:
@@ -210,7 +211,7 @@ class _Channel(object):
 
 
 def _ssl_reason(exc):
-    reason = getattr(exc, 'reason', None)
+    reason = getattr(exc, "reason", None)
     if reason:
-        return '%s (%s)' % (reason.lower().replace('_', ' '), reason)
+        return "%s (%s)" % (reason.lower().replace("_", " "), reason)
     return str(exc)

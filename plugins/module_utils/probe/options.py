@@ -23,20 +23,20 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_WORKERS = 64
 MAX_WORKERS_LIMIT = 1024
 STATES = (
-    'open',
-    'refused',
-    'filtered',
-    'unreachable',
-    'no_banner',
-    'rejected',
-    'intercepted',
-    'tls_failed',
-    'dns_error',
+    "open",
+    "refused",
+    "filtered",
+    "unreachable",
+    "no_banner",
+    "rejected",
+    "intercepted",
+    "tls_failed",
+    "dns_error",
 )
 # TCP did not get through: the packet was dropped, reset or answered with ICMP.
-BLOCKING_STATES = frozenset(('filtered', 'refused', 'unreachable'))
+BLOCKING_STATES = frozenset(("filtered", "refused", "unreachable"))
 # The TCP handshake completed: something on the far side accepted the connection.
-CONNECTED_STATES = frozenset(('open', 'rejected', 'no_banner', 'intercepted', 'tls_failed'))
+CONNECTED_STATES = frozenset(("open", "rejected", "no_banner", "intercepted", "tls_failed"))
 
 
 class ProbeArgumentError(ValueError):
@@ -44,21 +44,30 @@ class ProbeArgumentError(ValueError):
 
 
 def _fmt_seconds(value):
-    return '%gs' % value
+    return "%gs" % value
 
 
 class ProbeOptions(object):
     """Validated, normalised arguments of one probe run."""
 
-    def __init__(self, hosts, ports=DEFAULT_PORTS, timeout=DEFAULT_TIMEOUT,
-                 implicit_tls_ports=DEFAULT_IMPLICIT_TLS_PORTS, starttls=True,
-                 ehlo_name=None, ca_file=None, expect_banner=None,
-                 prefer=DEFAULT_PREFER, max_workers=DEFAULT_MAX_WORKERS,
-                 require_recommended=False):
+    def __init__(
+        self,
+        hosts,
+        ports=DEFAULT_PORTS,
+        timeout=DEFAULT_TIMEOUT,
+        implicit_tls_ports=DEFAULT_IMPLICIT_TLS_PORTS,
+        starttls=True,
+        ehlo_name=None,
+        ca_file=None,
+        expect_banner=None,
+        prefer=DEFAULT_PREFER,
+        max_workers=DEFAULT_MAX_WORKERS,
+        require_recommended=False,
+    ):
         self.hosts = _check_hosts(hosts)
-        self.ports = _check_ports('ports', ports, allow_empty=False)
-        self.implicit_tls_ports = _check_ports('implicit_tls_ports', implicit_tls_ports)
-        self.prefer = _check_ports('prefer', prefer)
+        self.ports = _check_ports("ports", ports, allow_empty=False)
+        self.implicit_tls_ports = _check_ports("implicit_tls_ports", implicit_tls_ports)
+        self.prefer = _check_ports("prefer", prefer)
         self.timeout = _check_timeout(timeout)
         self.starttls = bool(starttls)
         self.ehlo_name = _check_ehlo_name(ehlo_name)
@@ -73,19 +82,21 @@ def _check_hosts(hosts):
     if isinstance(hosts, str):
         hosts = [hosts]
     if not hosts:
-        raise ProbeArgumentError('hosts must list at least one host name or address')
+        raise ProbeArgumentError("hosts must list at least one host name or address")
     result = []
     for host in hosts:
         if not isinstance(host, str) or not host or host != host.strip() or any(c.isspace() for c in host):
             raise ProbeArgumentError(
-                'hosts: invalid entry %r: a host must be a non-empty name or address without whitespace' % (host,))
-        bracketed = host.startswith('[') and host.endswith(']')
+                "hosts: invalid entry %r: a host must be a non-empty name or address without whitespace" % (host,)
+            )
+        bracketed = host.startswith("[") and host.endswith("]")
         if bracketed:
             host = host[1:-1]
-        if ':' in host and not _is_ipv6(host):
+        if ":" in host and not _is_ipv6(host):
             raise ProbeArgumentError(
-                'hosts: invalid entry %r: give the host name or address only and list the ports in ports '
-                '(IPv6 addresses may be written with or without brackets)' % (host if not bracketed else '[%s]' % host,))
+                "hosts: invalid entry %r: give the host name or address only and list the ports in ports "
+                "(IPv6 addresses may be written with or without brackets)" % (host if not bracketed else "[%s]" % host,)
+            )
         if not host:
             raise ProbeArgumentError('hosts: invalid entry "[]"')
         if host not in result:
@@ -95,7 +106,7 @@ def _check_hosts(hosts):
 
 def _is_ipv6(text):
     try:
-        ipaddress.IPv6Address(text.split('%', 1)[0])  # Python < 3.9 does not know scope ids
+        ipaddress.IPv6Address(text.split("%", 1)[0])  # Python < 3.9 does not know scope ids
     except ValueError:
         return False
     return True
@@ -109,19 +120,19 @@ def _check_ports(name, ports, allow_empty=True):
     result = []
     for port in ports:
         if isinstance(port, bool):
-            raise ProbeArgumentError('%s: %r is not a TCP port number (1-65535)' % (name, port))
+            raise ProbeArgumentError("%s: %r is not a TCP port number (1-65535)" % (name, port))
         try:
             number = int(port)
         except (TypeError, ValueError):
-            raise ProbeArgumentError('%s: %r is not a TCP port number (1-65535)' % (name, port))
+            raise ProbeArgumentError("%s: %r is not a TCP port number (1-65535)" % (name, port))
         if number != port and not isinstance(port, str):
-            raise ProbeArgumentError('%s: %r is not a TCP port number (1-65535)' % (name, port))
+            raise ProbeArgumentError("%s: %r is not a TCP port number (1-65535)" % (name, port))
         if not 1 <= number <= 65535:
-            raise ProbeArgumentError('%s: %d is out of range: TCP ports are 1-65535' % (name, number))
+            raise ProbeArgumentError("%s: %d is out of range: TCP ports are 1-65535" % (name, number))
         if number not in result:
             result.append(number)
     if not result and not allow_empty:
-        raise ProbeArgumentError('%s must list at least one port' % name)
+        raise ProbeArgumentError("%s must list at least one port" % name)
     return result
 
 
@@ -129,57 +140,57 @@ def _check_timeout(timeout):
     try:
         value = float(timeout)
     except (TypeError, ValueError):
-        raise ProbeArgumentError('timeout must be a number of seconds, got %r' % (timeout,))
+        raise ProbeArgumentError("timeout must be a number of seconds, got %r" % (timeout,))
     if math.isnan(value) or math.isinf(value) or value <= 0:
-        raise ProbeArgumentError('timeout must be greater than 0 seconds, got %r' % (timeout,))
+        raise ProbeArgumentError("timeout must be greater than 0 seconds, got %r" % (timeout,))
     return value
 
 
 def _check_max_workers(max_workers):
     if isinstance(max_workers, bool):
-        raise ProbeArgumentError('max_workers must be an integer, got %r' % (max_workers,))
+        raise ProbeArgumentError("max_workers must be an integer, got %r" % (max_workers,))
     try:
         value = int(max_workers)
     except (TypeError, ValueError):
-        raise ProbeArgumentError('max_workers must be an integer, got %r' % (max_workers,))
+        raise ProbeArgumentError("max_workers must be an integer, got %r" % (max_workers,))
     if not 1 <= value <= MAX_WORKERS_LIMIT:
-        raise ProbeArgumentError('max_workers must be between 1 and %d, got %d' % (MAX_WORKERS_LIMIT, value))
+        raise ProbeArgumentError("max_workers must be between 1 and %d, got %d" % (MAX_WORKERS_LIMIT, value))
     return value
 
 
 def _check_ehlo_name(name):
-    if name is None or name == '':
-        name = socket.getfqdn() or 'localhost'
+    if name is None or name == "":
+        name = socket.getfqdn() or "localhost"
         if any(c.isspace() for c in name):
-            name = 'localhost'
+            name = "localhost"
         return name
     if not isinstance(name, str) or any(c.isspace() for c in name):
-        raise ProbeArgumentError('ehlo_name must be a host name without whitespace, got %r' % (name,))
+        raise ProbeArgumentError("ehlo_name must be a host name without whitespace, got %r" % (name,))
     try:
-        name.encode('ascii')
+        name.encode("ascii")
     except UnicodeEncodeError:
         raise ProbeArgumentError('ehlo_name must be ASCII (use the IDNA "xn--" form), got %r' % (name,))
     return name
 
 
 def _check_regex(pattern):
-    if pattern is None or pattern == '':
+    if pattern is None or pattern == "":
         return None
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise ProbeArgumentError('expect_banner is not a valid regular expression: %s' % exc)
+        raise ProbeArgumentError("expect_banner is not a valid regular expression: %s" % exc)
 
 
 def _make_contexts(ca_file):
     """Return (verifying context, non-verifying context or None)."""
     if ca_file:
         if not os.path.isfile(ca_file):
-            raise ProbeArgumentError('ca_file %s does not exist or is not a regular file' % ca_file)
+            raise ProbeArgumentError("ca_file %s does not exist or is not a regular file" % ca_file)
         try:
             verify = ssl.create_default_context(cafile=ca_file)
         except (ssl.SSLError, OSError, ValueError) as exc:
-            raise ProbeArgumentError('ca_file %s could not be loaded as PEM CA certificates: %s' % (ca_file, exc))
+            raise ProbeArgumentError("ca_file %s could not be loaded as PEM CA certificates: %s" % (ca_file, exc))
         return verify, None
     verify = ssl.create_default_context()
     insecure = ssl.create_default_context()
@@ -191,19 +202,19 @@ def _make_contexts(ca_file):
 def build_options(params):
     """Build :class:`ProbeOptions` from a module-style parameter dict (``None`` means default)."""
     defaults = {
-        'ports': DEFAULT_PORTS,
-        'timeout': DEFAULT_TIMEOUT,
-        'implicit_tls_ports': DEFAULT_IMPLICIT_TLS_PORTS,
-        'starttls': True,
-        'ehlo_name': None,
-        'ca_file': None,
-        'expect_banner': None,
-        'prefer': DEFAULT_PREFER,
-        'max_workers': DEFAULT_MAX_WORKERS,
-        'require_recommended': False,
+        "ports": DEFAULT_PORTS,
+        "timeout": DEFAULT_TIMEOUT,
+        "implicit_tls_ports": DEFAULT_IMPLICIT_TLS_PORTS,
+        "starttls": True,
+        "ehlo_name": None,
+        "ca_file": None,
+        "expect_banner": None,
+        "prefer": DEFAULT_PREFER,
+        "max_workers": DEFAULT_MAX_WORKERS,
+        "require_recommended": False,
     }
     kwargs = {}
     for key, default in defaults.items():
         value = params.get(key)
         kwargs[key] = default if value is None else value
-    return ProbeOptions(params.get('hosts'), **kwargs)
+    return ProbeOptions(params.get("hosts"), **kwargs)

@@ -35,27 +35,27 @@ def _bounded_map(func, items, max_workers, timeout=None):
         return results
     lock = threading.Lock()
     all_done = threading.Event()
-    state = {'next': 0, 'left': len(items)}
+    state = {"next": 0, "left": len(items)}
 
     def worker():
         while True:
             with lock:
-                index = state['next']
+                index = state["next"]
                 if index >= len(items):
                     return
-                state['next'] = index + 1
+                state["next"] = index + 1
             try:
                 outcome = (True, func(items[index]))
             except Exception as exc:
                 outcome = (False, exc)
             with lock:
                 results[index] = outcome
-                state['left'] -= 1
-                if state['left'] == 0:
+                state["left"] -= 1
+                if state["left"] == 0:
                     all_done.set()
 
-    for dummy in range(min(max_workers, len(items))):
-        thread = threading.Thread(target=worker, name='smtp_probe')
+    for _dummy in range(min(max_workers, len(items))):
+        thread = threading.Thread(target=worker, name="smtp_probe")
         thread.daemon = True
         thread.start()
     all_done.wait(timeout)
@@ -68,8 +68,8 @@ def _resolve(host):
     infos = socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)
     seen = set()
     addresses = []
-    for family, dummy_type, dummy_proto, dummy_canon, sockaddr in infos:
-        if family not in (socket.AF_INET, getattr(socket, 'AF_INET6', None)):
+    for family, _dummy_type, _dummy_proto, _dummy_canon, sockaddr in infos:
+        if family not in (socket.AF_INET, getattr(socket, "AF_INET6", None)):
             continue
         key = (family, sockaddr[0])
         if key in seen:
@@ -81,13 +81,13 @@ def _resolve(host):
 
 def _dns_error_text(exc):
     if isinstance(exc, socket.gaierror):
-        name = ''
+        name = ""
         for attr in dir(socket):
-            if attr.startswith('EAI_') and getattr(socket, attr) == exc.errno:
+            if attr.startswith("EAI_") and getattr(socket, attr) == exc.errno:
                 name = attr
                 break
         text = exc.strerror or str(exc)
-        return '%s (%s)' % (text, name) if name else text
+        return "%s (%s)" % (text, name) if name else text
     return str(exc)
 
 
@@ -104,13 +104,13 @@ def run_probes(options):
     tasks = []
     for host, lookup in zip(options.hosts, lookups):
         if lookup is None:
-            error = 'name resolution did not finish within %s' % _fmt_seconds(options.timeout)
+            error = "name resolution did not finish within %s" % _fmt_seconds(options.timeout)
             addresses = None
         elif not lookup[0]:
             error = _dns_error_text(lookup[1])
             addresses = None
         elif not lookup[1]:
-            error = 'name has no IPv4 or IPv6 address'
+            error = "name has no IPv4 or IPv6 address"
             addresses = None
         else:
             error = None
@@ -118,8 +118,8 @@ def run_probes(options):
         for port in options.ports:
             if addresses is None:
                 result = _new_result(host, port, None)
-                result['state'] = 'dns_error'
-                result['error'] = error
+                result["state"] = "dns_error"
+                result["error"] = error
                 slots.append(result)
                 continue
             for family, sockaddr in addresses:
@@ -144,12 +144,11 @@ def run_probes(options):
             results.append(outcome[1])
             continue
         result = _new_result(host, port, sockaddr[0])
-        result['state'] = 'filtered'
-        result['error'] = ('probe did not finish in time' if outcome is None
-                           else 'unexpected error: %r' % (outcome[1],))
+        result["state"] = "filtered"
+        result["error"] = "probe did not finish in time" if outcome is None else "unexpected error: %r" % (outcome[1],)
         results.append(result)
 
-    report = {'results': results}
+    report = {"results": results}
     report.update(summarize(results, options))
-    report['elapsed_ms'] = round((time.monotonic() - start) * 1000.0, 1)
+    report["elapsed_ms"] = round((time.monotonic() - start) * 1000.0, 1)
     return report

@@ -4,6 +4,7 @@ Used by the render tests to cover what no reachable test host can run (the RHEL 
 every variable combination. Variables files are trusted the way Ansible trusts a role's own
 files, so templates inside them render as they do in a play.
 """
+
 import os
 
 from ansible.parsing.dataloader import DataLoader

@@ -9,6 +9,7 @@ The role calls the collection's filters by name, which ansible-core's collection
 the other unit tests import the collection as a plain package, which that loader cannot use. So
 the rendering runs in a fresh Python process: this file run as a script.
 """
+
 import json
 import os
 import subprocess
@@ -37,19 +38,26 @@ def _render(case):
     renderer = RoleRenderer("port25_audit", ["defaults/main.yml", "vars/main.yml"])
     common = {"port25_audit_ports": given["ports"], "port25_audit_timeout": given["timeout"]}
     tasks = renderer.loader.load_from_file(os.path.join(renderer.path, "tasks", "probe.yml"))
-    set_fact = _trust([task for task in tasks if task.get("name") == "Set the result of this host"][0][
-        "ansible.builtin.set_fact"])
+    set_fact = _trust(
+        [task for task in tasks if task.get("name") == "Set the result of this host"][0]["ansible.builtin.set_fact"]
+    )
     hostvars = {}
     for host in given["hosts"]:
         hostvars[host] = {}
         if host in given["inputs"]:
-            variables = dict(renderer.variables, inventory_hostname=host,
-                             __port25_audit_probe={"results": given["inputs"][host]["probes"]},
-                             __port25_audit_queue=given["inputs"][host]["queue"], **common)
+            variables = dict(
+                renderer.variables,
+                inventory_hostname=host,
+                __port25_audit_probe={"results": given["inputs"][host]["probes"]},
+                __port25_audit_queue=given["inputs"][host]["queue"],
+                **common,
+            )
             hostvars[host] = Templar(loader=renderer.loader, variables=variables).template(set_fact)
     play = dict(common, hostvars=hostvars, ansible_play_hosts_all=given["hosts"])
-    files = dict((fmt, renderer.render("{{ lookup('ansible.builtin.template', 'port25-audit.%s.j2') }}" % fmt, **play))
-                 for fmt in FORMATS)
+    files = dict(
+        (fmt, renderer.render("{{ lookup('ansible.builtin.template', 'port25-audit.%s.j2') }}" % fmt, **play))
+        for fmt in FORMATS
+    )
     facts = dict((host, values["port25_audit_result"]) for host, values in hostvars.items() if values)
     return {"facts": facts, "files": files}
 

@@ -3,6 +3,7 @@
 Debian is also proven on real hosts (molecule); the RHEL family is covered here only, since no
 RHEL mirror is reachable from the test machines.
 """
+
 import os
 import subprocess
 import sys
@@ -33,15 +34,38 @@ def role_vars(family="Debian", db_type="hash", services=("smtp", "relay"), **ove
         "postfix_relay_username": "relayuser",
         "postfix_relay_password": PASSWORD,
         "ansible_facts": {"os_family": family, "fqdn": "web1.example.com"},
-        "__postfix_relay_host_state": {"db_type": db_type, "services": list(services), "missing": [],
-                                       "installed": True, "active": "active", "enabled": "enabled",
-                                       "mailname": None},
+        "__postfix_relay_host_state": {
+            "db_type": db_type,
+            "services": list(services),
+            "missing": [],
+            "installed": True,
+            "active": "active",
+            "enabled": "enabled",
+            "mailname": None,
+        },
     }
     variables.update(overrides)
-    settings = {key: variables.get("postfix_relay_" + key) for key in
-                ("host", "port", "username", "password", "tls_security_level", "sender_dependent",
-                 "provider", "provider_region", "concurrency_limit", "fallback_relays", "sender_canonical",
-                 "recipient_canonical", "aliases", "strip_received_headers", "message_size_limit", "root_forward")}
+    settings = {
+        key: variables.get("postfix_relay_" + key)
+        for key in (
+            "host",
+            "port",
+            "username",
+            "password",
+            "tls_security_level",
+            "sender_dependent",
+            "provider",
+            "provider_region",
+            "concurrency_limit",
+            "fallback_relays",
+            "sender_canonical",
+            "recipient_canonical",
+            "aliases",
+            "strip_received_headers",
+            "message_size_limit",
+            "root_forward",
+        )
+    }
     variables["__postfix_relay"] = resolve(settings, "postfix_relay_")
     return variables
 
@@ -51,8 +75,9 @@ def main_cf(family="Debian", **overrides):
 
 
 def template(name, family="Debian", **overrides):
-    return renderer(family).render("{{ lookup('ansible.builtin.template', '%s') }}" % name,
-                                   **role_vars(family, **overrides))
+    return renderer(family).render(
+        "{{ lookup('ansible.builtin.template', '%s') }}" % name, **role_vars(family, **overrides)
+    )
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -104,8 +129,12 @@ def test_no_credentials_no_sasl():
     conf = main_cf(postfix_relay_username=None, postfix_relay_password=None)
     assert conf["smtp_sasl_auth_enable"] == "no"
     assert "smtp_sasl_password_maps" not in conf
-    assert renderer("Debian").render("{{ __postfix_relay_password_map }}",
-                                     **role_vars(postfix_relay_username=None, postfix_relay_password=None)) == []
+    assert (
+        renderer("Debian").render(
+            "{{ __postfix_relay_password_map }}", **role_vars(postfix_relay_username=None, postfix_relay_password=None)
+        )
+        == []
+    )
 
 
 def main_cf_absent(**overrides):
@@ -119,14 +148,23 @@ UNUSED = ["smtp_fallback_relay", "sender_canonical_maps", "recipient_canonical_m
 def test_removed_credentials_reset_the_sasl_parameters():
     """A host that logged in before: the map parameters go from main.cf (the map itself is
     removed by tasks/configure.yml), and smtp_sasl_auth_enable is written as no."""
-    assert main_cf_absent(postfix_relay_username=None, postfix_relay_password=None) == [
-        "smtp_sasl_password_maps", "smtp_sasl_security_options", "smtp_sasl_tls_security_options",
-        "smtp_sasl_mechanism_filter"] + UNUSED
+    assert (
+        main_cf_absent(postfix_relay_username=None, postfix_relay_password=None)
+        == [
+            "smtp_sasl_password_maps",
+            "smtp_sasl_security_options",
+            "smtp_sasl_tls_security_options",
+            "smtp_sasl_mechanism_filter",
+        ]
+        + UNUSED
+    )
     assert main_cf_absent() == UNUSED
     # A parameter the user sets in extra_config is theirs: written, not removed.
     assert "smtp_sasl_security_options" not in main_cf_absent(
-        postfix_relay_username=None, postfix_relay_password=None,
-        postfix_relay_extra_config={"smtp_sasl_security_options": "noanonymous"})
+        postfix_relay_username=None,
+        postfix_relay_password=None,
+        postfix_relay_extra_config={"smtp_sasl_security_options": "noanonymous"},
+    )
 
 
 def test_password_map_removal_runs_only_without_a_user_name():
@@ -137,7 +175,8 @@ def test_password_map_removal_runs_only_without_a_user_name():
     assert removal["when"] == "not __postfix_relay.sasl_auth"
     names = [t["name"] for t in tasks]
     assert names.index(removal["name"]) > names.index(
-        "Write the relay settings to main.cf and the relay transports to master.cf")
+        "Write the relay settings to main.cf and the relay transports to master.cf"
+    )
 
 
 def test_password_map_keeps_the_password_exactly():
@@ -146,8 +185,13 @@ def test_password_map_keeps_the_password_exactly():
 
 
 SENDER_DEPENDENT = [
-    {"sender": "@billing.example.com", "host": "smtp.billing.example.net", "port": 465,
-     "username": "billing", "password": "b1ll:ing pw"},
+    {
+        "sender": "@billing.example.com",
+        "host": "smtp.billing.example.net",
+        "port": 465,
+        "username": "billing",
+        "password": "b1ll:ing pw",
+    },
     {"sender": "ops@example.com", "host": "relay.example.org", "username": "ops", "password": "0ps#pw"},
 ]
 
@@ -176,13 +220,15 @@ def test_throughput_tuning_defaults(family):
 
 
 def test_connection_cache_covers_every_relay():
-    sender_dependent = [{"sender": "@a.example", "host": "smtp.sendgrid.net", "port": 465,
-                         "username": "apikey", "password": "SG.x"},
-                        {"sender": "@b.example", "host": "2001:db8::25"},
-                        {"sender": "@c.example", "host": "smtp.example.net"}]
+    sender_dependent = [
+        {"sender": "@a.example", "host": "smtp.sendgrid.net", "port": 465, "username": "apikey", "password": "SG.x"},
+        {"sender": "@b.example", "host": "2001:db8::25"},
+        {"sender": "@c.example", "host": "smtp.example.net"},
+    ]
     conf = main_cf(postfix_relay_sender_dependent=sender_dependent)
     assert conf["smtp_connection_cache_destinations"] == (
-        "[smtp.example.net]:587, [smtp.sendgrid.net]:465, [ipv6:2001:db8::25]:587")
+        "[smtp.example.net]:587, [smtp.sendgrid.net]:465, [ipv6:2001:db8::25]:587"
+    )
     transport = template("egress_sender_transport.j2", postfix_relay_sender_dependent=sender_dependent)
     assert "@a.example egress_smtps:[smtp.sendgrid.net]:465\n" in transport
     assert "@b.example egress_starttls:[ipv6:2001:db8::25]:587\n" in transport
@@ -194,11 +240,20 @@ def test_plain_relay_without_reuse_or_cache():
     assert conf["smtp_connection_cache_destinations"] == ""
 
 
-@pytest.mark.parametrize("overrides, expected", [
-    ({"postfix_relay_concurrency_limit": 4}, "4"),
-    ({"postfix_relay_provider": "office365", "postfix_relay_host": None,
-      "postfix_relay_username": "mailer@example.com"}, "3"),
-])
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"postfix_relay_concurrency_limit": 4}, "4"),
+        (
+            {
+                "postfix_relay_provider": "office365",
+                "postfix_relay_host": None,
+                "postfix_relay_username": "mailer@example.com",
+            },
+            "3",
+        ),
+    ],
+)
 def test_concurrency_limit(overrides, expected):
     assert main_cf(**overrides)["default_destination_concurrency_limit"] == expected
 
@@ -236,19 +291,29 @@ def test_master_cf_block_adds_tlsproxy_only_when_missing(family):
     assert "tlsproxy" not in template("master.cf.block.j2", family, postfix_relay_tls_connection_reuse=False)
 
 
-@pytest.mark.parametrize("apt_lists, age, expected", [
-    (0, None, True), (0, 60, True), (12, None, True), (12, 0, False), (12, 3600, False), (12, 86401, True)])
+@pytest.mark.parametrize(
+    "apt_lists, age, expected",
+    [(0, None, True), (0, 60, True), (12, None, True), (12, 0, False), (12, 3600, False), (12, 86401, True)],
+)
 def test_apt_cache_is_refreshed_when_the_package_lists_are_gone(apt_lists, age, expected):
     """Images often delete /var/lib/apt/lists but keep apt's update stamp: then the cache must
     be refreshed although the stamp is recent (the apt module would trust it otherwise); lists
     less than a day old are not fetched again."""
     r = renderer("Debian")
-    [task] = [t for t in r.loader.load_from_file(os.path.join(r.path, "tasks", "install.yml"))
-              if "ansible.builtin.apt" in t]
+    [task] = [
+        t for t in r.loader.load_from_file(os.path.join(r.path, "tasks", "install.yml")) if "ansible.builtin.apt" in t
+    ]
     assert task["ansible.builtin.apt"]["update_cache"] == "{{ __postfix_relay_apt_update }}"
     expression = task["vars"]["__postfix_relay_apt_update"]
-    state = {"db_type": "", "services": [], "missing": ["postfix"], "apt_lists": apt_lists, "apt_lists_age": age,
-             "active": "", "enabled": ""}
+    state = {
+        "db_type": "",
+        "services": [],
+        "missing": ["postfix"],
+        "apt_lists": apt_lists,
+        "apt_lists_age": age,
+        "active": "",
+        "enabled": "",
+    }
     assert r.render(expression, __postfix_relay_host_state=state) is expected
 
 
@@ -263,8 +328,9 @@ FALLBACKS = [
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_fallback_relays_follow_the_main_one_in_relayhost(family):
     conf = main_cf(family, postfix_relay_fallback_relays=FALLBACKS)
-    assert conf["relayhost"] == ("[smtp.example.net]:587, [backup.example.org]:587, [smtp.sendgrid.net]:587, "
-                                 "[open.example.org]:587")
+    assert conf["relayhost"] == (
+        "[smtp.example.net]:587, [backup.example.org]:587, [smtp.sendgrid.net]:587, [open.example.org]:587"
+    )
     assert "smtp_fallback_relay" not in conf
     assert conf["smtp_connection_cache_destinations"] == conf["relayhost"]
     assert "smtp_fallback_relay" in main_cf_absent(postfix_relay_fallback_relays=FALLBACKS)
@@ -274,13 +340,17 @@ def test_fallback_relays_follow_the_main_one_in_relayhost(family):
 def test_each_fallback_relay_has_its_own_login_keyed_by_its_next_hop():
     sasl = template("sasl_passwd.j2", postfix_relay_fallback_relays=FALLBACKS)
     lines = [line for line in sasl.splitlines() if line and not line.startswith("#")]
-    assert lines == ["[smtp.example.net]:587 relayuser:%s" % PASSWORD, "[backup.example.org]:587 fb:fb:pw #1",
-                     "[smtp.sendgrid.net]:587 apikey:SG.key"]
+    assert lines == [
+        "[smtp.example.net]:587 relayuser:%s" % PASSWORD,
+        "[backup.example.org]:587 fb:fb:pw #1",
+        "[smtp.sendgrid.net]:587 apikey:SG.key",
+    ]
 
 
 def test_only_the_fallback_logs_in():
-    overrides = dict(postfix_relay_username=None, postfix_relay_password=None,
-                     postfix_relay_fallback_relays=FALLBACKS[:1])
+    overrides = dict(
+        postfix_relay_username=None, postfix_relay_password=None, postfix_relay_fallback_relays=FALLBACKS[:1]
+    )
     assert main_cf(**overrides)["smtp_sasl_auth_enable"] == "yes"
     lines = [line for line in template("sasl_passwd.j2", **overrides).splitlines() if line and line[0] != "#"]
     assert lines == ["[backup.example.org]:587 fb:fb:pw #1"]
@@ -294,9 +364,12 @@ def test_fallback_465_uses_the_main_wrappermode():
 
 
 def test_address_handling_parameters_and_tables():
-    overrides = dict(postfix_relay_sender_canonical={"legacy@old.example": "app@example.com"},
-                     postfix_relay_recipient_canonical={"@old.example": "@example.com"},
-                     postfix_relay_strip_received_headers=True, postfix_relay_message_size_limit=20971520)
+    overrides = dict(
+        postfix_relay_sender_canonical={"legacy@old.example": "app@example.com"},
+        postfix_relay_recipient_canonical={"@old.example": "@example.com"},
+        postfix_relay_strip_received_headers=True,
+        postfix_relay_message_size_limit=20971520,
+    )
     conf = main_cf(**overrides)
     assert conf["sender_canonical_maps"] == "hash:/etc/postfix/egress_sender_canonical"
     assert conf["recipient_canonical_maps"] == "hash:/etc/postfix/egress_recipient_canonical"
@@ -306,13 +379,15 @@ def test_address_handling_parameters_and_tables():
     plain = main_cf()
     for name in ("sender_canonical_maps", "recipient_canonical_maps", "smtp_header_checks", "message_size_limit"):
         assert name not in plain
-    checks = renderer("Debian").render("{{ lookup('ansible.builtin.template', 'egress_header_checks.j2') }}",
-                                       **role_vars())
+    checks = renderer("Debian").render(
+        "{{ lookup('ansible.builtin.template', 'egress_header_checks.j2') }}", **role_vars()
+    )
     assert [line for line in checks.splitlines() if not line.startswith("#")] == ["/^Received:/ IGNORE"]
     canonical = renderer("Debian").render(
         "{{ lookup('ansible.builtin.template', 'egress_canonical.j2', template_vars={'__postfix_relay_canonical': "
         "__postfix_relay.recipient_canonical, '__postfix_relay_canonical_what': 'Recipient addresses'}) }}",
-        **role_vars(**overrides))
+        **role_vars(**overrides),
+    )
     assert "@old.example @example.com\n" in canonical
 
 
@@ -334,25 +409,39 @@ def test_aliases_mailname_and_backups_in_the_tasks():
     assert r.render(content, **role_vars(postfix_relay_myorigin="example.com")) == "example.com\n"
     # Skipped only when the inspection found exactly what the task writes.
     right = {"content": "web1.example.com\n", "mode": "0644", "uid": 0, "gid": 0}
-    for found, runs in ((right, False), (None, True), (dict(right, content="web1\n"), True),
-                        (dict(right, mode="0600"), True), (dict(right, uid=1000), True)):
+    for found, runs in (
+        (right, False),
+        (None, True),
+        (dict(right, content="web1\n"), True),
+        (dict(right, mode="0600"), True),
+        (dict(right, uid=1000), True),
+    ):
         variables = role_vars()
         variables["__postfix_relay_host_state"] = dict(variables["__postfix_relay_host_state"], mailname=found)
         assert r.render("{{ %s }}" % mailname["when"][1], **variables) is runs, found
     postconf_args = tasks["Write the relay settings to main.cf and the relay transports to master.cf"][
-        "egress.mail.postconf"]
+        "egress.mail.postconf"
+    ]
     assert r.render(postconf_args["backup_keep"], **role_vars()) == 5
     assert r.render(postconf_args["backup_dir"], **role_vars()) == "/var/backups/egress-postfix"
 
 
-@pytest.mark.parametrize("overrides, ports", [
-    ({}, []),
-    ({"postfix_relay_port": 465}, []),
-    ({"postfix_relay_port": 2525}, [2525]),
-    ({"postfix_relay_port": 2525, "postfix_relay_fallback_relays": [{"host": "b.example", "port": 2587}],
-      "postfix_relay_sender_dependent": [{"sender": "@a.example", "host": "c.example", "port": 2525}]},
-     [2525, 2587]),
-])
+@pytest.mark.parametrize(
+    "overrides, ports",
+    [
+        ({}, []),
+        ({"postfix_relay_port": 465}, []),
+        ({"postfix_relay_port": 2525}, [2525]),
+        (
+            {
+                "postfix_relay_port": 2525,
+                "postfix_relay_fallback_relays": [{"host": "b.example", "port": 2587}],
+                "postfix_relay_sender_dependent": [{"sender": "@a.example", "host": "c.example", "port": 2525}],
+            },
+            [2525, 2587],
+        ),
+    ],
+)
 def test_selinux_labels_the_relay_ports_outside_smtp_port_t(overrides, ports):
     """RHEL only (no RHEL host here): the ports the script labels, and the script itself."""
     r = renderer("RedHat")
@@ -361,31 +450,41 @@ def test_selinux_labels_the_relay_ports_outside_smtp_port_t(overrides, ports):
     if ports:
         script = r.render("{{ lookup('ansible.builtin.template', 'selinux_ports.sh.j2') }}", **variables)
         assert "for port in %s; do" % " ".join(str(p) for p in ports) in script
-        assert "semanage port -a -t smtp_port_t -p tcp \"$port\"" in script
+        assert 'semanage port -a -t smtp_port_t -p tcp "$port"' in script
         assert '$1 == "smtp_port_t" && $2 == "tcp"' in script
     [task] = [t for t in _tasks("configure.yml") if t["name"] == "Label the relay ports for SELinux"]
-    assert task["when"] == ["ansible_facts.os_family == 'RedHat'",
-                            "ansible_facts.selinux.status | default('disabled') == 'enabled'",
-                            "__postfix_relay_selinux_ports | length > 0"]
+    assert task["when"] == [
+        "ansible_facts.os_family == 'RedHat'",
+        "ansible_facts.selinux.status | default('disabled') == 'enabled'",
+        "__postfix_relay_selinux_ports | length > 0",
+    ]
 
 
 def test_selinux_script_labels_only_what_is_missing(tmp_path):
     """The rendered script run against a fake semanage (the list format of RHEL 9's)."""
     log = tmp_path / "calls"
     fake = tmp_path / "semanage"
-    fake.write_text("#!/bin/sh\n"
-                    "if [ \"$1 $2\" = 'port -l' ]; then\n"
-                    "  printf 'smtp_port_t                    tcp      2587, 25, 465, 587\\n'\n"
-                    "  printf 'unreserved_port_t              tcp      1024-32767, 61001-65535\\n'\n"
-                    "  exit 0\nfi\n"
-                    "echo \"$*\" >> %s\n"
-                    "[ \"$2\" = -m ] || exit 1\n" % log)
+    fake.write_text(
+        "#!/bin/sh\n"
+        "if [ \"$1 $2\" = 'port -l' ]; then\n"
+        "  printf 'smtp_port_t                    tcp      2587, 25, 465, 587\\n'\n"
+        "  printf 'unreserved_port_t              tcp      1024-32767, 61001-65535\\n'\n"
+        "  exit 0\nfi\n"
+        'echo "$*" >> %s\n'
+        '[ "$2" = -m ] || exit 1\n' % log
+    )
     fake.chmod(0o755)
-    variables = role_vars("RedHat", postfix_relay_port=2525,
-                          postfix_relay_fallback_relays=[{"host": "b.example", "port": 2587}])
+    variables = role_vars(
+        "RedHat", postfix_relay_port=2525, postfix_relay_fallback_relays=[{"host": "b.example", "port": 2587}]
+    )
     script = renderer("RedHat").render("{{ lookup('ansible.builtin.template', 'selinux_ports.sh.j2') }}", **variables)
-    result = subprocess.run(["bash", "-c", script], env=dict(os.environ, PATH="%s:/usr/bin:/bin" % tmp_path),
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env=dict(os.environ, PATH="%s:/usr/bin:/bin" % tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "labelled 2525\n"
     # 2525 has a type already (unreserved_port_t's range): -a fails, -m modifies it.

@@ -1,5 +1,6 @@
 """The Makefile: every target calls a script or one command (no inline shell programs), and
 `make help` lists every target with its ## comment."""
+
 import os
 import re
 import subprocess
@@ -37,13 +38,15 @@ def test_every_target_has_a_comment_and_is_phony():
 
 def test_recipes_are_one_command_each_no_shell_program():
     shell = re.compile(r"(^|\s)(if|then|else|fi|for|while|do|done|case)(\s|;|$)|&&|\|\||;|\$\$|\\$|[{}]")
-    offending = [(target, line) for target, (dummy, recipe) in _targets().items() for line in recipe
-                 if shell.search(line)]
+    offending = [
+        (target, line) for target, (dummy, recipe) in _targets().items() for line in recipe if shell.search(line)
+    ]
     assert offending == []
 
 
 def test_make_help_lists_every_target_with_its_comment():
-    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", ROOT, "help"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-C", ROOT, "help"], capture_output=True, text=True, check=True
+    ).stdout
     listed = dict((line.split(None, 1) + [""])[:2] for line in out.splitlines() if line.strip())
     assert dict((t, c) for t, (c, dummy) in _targets().items()) == dict((t, c.strip()) for t, c in listed.items())

@@ -1,4 +1,5 @@
 """scripts/molecule-scenarios.py: per-step times from molecule's output, lanes, the table."""
+
 import importlib.util
 import os
 import stat
@@ -21,12 +22,14 @@ def fake_molecule(tmp_path, monkeypatch):
     """A `molecule` on PATH that prints molecule's step lines, sleeping between them, and exits
     with the status in FAKE_RC."""
     script = tmp_path / "molecule"
-    script.write_text("#!/bin/sh\n"
-                      "s=$5\n"
-                      "for step in destroy create converge verify destroy; do\n"
-                      "  sleep 0.2; echo \"INFO     [$s > $step] Executed: Successful\"\n"
-                      "done\n"
-                      "exit ${FAKE_RC:-0}\n")
+    script.write_text(
+        "#!/bin/sh\n"
+        "s=$5\n"
+        "for step in destroy create converge verify destroy; do\n"
+        '  sleep 0.2; echo "INFO     [$s > $step] Executed: Successful"\n'
+        "done\n"
+        "exit ${FAKE_RC:-0}\n"
+    )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", "%s:%s" % (tmp_path, os.environ["PATH"]))
     return tmp_path
@@ -64,8 +67,10 @@ def test_a_failed_scenario_is_reported_as_failed(runner, fake_molecule, tmp_path
 
 
 def test_the_table_has_a_column_per_step_that_ran_and_the_longest_first(runner):
-    results = {"fixture": (0, 40.0, {"destroy": 5.0, "verify": 10.0}),
-               "security": (0, 200.0, {"destroy": 6.0, "converge": 50.0, "verify": 90.0})}
+    results = {
+        "fixture": (0, 40.0, {"destroy": 5.0, "verify": 10.0}),
+        "security": (0, 200.0, {"destroy": 6.0, "converge": 50.0, "verify": 90.0}),
+    }
     lines = runner.table(results, 210.0, 2).splitlines()
     assert lines[2] == "| scenario | result | total | destroy | converge | verify |"
     assert lines[4] == "| security | ok | 200 | 6 | 50 | 90 |"

@@ -19,48 +19,51 @@ import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import cloud_detect, port25_policies
 
-VALUE = {'equals': '%s', 'prefix': '%s0123456789', 'contains': 'vendor %s hardware', 'exists': ''}
+VALUE = {"equals": "%s", "prefix": "%s0123456789", "contains": "vendor %s hardware", "exists": ""}
 
 
-@pytest.mark.parametrize('signature', cloud_detect.SIGNATURES,
-                         ids=['%s-%s-%s' % (s[0], s[1], s[2].replace('/', '.')) for s in cloud_detect.SIGNATURES])
+@pytest.mark.parametrize(
+    "signature",
+    cloud_detect.SIGNATURES,
+    ids=["%s-%s-%s" % (s[0], s[1], s[2].replace("/", ".")) for s in cloud_detect.SIGNATURES],
+)
 def test_each_signature_alone_detects_its_provider(tmp_path, signature):
     provider, kind, where, match, expected, dummy = signature
-    dmi, root = tmp_path / 'dmi', tmp_path / 'root'
+    dmi, root = tmp_path / "dmi", tmp_path / "root"
     dmi.mkdir()
     root.mkdir()
-    path = (dmi if kind == 'dmi' else root) / where
+    path = (dmi if kind == "dmi" else root) / where
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text((VALUE[match] % expected if expected else VALUE[match]) + '\n')
+    path.write_text((VALUE[match] % expected if expected else VALUE[match]) + "\n")
     result = cloud_detect.detect(dmi_path=str(dmi), files_root=str(root))
-    assert result['provider'] == provider
-    assert result['evidence'] and all(item.startswith(str(path)) for item in result['evidence'])
-    assert result['unreadable'] == []
+    assert result["provider"] == provider
+    assert result["evidence"] and all(item.startswith(str(path)) for item in result["evidence"])
+    assert result["unreadable"] == []
     # A detected provider always has a policy (the one smtp_probe returns).
-    assert port25_policies.policy(provider)['provider'] == provider
+    assert port25_policies.policy(provider)["provider"] == provider
 
 
 def test_signatures_use_known_fields_and_kinds():
     for provider, kind, where, match, expected, origin in cloud_detect.SIGNATURES:
         assert provider in cloud_detect.PRIORITY and origin
-        assert kind in ('dmi', 'file') and match in VALUE
-        assert (kind == 'dmi') == (where in cloud_detect.DMI_FIELDS) or kind == 'file'
-        assert (expected is None) == (match == 'exists')
+        assert kind in ("dmi", "file") and match in VALUE
+        assert (kind == "dmi") == (where in cloud_detect.DMI_FIELDS) or kind == "file"
+        assert (expected is None) == (match == "exists")
         assert not os.path.isabs(where)
 
 
 def test_a_dmi_path_that_is_a_file_is_unknown_without_error(tmp_path):
-    dmi = tmp_path / 'dmi'
-    dmi.write_text('not a directory\n')
+    dmi = tmp_path / "dmi"
+    dmi.write_text("not a directory\n")
     result = cloud_detect.detect(dmi_path=str(dmi), files_root=str(tmp_path))
-    assert result['provider'] == 'unknown' and result['unreadable'] == []
+    assert result["provider"] == "unknown" and result["unreadable"] == []
 
 
 def test_each_source_date_is_the_date_of_the_editions_named():
     # The seed documents: IBM's Spanish and French notes are dated 2018-03-21, the German one
     # 2017-11-21; Azure's Spanish article 2021-01-04 (ms.date).
-    ibm = port25_policies.POLICIES['ibm']
-    assert ibm['source_date'] == '2018-03-21' and 'Spanish and French' in ibm['source']
-    assert 'German edition is dated 2017-11-21' in ibm['source']
-    azure = port25_policies.POLICIES['azure']
-    assert azure['source_date'] == '2021-01-04' and 'Spanish edition' in azure['source']
+    ibm = port25_policies.POLICIES["ibm"]
+    assert ibm["source_date"] == "2018-03-21" and "Spanish and French" in ibm["source"]
+    assert "German edition is dated 2017-11-21" in ibm["source"]
+    azure = port25_policies.POLICIES["azure"]
+    assert azure["source_date"] == "2021-01-04" and "Spanish edition" in azure["source"]

@@ -124,6 +124,7 @@ def find(findings, fragment):
 # A good configuration
 # ---------------------------------------------------------------------------
 
+
 def test_good_config_is_valid_without_warnings():
     report = pc.validate(GOOD)
     assert report.valid, pc.format_errors(report.errors)
@@ -134,11 +135,21 @@ def test_summary_of_good_config():
     summary = pc.validate(GOOD).summary
     assert summary["listeners"] == ["127.0.0.1:25"]
     assert summary["listener_details"][0]["loopback"] is True
-    assert summary["route"] == {"directive": "smtp-hosts", "host": "smtp.example.net", "port": 587,
-                                "line": GOOD.splitlines().index("    smtp-hosts smtp.example.net:587") + 1,
-                                "levels": [[{"host": "smtp.example.net", "port": 587, "kind": "name"}]]}
-    assert summary["tls"] == {"tlsv1": False, "tlsv1.1": False, "tlsv1.2": None, "tlsv1.3": None,
-                              "ca_file": "/etc/ssl/certs/ca-certificates.crt", "log_tls": None}
+    assert summary["route"] == {
+        "directive": "smtp-hosts",
+        "host": "smtp.example.net",
+        "port": 587,
+        "line": GOOD.splitlines().index("    smtp-hosts smtp.example.net:587") + 1,
+        "levels": [[{"host": "smtp.example.net", "port": 587, "kind": "name"}]],
+    }
+    assert summary["tls"] == {
+        "tlsv1": False,
+        "tlsv1.1": False,
+        "tlsv1.2": None,
+        "tlsv1.3": None,
+        "ca_file": "/etc/ssl/certs/ca-certificates.crt",
+        "log_tls": None,
+    }
     assert summary["policy"] is True and summary["unchecked_directives"] == []
     assert summary["starttls"] == {"use": True, "require": True}
     assert summary["auth_user"] == "apikey"
@@ -195,6 +206,7 @@ def test_default_smtp_port_completes_a_route_without_port():
 # The seed's examples
 # ---------------------------------------------------------------------------
 
+
 def test_seed_listeners_parse_line_by_line():
     root, errors, _warnings = pc.parse(SEED_LISTENERS)
     assert errors == []
@@ -242,9 +254,12 @@ def test_seed_relay_domain_line_is_a_comment():
 def test_seed_as_a_whole_needs_a_route():
     text = "\n".join([SEED_LISTENERS] + SEED_SNIPPETS)
     report = pc.validate(text, compact=True)
-    assert messages(report.errors) == ["<domain *> has no route or smtp-hosts: mail would go straight "
-                                       "to each recipient's MX on port 25"]
-    fixed = text.replace("<domain *> # (*)", "<domain *> smtp-hosts smtp.example.net:587 smtp-tls-allow-tlsv1.1 no # (*)")
+    assert messages(report.errors) == [
+        "<domain *> has no route or smtp-hosts: mail would go straight to each recipient's MX on port 25"
+    ]
+    fixed = text.replace(
+        "<domain *> # (*)", "<domain *> smtp-hosts smtp.example.net:587 smtp-tls-allow-tlsv1.1 no # (*)"
+    )
     report = pc.validate(fixed, compact=True)
     assert report.valid, pc.format_errors(report.errors)
     assert report.summary["route"]["port"] == 587
@@ -287,134 +302,221 @@ def with_base(body):
 
 
 BROKEN = [
-    ("unclosed stanza",
-     BASE_HEAD + "<domain *>\n    smtp-hosts smtp.example.net:587\n",
-     5, "<domain *> is never closed (missing </domain>)"),
-    ("unclosed inner stanza",
-     with_base("<virtual-mta m1>\n    <domain *>\n        max-smtp-out 1\n</virtual-mta>\n"),
-     6, "<domain *> opened here is not closed before </virtual-mta> on line 8"),
-    ("stray closing tag",
-     with_base("</source>\n"),
-     5, "stray </source> without a matching <source>"),
-    ("mismatched closing tag",
-     with_base("<source 10.1.1.1>\n    smtp-service yes\n</domain>\n"),
-     7, "stray </domain> without a matching <domain>"),
-    ("closing tag with argument",
-     with_base("<source 10.1.1.1>\n</source 10.1.1.1>\n"),
-     6, "closing tag </source> takes no argument"),
-    ("stanza without argument",
-     with_base("<source>\n</source>\n"),
-     5, "stanza <source> needs an argument"),
-    ("directive in the wrong context",
-     with_base("<source 10.1.1.1>\n    use-starttls yes\n</source>\n"),
-     6, "directive 'use-starttls' is not allowed in <source> (it belongs in <domain>)"),
-    ("source directive at the top level",
-     with_base("require-auth yes\n"),
-     5, "directive 'require-auth' is not allowed in the top level (it belongs in <source>)"),
-    ("smtp-user directive in a domain",
-     BASE_HEAD + "<domain *>\n    smtp-hosts a.example:587\n    password x\n</domain>\n",
-     7, "directive 'password' is not allowed in <domain> (it belongs in <smtp-user>)"),
-    ("allow-listed directive in the wrong context",
-     with_base("<source 10.1.1.1>\n    dkim-sign yes\n</source>\n"),
-     6, "directive 'dkim-sign' is not allowed in <source> (it belongs in <domain>)"),
-    ("stanza in the wrong context",
-     with_base("<source 10.1.1.1>\n    <domain *>\n    </domain>\n</source>\n"),
-     6, "stanza <domain> is not allowed in <source 10.1.1.1>"),
-    ("virtual-mta inside a domain",
-     BASE_HEAD + "<domain *>\n    smtp-hosts a.example:587\n    <virtual-mta x>\n    </virtual-mta>\n</domain>\n",
-     7, "stanza <virtual-mta> is not allowed in <domain *>"),
-    ("unknown directive",
-     with_base("frobnicate yes\n"),
-     5, "unknown directive 'frobnicate'"),
-    ("unknown stanza",
-     with_base("<frob x>\n    whatever\n</frob>\n"),
-     5, "unknown stanza <frob>"),
-    ("open relay on 0/0",
-     with_base("<source 0/0>\n    always-allow-relaying yes\n</source>\n"),
-     5, "open relay: <source 0/0> has always-allow-relaying yes without require-auth yes"),
-    ("open relay on a wide public range",
-     with_base("<source 8.0.0.0/8>\n    always-allow-relaying true\n    require-auth no\n</source>\n"),
-     5, "open relay: <source 8.0.0.0/8>"),
-    ("open relay on ::/0",
-     with_base("<source ::/0>\n    always-allow-relaying yes\n</source>\n"),
-     5, "open relay: <source ::/0>"),
-    ("exposed listener without catch-all",
-     "smtp-listener 0/0:25\n" + cfg("""
+    (
+        "unclosed stanza",
+        BASE_HEAD + "<domain *>\n    smtp-hosts smtp.example.net:587\n",
+        5,
+        "<domain *> is never closed (missing </domain>)",
+    ),
+    (
+        "unclosed inner stanza",
+        with_base("<virtual-mta m1>\n    <domain *>\n        max-smtp-out 1\n</virtual-mta>\n"),
+        6,
+        "<domain *> opened here is not closed before </virtual-mta> on line 8",
+    ),
+    ("stray closing tag", with_base("</source>\n"), 5, "stray </source> without a matching <source>"),
+    (
+        "mismatched closing tag",
+        with_base("<source 10.1.1.1>\n    smtp-service yes\n</domain>\n"),
+        7,
+        "stray </domain> without a matching <domain>",
+    ),
+    (
+        "closing tag with argument",
+        with_base("<source 10.1.1.1>\n</source 10.1.1.1>\n"),
+        6,
+        "closing tag </source> takes no argument",
+    ),
+    ("stanza without argument", with_base("<source>\n</source>\n"), 5, "stanza <source> needs an argument"),
+    (
+        "directive in the wrong context",
+        with_base("<source 10.1.1.1>\n    use-starttls yes\n</source>\n"),
+        6,
+        "directive 'use-starttls' is not allowed in <source> (it belongs in <domain>)",
+    ),
+    (
+        "source directive at the top level",
+        with_base("require-auth yes\n"),
+        5,
+        "directive 'require-auth' is not allowed in the top level (it belongs in <source>)",
+    ),
+    (
+        "smtp-user directive in a domain",
+        BASE_HEAD + "<domain *>\n    smtp-hosts a.example:587\n    password x\n</domain>\n",
+        7,
+        "directive 'password' is not allowed in <domain> (it belongs in <smtp-user>)",
+    ),
+    (
+        "allow-listed directive in the wrong context",
+        with_base("<source 10.1.1.1>\n    dkim-sign yes\n</source>\n"),
+        6,
+        "directive 'dkim-sign' is not allowed in <source> (it belongs in <domain>)",
+    ),
+    (
+        "stanza in the wrong context",
+        with_base("<source 10.1.1.1>\n    <domain *>\n    </domain>\n</source>\n"),
+        6,
+        "stanza <domain> is not allowed in <source 10.1.1.1>",
+    ),
+    (
+        "virtual-mta inside a domain",
+        BASE_HEAD + "<domain *>\n    smtp-hosts a.example:587\n    <virtual-mta x>\n    </virtual-mta>\n</domain>\n",
+        7,
+        "stanza <virtual-mta> is not allowed in <domain *>",
+    ),
+    ("unknown directive", with_base("frobnicate yes\n"), 5, "unknown directive 'frobnicate'"),
+    ("unknown stanza", with_base("<frob x>\n    whatever\n</frob>\n"), 5, "unknown stanza <frob>"),
+    (
+        "open relay on 0/0",
+        with_base("<source 0/0>\n    always-allow-relaying yes\n</source>\n"),
+        5,
+        "open relay: <source 0/0> has always-allow-relaying yes without require-auth yes",
+    ),
+    (
+        "open relay on a wide public range",
+        with_base("<source 8.0.0.0/8>\n    always-allow-relaying true\n    require-auth no\n</source>\n"),
+        5,
+        "open relay: <source 8.0.0.0/8>",
+    ),
+    (
+        "open relay on ::/0",
+        with_base("<source ::/0>\n    always-allow-relaying yes\n</source>\n"),
+        5,
+        "open relay: <source ::/0>",
+    ),
+    (
+        "exposed listener without catch-all",
+        "smtp-listener 0/0:25\n"
+        + cfg("""
         <source 10.0.5.20>
             always-allow-relaying yes
         </source>
-     """) + BASE_DOMAIN,
-     1, "listener '0/0:25' is not on a loopback address"),
-    ("exposed listener with a permissive catch-all",
-     "smtp-listener 10.0.1.22:587\n<source 0/0>\n    smtp-service yes\n</source>\n" + BASE_DOMAIN,
-     1, "listener '10.0.1.22:587' is not on a loopback address"),
-    ("missing route",
-     BASE_HEAD + "<domain *>\n    use-starttls yes\n</domain>\n",
-     5, "<domain *> has no route or smtp-hosts"),
-    ("missing <domain *>",
-     BASE_HEAD,
-     None, "no <domain *> stanza"),
-    ("duplicate route",
-     BASE_HEAD + "<domain *>\n    route a.example:587\n    smtp-hosts b.example:2525\n</domain>\n",
-     7, "second route for <domain *>: 'smtp-hosts' here and 'route' on line 6"),
-    ("duplicate route across two <domain *>",
-     BASE_HEAD + BASE_DOMAIN + "<domain *>\n    route b.example:2525\n</domain>\n",
-     14, "second route for <domain *>"),
-    ("duplicate route inside a virtual MTA",
-     with_base("<virtual-mta m>\n    <domain *>\n        route a.example:587\n        route b.example:587\n"
-               "    </domain>\n</virtual-mta>\n"),
-     8, "second route for <domain *> in <virtual-mta m>"),
-    ("bad bool",
-     BASE_HEAD + BASE_DOMAIN.replace("require-starttls yes", "require-starttls maybe"),
-     8, "directive 'require-starttls' expects yes/no/true/false, got 'maybe'"),
-    ("bad integer",
-     BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "max-smtp-out ten"),
-     7, "directive 'max-smtp-out' expects a non-negative integer, got 'ten'"),
-    ("bad duration",
-     BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "retry-after 10x"),
-     7, "directive 'retry-after' expects a comma-separated list of time intervals"),
-    ("too many values",
-     BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "retry-after 10 minutes"),
-     7, "directive 'retry-after' expects 1 value, got 2"),
-    ("missing value",
-     with_base("smtp-source-host 192.0.2.1\n"),
-     5, "directive 'smtp-source-host' expects 2 values, got 1"),
-    ("bad port in route",
-     BASE_HEAD + BASE_DOMAIN.replace("smtp.example.net:587", "smtp.example.net:99999"),
-     6, "directive 'smtp-hosts' expects host names (bare, with an optional :port)"),
-    ("bad listener",
-     "smtp-listener localhost\n" + BASE_DOMAIN,
-     1, "directive 'smtp-listener' expects address:port"),
-    ("bad source address",
-     with_base("<source 300.1.1.1>\n</source>\n"),
-     5, "stanza <source 300.1.1.1>: expected an IP address"),
-    ("bad http-access level",
-     with_base("http-access 127.0.0.1 root\n"),
-     5, "directive 'http-access' expects admin, monitor or none, got 'root'"),
-    ("text after a tag in line mode",
-     with_base("<source 10.0.5.20> always-allow-relaying yes\n</source>\n"),
-     5, "text after <source 10.0.5.20> on the same line"),
-    ("unknown pool member",
-     with_base("<virtual-mta-pool p>\n    virtual-mta nope\n</virtual-mta-pool>\n"),
-     6, "<virtual-mta-pool p> lists unknown virtual MTA 'nope'"),
-    ("empty pool",
-     with_base("<virtual-mta-pool p>\n</virtual-mta-pool>\n"),
-     5, "<virtual-mta-pool p> has no members"),
-    ("unknown default-virtual-mta",
-     with_base("<source 10.1.1.1>\n    default-virtual-mta nope\n</source>\n"),
-     6, "default-virtual-mta 'nope' is neither"),
-    ("smtp-user without password",
-     with_base("<smtp-user bob>\n    authentication-method password\n</smtp-user>\n"),
-     5, "<smtp-user bob> has no password"),
-    ("smtp-user with an undefined named source",
-     with_base("<smtp-user bob>\n    password x\n    source {nope}\n</smtp-user>\n"),
-     7, "<smtp-user bob> refers to {nope} but no <source {nope}> is defined"),
-    ("missing listener",
-     "<source 127.0.0.1>\n    always-allow-relaying yes\n</source>\n" + BASE_DOMAIN,
-     None, "no smtp-listener"),
-    ("malformed tag",
-     with_base("<source 10.1.1.1\n"),
-     5, "malformed stanza tag"),
+     """)
+        + BASE_DOMAIN,
+        1,
+        "listener '0/0:25' is not on a loopback address",
+    ),
+    (
+        "exposed listener with a permissive catch-all",
+        "smtp-listener 10.0.1.22:587\n<source 0/0>\n    smtp-service yes\n</source>\n" + BASE_DOMAIN,
+        1,
+        "listener '10.0.1.22:587' is not on a loopback address",
+    ),
+    (
+        "missing route",
+        BASE_HEAD + "<domain *>\n    use-starttls yes\n</domain>\n",
+        5,
+        "<domain *> has no route or smtp-hosts",
+    ),
+    ("missing <domain *>", BASE_HEAD, None, "no <domain *> stanza"),
+    (
+        "duplicate route",
+        BASE_HEAD + "<domain *>\n    route a.example:587\n    smtp-hosts b.example:2525\n</domain>\n",
+        7,
+        "second route for <domain *>: 'smtp-hosts' here and 'route' on line 6",
+    ),
+    (
+        "duplicate route across two <domain *>",
+        BASE_HEAD + BASE_DOMAIN + "<domain *>\n    route b.example:2525\n</domain>\n",
+        14,
+        "second route for <domain *>",
+    ),
+    (
+        "duplicate route inside a virtual MTA",
+        with_base(
+            "<virtual-mta m>\n    <domain *>\n        route a.example:587\n        route b.example:587\n"
+            "    </domain>\n</virtual-mta>\n"
+        ),
+        8,
+        "second route for <domain *> in <virtual-mta m>",
+    ),
+    (
+        "bad bool",
+        BASE_HEAD + BASE_DOMAIN.replace("require-starttls yes", "require-starttls maybe"),
+        8,
+        "directive 'require-starttls' expects yes/no/true/false, got 'maybe'",
+    ),
+    (
+        "bad integer",
+        BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "max-smtp-out ten"),
+        7,
+        "directive 'max-smtp-out' expects a non-negative integer, got 'ten'",
+    ),
+    (
+        "bad duration",
+        BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "retry-after 10x"),
+        7,
+        "directive 'retry-after' expects a comma-separated list of time intervals",
+    ),
+    (
+        "too many values",
+        BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "retry-after 10 minutes"),
+        7,
+        "directive 'retry-after' expects 1 value, got 2",
+    ),
+    (
+        "missing value",
+        with_base("smtp-source-host 192.0.2.1\n"),
+        5,
+        "directive 'smtp-source-host' expects 2 values, got 1",
+    ),
+    (
+        "bad port in route",
+        BASE_HEAD + BASE_DOMAIN.replace("smtp.example.net:587", "smtp.example.net:99999"),
+        6,
+        "directive 'smtp-hosts' expects host names (bare, with an optional :port)",
+    ),
+    ("bad listener", "smtp-listener localhost\n" + BASE_DOMAIN, 1, "directive 'smtp-listener' expects address:port"),
+    (
+        "bad source address",
+        with_base("<source 300.1.1.1>\n</source>\n"),
+        5,
+        "stanza <source 300.1.1.1>: expected an IP address",
+    ),
+    (
+        "bad http-access level",
+        with_base("http-access 127.0.0.1 root\n"),
+        5,
+        "directive 'http-access' expects admin, monitor or none, got 'root'",
+    ),
+    (
+        "text after a tag in line mode",
+        with_base("<source 10.0.5.20> always-allow-relaying yes\n</source>\n"),
+        5,
+        "text after <source 10.0.5.20> on the same line",
+    ),
+    (
+        "unknown pool member",
+        with_base("<virtual-mta-pool p>\n    virtual-mta nope\n</virtual-mta-pool>\n"),
+        6,
+        "<virtual-mta-pool p> lists unknown virtual MTA 'nope'",
+    ),
+    ("empty pool", with_base("<virtual-mta-pool p>\n</virtual-mta-pool>\n"), 5, "<virtual-mta-pool p> has no members"),
+    (
+        "unknown default-virtual-mta",
+        with_base("<source 10.1.1.1>\n    default-virtual-mta nope\n</source>\n"),
+        6,
+        "default-virtual-mta 'nope' is neither",
+    ),
+    (
+        "smtp-user without password",
+        with_base("<smtp-user bob>\n    authentication-method password\n</smtp-user>\n"),
+        5,
+        "<smtp-user bob> has no password",
+    ),
+    (
+        "smtp-user with an undefined named source",
+        with_base("<smtp-user bob>\n    password x\n    source {nope}\n</smtp-user>\n"),
+        7,
+        "<smtp-user bob> refers to {nope} but no <source {nope}> is defined",
+    ),
+    (
+        "missing listener",
+        "<source 127.0.0.1>\n    always-allow-relaying yes\n</source>\n" + BASE_DOMAIN,
+        None,
+        "no smtp-listener",
+    ),
+    ("malformed tag", with_base("<source 10.1.1.1\n"), 5, "malformed stanza tag"),
 ]
 
 
@@ -441,6 +543,7 @@ def test_comment_lines_and_blank_lines_keep_line_numbers():
 # Relay safety details
 # ---------------------------------------------------------------------------
 
+
 def test_private_allow_list_is_fine():
     text = with_base("<source 10.0.0.0/8>\n    always-allow-relaying yes\n</source>\n")
     report = pc.validate(text)
@@ -460,8 +563,10 @@ def test_wide_source_with_require_auth_is_fine():
 
 
 def test_exposed_listener_with_smtp_service_no_catch_all():
-    text = ("smtp-listener 0/0:2525\n<source 0/0>\n    smtp-service no\n</source>\n"
-            "<source 10.0.5.20>\n    always-allow-relaying yes\n</source>\n" + BASE_DOMAIN)
+    text = (
+        "smtp-listener 0/0:2525\n<source 0/0>\n    smtp-service no\n</source>\n"
+        "<source 10.0.5.20>\n    always-allow-relaying yes\n</source>\n" + BASE_DOMAIN
+    )
     assert pc.validate(text).valid
 
 
@@ -474,10 +579,14 @@ def test_named_sources_are_not_networks():
 # Warnings
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("replace,expected", [
-    ("smtp.example.net", "has no port"),
-    ("smtp.example.net:25", "uses port 25"),
-])
+
+@pytest.mark.parametrize(
+    "replace,expected",
+    [
+        ("smtp.example.net", "has no port"),
+        ("smtp.example.net:25", "uses port 25"),
+    ],
+)
 def test_route_port_warnings(replace, expected):
     text = BASE_HEAD + BASE_DOMAIN.replace("smtp.example.net:587", replace)
     report = pc.validate(text)
@@ -532,17 +641,20 @@ def test_include_is_accepted_with_a_warning():
 
 
 def test_opaque_stanzas_are_skipped_with_a_warning():
-    text = with_base("<rewrite-list mfrom>\n    mail-from *@a.example *@bounces.a.example\n"
-                     "    <not a tag\n</rewrite-list>\n")
+    text = with_base(
+        "<rewrite-list mfrom>\n    mail-from *@a.example *@bounces.a.example\n    <not a tag\n</rewrite-list>\n"
+    )
     report = pc.validate(text)
     assert report.valid, pc.format_errors(report.errors)
     find(report.warnings, "contents of <rewrite-list> are not validated")
 
 
 def test_smtp_pattern_lists_are_checked_line_by_line():
-    text = with_base("<smtp-pattern-list errs>\n    reply /421 .* too many/ mode=backoff\n"
-                     "    reply /4[0-9][0-9] 4\\.7\\.[0-9]+/ mode=backoff backoff-to-normal-after=1h\n"
-                     "    frobnicate /x/\n</smtp-pattern-list>\n")
+    text = with_base(
+        "<smtp-pattern-list errs>\n    reply /421 .* too many/ mode=backoff\n"
+        "    reply /4[0-9][0-9] 4\\.7\\.[0-9]+/ mode=backoff backoff-to-normal-after=1h\n"
+        "    frobnicate /x/\n</smtp-pattern-list>\n"
+    )
     report = pc.validate(text)
     assert report.valid, pc.format_errors(report.errors)
     assert find(report.warnings, "'frobnicate' in <smtp-pattern-list> is not in the directive table").line == 8
@@ -556,6 +668,7 @@ def test_smtp_pattern_lists_are_checked_line_by_line():
 # Options
 # ---------------------------------------------------------------------------
 
+
 def test_extra_directives_are_accepted():
     text = with_base("frobnicate yes\n")
     assert not pc.validate(text).valid
@@ -563,7 +676,9 @@ def test_extra_directives_are_accepted():
 
 
 def test_unchecked_allow_list():
-    text = BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "use-starttls yes\n    dkim-sign yes\n    bounce-upon-no-mx yes")
+    text = BASE_HEAD + BASE_DOMAIN.replace(
+        "use-starttls yes", "use-starttls yes\n    dkim-sign yes\n    bounce-upon-no-mx yes"
+    )
     assert pc.validate(text).valid
 
 
@@ -586,6 +701,7 @@ def test_directive_names_are_case_insensitive():
 # ---------------------------------------------------------------------------
 # Secrets
 # ---------------------------------------------------------------------------
+
 
 def test_secret_values_are_never_echoed_in_errors():
     text = BASE_HEAD + BASE_DOMAIN.replace("use-starttls yes", "auth-password hunter2 extra-word")
@@ -611,7 +727,7 @@ def test_mask_secrets():
     assert "keep this comment" not in masked  # a '#' may belong to the password: masked to the end
     assert "    password   ********\n" in masked
     assert "authentication-method password\n" in masked
-    assert 'auth-password ********\n' in masked
+    assert "auth-password ********\n" in masked
     assert "auth-username hunter\n" in masked
     assert masked.count(pc.MASK) == 2
 
@@ -650,6 +766,7 @@ def test_masked_diff_empty_when_only_secrets_change():
 # Helpers
 # ---------------------------------------------------------------------------
 
+
 def test_format_error():
     finding = pc.Finding(12, "directive 'use-starttls' is not allowed in <source>")
     assert pc.format_error(finding) == "line 12: directive 'use-starttls' is not allowed in <source>"
@@ -659,38 +776,65 @@ def test_format_error():
     assert pc.format_errors([pc.Finding(1, "a"), pc.Finding(None, "b")]) == "line 1: a\nconfig: b"
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("0/0", "0.0.0.0/0"), ("10/8", "10.0.0.0/8"), ("192.168/16", "192.168.0.0/16"),
-    ("127.0.0.1", "127.0.0.1/32"), ("::/0", "::/0"), ("[::1]", "::1/128"), ("10.1.2.3/24", "10.1.2.0/24"),
-    ("300.1.1.1", None), ("example.com", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("0/0", "0.0.0.0/0"),
+        ("10/8", "10.0.0.0/8"),
+        ("192.168/16", "192.168.0.0/16"),
+        ("127.0.0.1", "127.0.0.1/32"),
+        ("::/0", "::/0"),
+        ("[::1]", "::1/128"),
+        ("10.1.2.3/24", "10.1.2.0/24"),
+        ("300.1.1.1", None),
+        ("example.com", None),
+        ("", None),
+    ],
+)
 def test_parse_network(value, expected):
     net = pc.parse_network(value)
     assert (str(net) if net is not None else None) == expected
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("smtp.example.net:587", ("smtp.example.net", 587, False)),
-    ("[smtp.example.net]:2525", ("smtp.example.net", 2525, True)),
-    ("[2001:db8::1]:587", ("2001:db8::1", 587, True)),
-    ("5.181.234.238:22400", ("5.181.234.238", 22400, False)),
-    ("smtp.example.net", ("smtp.example.net", None, False)),
-    ("smtp.example.net:0", None), ("smtp.example.net:x", None), ("[a.example", None), ("bad host:25", None),
-    ("[a.example]587", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("smtp.example.net:587", ("smtp.example.net", 587, False)),
+        ("[smtp.example.net]:2525", ("smtp.example.net", 2525, True)),
+        ("[2001:db8::1]:587", ("2001:db8::1", 587, True)),
+        ("5.181.234.238:22400", ("5.181.234.238", 22400, False)),
+        ("smtp.example.net", ("smtp.example.net", None, False)),
+        ("smtp.example.net:0", None),
+        ("smtp.example.net:x", None),
+        ("[a.example", None),
+        ("bad host:25", None),
+        ("[a.example]587", None),
+    ],
+)
 def test_parse_hostport(value, expected):
     assert pc.parse_hostport(value) == expected
 
 
-@pytest.mark.parametrize("value,ok", [
-    ("0/0:25", True), ("127.0.0.1:25", True), ("[::1]:25", True), ("10.0.1.22:587", True),
-    ("127.0.0.1", False), ("localhost:25", False), ("127.0.0.1:70000", False), ("[::1]25", False),
-])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("0/0:25", True),
+        ("127.0.0.1:25", True),
+        ("[::1]:25", True),
+        ("10.0.1.22:587", True),
+        ("127.0.0.1", False),
+        ("localhost:25", False),
+        ("127.0.0.1:70000", False),
+        ("[::1]25", False),
+    ],
+)
 def test_parse_listener(value, ok):
     assert (pc.parse_listener(value) is not None) == ok
 
 
-@pytest.mark.parametrize("value,expected", [("yes", True), ("TRUE", True), ("no", False), ("false", False), ("1", None)])
+@pytest.mark.parametrize(
+    "value,expected", [("yes", True), ("TRUE", True), ("no", False), ("false", False), ("1", None)]
+)
 def test_parse_bool(value, expected):
     assert pc.parse_bool(value) is expected
 
@@ -791,15 +935,15 @@ def test_only_blanks_and_tabs_separate_tokens():
 
 
 SECRET_LINES = [
-    "auth-password %s",                      # top level: not allowed here
+    "auth-password %s",  # top level: not allowed here
     "<source 10.0.0.1>\npassword %s\n</source>",
     "<smtp-user app>\npassword %s extra\n</smtp-user>",
     "<smtp-user app>\nPassWord %s\n</smtp-user>",
-    "<password %s",                          # malformed tag
+    "<password %s",  # malformed tag
     "<smtp-user a> password %s </smtp-user>",  # text after a tag
     "<domain *>\nauth-password %s <x>\n</domain>",
     "<smtp-user %s> password x",
-    "password%s",                            # unknown directive that starts with password
+    "password%s",  # unknown directive that starts with password
     "smtp-listener password %s",
 ]
 
@@ -830,20 +974,23 @@ DIGITS = ["\u00b2", "\u0663", "\uff11", "\u2460", "\U0001d7d9"]  # ², Arabic-In
 
 
 @pytest.mark.parametrize("digit", DIGITS, ids=lambda c: "U+%04X" % ord(c))
-@pytest.mark.parametrize("template", [
-    "http-mgmt-port {d}",
-    "smtp-listener 127.0.0.1:{d}",
-    "smtp-listener 127.0.0.1:2{d}",
-    "total-max-smtp-out {d}",
-    "<source {d}/8>\n</source>",
-    "<source 10/{d}>\n</source>",
-    "http-access {d}.0.0.1 admin",
-    "<domain *>\nroute smtp.example.net:{d}\n</domain>",
-    "<domain *>\nroute [smtp.example.net]:{d}\n</domain>",
-    "<domain example.com>\nroute smtp.example.net\ndefault-smtp-port {d}\n</domain>",
-    "<domain *>\nretry-after {d}m\n</domain>",
-    "<acct-file /x>\nmax-size {d}M\n</acct-file>",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "http-mgmt-port {d}",
+        "smtp-listener 127.0.0.1:{d}",
+        "smtp-listener 127.0.0.1:2{d}",
+        "total-max-smtp-out {d}",
+        "<source {d}/8>\n</source>",
+        "<source 10/{d}>\n</source>",
+        "http-access {d}.0.0.1 admin",
+        "<domain *>\nroute smtp.example.net:{d}\n</domain>",
+        "<domain *>\nroute [smtp.example.net]:{d}\n</domain>",
+        "<domain example.com>\nroute smtp.example.net\ndefault-smtp-port {d}\n</domain>",
+        "<domain *>\nretry-after {d}m\n</domain>",
+        "<acct-file /x>\nmax-size {d}M\n</acct-file>",
+    ],
+)
 def test_non_ascii_digits_are_errors_not_crashes(digit, template):
     text = HEAD + template.format(d=digit) + "\n" + DOMAIN
     for compact in (False, True):
@@ -852,8 +999,9 @@ def test_non_ascii_digits_are_errors_not_crashes(digit, template):
 
 
 def test_non_ascii_digit_in_route_is_not_taken_as_default_port():
-    text = HEAD + DOMAIN.replace("smtp-hosts smtp.example.net:587",
-                                 "route smtp.example.net\n    default-smtp-port \u00b2")
+    text = HEAD + DOMAIN.replace(
+        "smtp-hosts smtp.example.net:587", "route smtp.example.net\n    default-smtp-port \u00b2"
+    )
     report = pc.validate(text)
     assert not report.valid and report.summary["route"]["port"] is None
 
@@ -912,9 +1060,10 @@ def test_time_is_linear_in_the_input():
     def cost(size):
         line = "<source" + " " * size + "x"
         started = time.process_time()
-        for dummy in range(5):
+        for _dummy in range(5):
             pc.validate(line, compact=True)
         return time.process_time() - started
+
     small, large = cost(20000), cost(160000)
     assert large < small * 8 * 3 + 0.05  # 8x the input: at most ~8x the time (with slack), not 64x
 
@@ -928,6 +1077,7 @@ def test_text_must_be_a_string():
 # Item 2: listeners, catch-all source, http-access, public relay space
 # ---------------------------------------------------------------------------
 
+
 def exposed(source_body, listener="0/0:25"):
     return cfg("""
         smtp-listener %s
@@ -938,22 +1088,27 @@ def exposed(source_body, listener="0/0:25"):
 
 
 @pytest.mark.parametrize("listener", ["0/0:25", "10.0.1.22:587", "192.0.2.1:25", "[2001:db8::1]:25"])
-@pytest.mark.parametrize("body", [
-    "",                                            # bare catch-all: service and relaying defaults
-    "    smtp-service yes",
-    "    require-auth no",
-    "    always-allow-relaying yes",
-    "    always-allow-relaying yes\n    smtp-service yes",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",  # bare catch-all: service and relaying defaults
+        "    smtp-service yes",
+        "    require-auth no",
+        "    always-allow-relaying yes",
+        "    always-allow-relaying yes\n    smtp-service yes",
+    ],
+)
 def test_exposed_listener_with_bare_or_open_catch_all_is_an_open_relay(listener, body):
     report = pc.validate(exposed(body, listener))
     assert not report.valid
-    assert any("is not on a loopback address" in f.message or "open relay" in f.message
-               for f in report.errors), pc.format_errors(report.errors)
+    assert any("is not on a loopback address" in f.message or "open relay" in f.message for f in report.errors), (
+        pc.format_errors(report.errors)
+    )
 
 
-@pytest.mark.parametrize("body", ["    require-auth yes", "    smtp-service no",
-                                  "    smtp-service no\n    require-auth no"])
+@pytest.mark.parametrize(
+    "body", ["    require-auth yes", "    smtp-service no", "    smtp-service no\n    require-auth no"]
+)
 def test_exposed_listener_with_closed_catch_all_is_fine(body):
     report = pc.validate(exposed(body))
     assert report.valid, pc.format_errors(report.errors)
@@ -971,18 +1126,21 @@ def test_loopback_listener_needs_no_catch_all():
     assert report.valid
 
 
-@pytest.mark.parametrize("access, ok", [
-    ("127.0.0.1 admin", True),
-    ("127.0.0.0/8 monitor", True),
-    ("::1 admin", True),
-    ("0/0 none", True),
-    ("10.0.0.0/8 none", True),
-    ("0/0 admin", False),
-    ("0/0 monitor", False),
-    ("10.0.0.5 admin", False),
-    ("192.0.2.0/24 MONITOR", False),
-    ("::/0 admin", False),
-])
+@pytest.mark.parametrize(
+    "access, ok",
+    [
+        ("127.0.0.1 admin", True),
+        ("127.0.0.0/8 monitor", True),
+        ("::1 admin", True),
+        ("0/0 none", True),
+        ("10.0.0.0/8 none", True),
+        ("0/0 admin", False),
+        ("0/0 monitor", False),
+        ("10.0.0.5 admin", False),
+        ("192.0.2.0/24 MONITOR", False),
+        ("::/0 admin", False),
+    ],
+)
 def test_http_access_above_none_only_for_loopback(access, ok):
     report = pc.validate(HEAD + "http-access %s\n" % access + DOMAIN)
     assert report.valid is ok, pc.format_errors(report.errors)
@@ -1001,19 +1159,46 @@ def test_relaying_sources_together_may_not_cover_much_public_space():
 # error, and with a value of the wrong type gets an error naming it (mutation: a renamed or
 # retyped table entry must fail a test).
 SAMPLE_VALUES = {
-    "bool": "yes", "uint": "5", "port": "25", "duration": "10m", "duration_list": "10m,1h",
-    "duration_or_never": "never", "size": "50M", "rate": "100/h", "email": "pm@example.com",
-    "hostname": "mta.example.com", "ip_or_cidr": "10.0.0.0/8", "listener": "127.0.0.1:25",
-    "hostport": "[smtp.example.net]:587", "path": "/var/x", "name": "mta1", "user": "app",
-    "access_level": "none", "auth_method": "password", "named_source": "{relay}", "string": "x",
-    "secret": "x", "smtp_hosts": "h1.example.net, h2.example.net; [10.1.1.1]:2525; [IPv6:2001:db8::1]:587",
-    "dkim_key": "key1,example.com,/etc/pmta/key1.pem", "dkim_sign": "if-x-dkim-options-present",
-    "pattern_line": "/421 4\\.7\\.[0-9]/ mode=backoff", "domain_pattern": "example.com",
+    "bool": "yes",
+    "uint": "5",
+    "port": "25",
+    "duration": "10m",
+    "duration_list": "10m,1h",
+    "duration_or_never": "never",
+    "size": "50M",
+    "rate": "100/h",
+    "email": "pm@example.com",
+    "hostname": "mta.example.com",
+    "ip_or_cidr": "10.0.0.0/8",
+    "listener": "127.0.0.1:25",
+    "hostport": "[smtp.example.net]:587",
+    "path": "/var/x",
+    "name": "mta1",
+    "user": "app",
+    "access_level": "none",
+    "auth_method": "password",
+    "named_source": "{relay}",
+    "string": "x",
+    "secret": "x",
+    "smtp_hosts": "h1.example.net, h2.example.net; [10.1.1.1]:2525; [IPv6:2001:db8::1]:587",
+    "dkim_key": "key1,example.com,/etc/pmta/key1.pem",
+    "dkim_sign": "if-x-dkim-options-present",
+    "pattern_line": "/421 4\\.7\\.[0-9]/ mode=backoff",
+    "domain_pattern": "example.com",
 }
-STANZA_ARGS = {"source": "10.0.0.1", "domain": "example.com", "virtual-mta": "mta1",
-               "virtual-mta-pool": "pool1", "smtp-user": "app", "acct-file": "/var/x", "spool": "/var/spool/pmta",
-               "bounce-processor": None, "feedback-loop-processor": None, "address-list": None,
-               "smtp-pattern-list": "throttling"}
+STANZA_ARGS = {
+    "source": "10.0.0.1",
+    "domain": "example.com",
+    "virtual-mta": "mta1",
+    "virtual-mta-pool": "pool1",
+    "smtp-user": "app",
+    "acct-file": "/var/x",
+    "spool": "/var/spool/pmta",
+    "bounce-processor": None,
+    "feedback-loop-processor": None,
+    "address-list": None,
+    "smtp-pattern-list": "throttling",
+}
 # Stanzas that only exist inside another one.
 STANZA_PARENT = {"address-list": "bounce-processor"}
 
@@ -1037,8 +1222,14 @@ def test_every_directive_parses_with_a_valid_value(name):
         assert errors == [], (context, errors)
 
 
-@pytest.mark.parametrize("name", sorted(n for n, (_c, spec) in pc.DIRECTIVES.items()
-                                        if not any(i.lstrip("?*") in ("string", "secret", "user") for i in spec)))
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        n
+        for n, (_c, spec) in pc.DIRECTIVES.items()
+        if not any(i.lstrip("?*") in ("string", "secret", "user") for i in spec)
+    ),
+)
 def test_every_typed_directive_refuses_a_wrong_value(name):
     contexts, spec = pc.DIRECTIVES[name]
     line = " ".join([name] + ["%bad"] * len(spec))
@@ -1053,14 +1244,26 @@ def test_every_directive_is_refused_outside_its_contexts(name):
     others = [c for c in [pc.GLOBAL] + sorted(STANZA_ARGS) if c not in contexts and c not in pc.LENIENT_STANZAS]
     for context in others[:2]:
         _root, errors, _warnings = pc.parse(_in_context(context, " ".join([name] + values)))
-        assert any("is not allowed in" in e.message or "holds a password" in e.message for e in errors), \
-            (context, errors)
+        assert any("is not allowed in" in e.message or "holds a password" in e.message for e in errors), (
+            context,
+            errors,
+        )
 
 
 # Written out (not read from pc.REPEATABLE) so that a changed entry fails.
-REPEATABLE_DIRECTIVES = ["smtp-listener", "http-access", "relay-domain", "relay-address", "include",
-                         "smtp-source-host", "virtual-mta", "record-fields", "map-header-to-field",
-                         "route", "smtp-hosts"]
+REPEATABLE_DIRECTIVES = [
+    "smtp-listener",
+    "http-access",
+    "relay-domain",
+    "relay-address",
+    "include",
+    "smtp-source-host",
+    "virtual-mta",
+    "record-fields",
+    "map-header-to-field",
+    "route",
+    "smtp-hosts",
+]
 
 
 @pytest.mark.parametrize("name", REPEATABLE_DIRECTIVES)
@@ -1072,17 +1275,24 @@ def test_repeatable_directives_do_not_warn_when_repeated(name):
     assert not any("repeated" in w.message for w in report.warnings + warnings), report.warnings
 
 
-@pytest.mark.parametrize("text, message", [
-    ("<smtp-user a{b>\n</smtp-user>\n", "stanza <smtp-user a{b>: expected a user name"),
-    ("<source x>\n</source>\n", "stanza <source x>: expected an IP address, a CIDR range such as 0/0, or a {name}"),
-    ("<domain a..b>\n</domain>\n", "stanza <domain a..b>: expected *, a domain name or a wildcard such as "
-                                   "*.example.com"),
-    ("<virtual-mta -x>\n</virtual-mta>\n", "stanza <virtual-mta -x>: expected a name made of letters, digits, "
-                                           "'.', '_' or '-'"),
-    ("<acct-file>\n</acct-file>\n", "stanza <acct-file> needs an argument (an absolute path, or |command)"),
-    ("<bounce-processor x>\n</bounce-processor>\n", "stanza <bounce-processor> takes no argument"),
-    ("<address-list>\n</address-list>\n", "stanza <address-list> is not allowed in the top level"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("<smtp-user a{b>\n</smtp-user>\n", "stanza <smtp-user a{b>: expected a user name"),
+        ("<source x>\n</source>\n", "stanza <source x>: expected an IP address, a CIDR range such as 0/0, or a {name}"),
+        (
+            "<domain a..b>\n</domain>\n",
+            "stanza <domain a..b>: expected *, a domain name or a wildcard such as *.example.com",
+        ),
+        (
+            "<virtual-mta -x>\n</virtual-mta>\n",
+            "stanza <virtual-mta -x>: expected a name made of letters, digits, '.', '_' or '-'",
+        ),
+        ("<acct-file>\n</acct-file>\n", "stanza <acct-file> needs an argument (an absolute path, or |command)"),
+        ("<bounce-processor x>\n</bounce-processor>\n", "stanza <bounce-processor> takes no argument"),
+        ("<address-list>\n</address-list>\n", "stanza <address-list> is not allowed in the top level"),
+    ],
+)
 def test_stanza_argument_messages(text, message):
     _root, errors, _warnings = pc.parse(text)
     assert message in [e.message for e in errors], errors
@@ -1096,11 +1306,21 @@ def test_a_stanza_closed_by_its_parent_ends_on_the_parent_closing_line():
 
 
 def test_summary_keys_and_the_password_without_user_warning():
-    text = ("smtp-listener 127.0.0.1:25\n<source 127.0.0.1>\nalways-allow-relaying yes\n</source>\n"
-            "<domain *>\nsmtp-hosts smtp.example.net:587\nrequire-starttls yes\nauth-password x\n</domain>\n")
+    text = (
+        "smtp-listener 127.0.0.1:25\n<source 127.0.0.1>\nalways-allow-relaying yes\n</source>\n"
+        "<domain *>\nsmtp-hosts smtp.example.net:587\nrequire-starttls yes\nauth-password x\n</domain>\n"
+    )
     report = pc.validate(text)
-    assert set(report.summary["sources"][0]) == {"match", "line", "always_allow_relaying", "require_auth",
-                                                 "allow_starttls", "require_starttls_before_auth", "smtp_service"}
-    assert report.summary["listener_details"] == [{"address": "127.0.0.1", "port": 25, "loopback": True,
-                                                   "line": 1, "listener": "127.0.0.1:25"}]
+    assert set(report.summary["sources"][0]) == {
+        "match",
+        "line",
+        "always_allow_relaying",
+        "require_auth",
+        "allow_starttls",
+        "require_starttls_before_auth",
+        "smtp_service",
+    }
+    assert report.summary["listener_details"] == [
+        {"address": "127.0.0.1", "port": 25, "loopback": True, "line": 1, "listener": "127.0.0.1:25"}
+    ]
     assert "auth-password is set in <domain *> but auth-username is not" in [w.message for w in report.warnings]

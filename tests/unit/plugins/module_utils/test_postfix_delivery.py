@@ -36,34 +36,43 @@ FORMATS = ["journal-cat.txt", "mail-log.txt"]
 
 
 @pytest.mark.parametrize("log", FORMATS)
-@pytest.mark.parametrize("message_id, qid", [
-    (SENT_ID, "79CE41E0546"),
-    (BOUNCED_ID, "8ABFA1E04D7"),
-    (DEFERRED_ID, "AC7781E04D8"),
-    ("20261201152816.A91631E0556@pd-logs", "A91631E0556"),  # the bounce's own notification
-])
+@pytest.mark.parametrize(
+    "message_id, qid",
+    [
+        (SENT_ID, "79CE41E0546"),
+        (BOUNCED_ID, "8ABFA1E04D7"),
+        (DEFERRED_ID, "AC7781E04D8"),
+        ("20261201152816.A91631E0556@pd-logs", "A91631E0556"),  # the bounce's own notification
+    ],
+)
 def test_queue_id_is_found_by_message_id(log, message_id, qid):
     assert pd.find_queue_id(fixture_lines(log), message_id) == qid
 
 
 @pytest.mark.parametrize("log", FORMATS)
-@pytest.mark.parametrize("message_id", [
-    "egress-test.aa@egress.mail",      # a prefix of a logged one
-    "gress-test.aaa@egress.mail",      # a suffix
-    "egress-test.aaa@egress.mai",
-    "egress-test.a.a@egress.mail",     # a dot is not a wildcard
-    "egress-test.aaa@egress-mail",
-])
+@pytest.mark.parametrize(
+    "message_id",
+    [
+        "egress-test.aa@egress.mail",  # a prefix of a logged one
+        "gress-test.aaa@egress.mail",  # a suffix
+        "egress-test.aaa@egress.mai",
+        "egress-test.a.a@egress.mail",  # a dot is not a wildcard
+        "egress-test.aaa@egress-mail",
+    ],
+)
 def test_only_the_exact_message_id_matches(log, message_id):
     assert pd.find_queue_id(fixture_lines(log), message_id) is None
 
 
 @pytest.mark.parametrize("log", FORMATS)
-@pytest.mark.parametrize("qid, status, relay, reply", [
-    ("79CE41E0546", "sent", "local", "delivered to mailbox"),
-    ("8ABFA1E04D7", "bounced", "local", 'unknown user: "nosuchuser"'),
-    ("AC7781E04D8", "deferred", "none", REFUSED),
-])
+@pytest.mark.parametrize(
+    "qid, status, relay, reply",
+    [
+        ("79CE41E0546", "sent", "local", "delivered to mailbox"),
+        ("8ABFA1E04D7", "bounced", "local", 'unknown user: "nosuchuser"'),
+        ("AC7781E04D8", "deferred", "none", REFUSED),
+    ],
+)
 def test_delivery_result_of_each_message(log, qid, status, relay, reply):
     result = pd.find_status(fixture_lines(log), qid)
     assert (result["status"], result["relay"], result["reply"]) == (status, relay, reply)
@@ -72,8 +81,10 @@ def test_delivery_result_of_each_message(log, qid, status, relay, reply):
 
 def test_the_last_attempt_is_the_result():
     deferred = [line for line in fixture_lines("journal-cat.txt") if "AC7781E04D8: to=" in line]
-    sent = ("AC7781E04D8: to=<someone@example.test>, relay=smarthost[10.89.0.2]:587, delay=61, "
-            "delays=60/0.01/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xy7Qm3)")
+    sent = (
+        "AC7781E04D8: to=<someone@example.test>, relay=smarthost[10.89.0.2]:587, delay=61, "
+        "delays=60/0.01/0.2/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xy7Qm3)"
+    )
     result = pd.find_status(deferred + [sent], "AC7781E04D8")
     assert result["status"] == "sent" and result["relay"] == "smarthost[10.89.0.2]:587"
     assert result["reply"] == "250 2.0.0 Ok: queued as 4Xy7Qm3"
@@ -124,10 +135,12 @@ class Runner(object):
 
 def lines_for(template_id):
     """The fixture's journal lines, with the test message's ID in place of `template_id`."""
+
     def lines(message_id):
         if message_id is None:
             return []
         return [line.replace(template_id, message_id) for line in fixture_lines("journal-cat.txt")]
+
     return lines
 
 
@@ -141,11 +154,14 @@ def follow(run, timeout=2, recipient="someone@example.test"):
     return pd.send_and_follow(run, "/usr/sbin/sendmail", "root", recipient, "relay test", timeout, poll=0.01)
 
 
-@pytest.mark.parametrize("template_id, status, reply", [
-    (SENT_ID, "sent", "delivered to mailbox"),
-    (BOUNCED_ID, "bounced", 'unknown user: "nosuchuser"'),
-    (DEFERRED_ID, "deferred", REFUSED),
-])
+@pytest.mark.parametrize(
+    "template_id, status, reply",
+    [
+        (SENT_ID, "sent", "delivered to mailbox"),
+        (BOUNCED_ID, "bounced", 'unknown user: "nosuchuser"'),
+        (DEFERRED_ID, "deferred", REFUSED),
+    ],
+)
 def test_send_and_follow_reports_the_logged_result(no_log_files, template_id, status, reply):
     run = Runner(journal=lines_for(template_id))
     result = follow(run)
@@ -159,7 +175,7 @@ def test_send_and_follow_reports_the_logged_result(no_log_files, template_id, st
 
 def test_each_message_gets_its_own_id(no_log_files):
     ids = set()
-    for dummy in range(3):
+    for _dummy in range(3):
         run = Runner(journal=lines_for(SENT_ID))
         ids.add(follow(run)["message_id"])
     assert len(ids) == 3
@@ -167,12 +183,19 @@ def test_each_message_gets_its_own_id(no_log_files):
 
 def test_deferred_from_the_queue_when_the_log_has_no_result(no_log_files):
     """The first attempt's result is not logged yet, but the queue already holds the reason."""
+
     def lines(message_id):
         return [line for line in lines_for(DEFERRED_ID)(message_id) if "status=" not in line]
+
     run = Runner(journal=lines, postqueue=(0, fixture_text("postqueue-j.txt")))
     result = follow(run)
-    assert result == {"status": "deferred", "reply": REFUSED, "relay": None, "queue_id": "AC7781E04D8",
-                      "message_id": run.message_id()}
+    assert result == {
+        "status": "deferred",
+        "reply": REFUSED,
+        "relay": None,
+        "queue_id": "AC7781E04D8",
+        "message_id": run.message_id(),
+    }
 
 
 def test_unknown_when_nothing_is_logged_in_time(no_log_files):

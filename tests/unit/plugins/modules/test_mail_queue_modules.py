@@ -14,7 +14,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.egress.mail.plugins.modules import mail_queue, mail_queue_migrate
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', 'module_utils', 'fixtures', 'mail_queue')
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "mail_queue")
 
 
 def run_module(module, args, capsys):
@@ -25,32 +25,45 @@ def run_module(module, args, capsys):
 
 
 def test_mail_queue_reads_the_spools(capsys, tmp_path):
-    rc, result = run_module(mail_queue, {
-        'mtas': ['exim4', 'nullmailer'],
-        'spools': {'exim4': os.path.join(FIXTURES, 'exim4'), 'nullmailer': os.path.join(FIXTURES, 'nullmailer')},
-        '_ansible_check_mode': True}, capsys)
+    rc, result = run_module(
+        mail_queue,
+        {
+            "mtas": ["exim4", "nullmailer"],
+            "spools": {"exim4": os.path.join(FIXTURES, "exim4"), "nullmailer": os.path.join(FIXTURES, "nullmailer")},
+            "_ansible_check_mode": True,
+        },
+        capsys,
+    )
     assert rc == 0, result
-    assert result['changed'] is False
-    assert result['waiting'] == {'exim4': 6, 'nullmailer': 3}
+    assert result["changed"] is False
+    assert result["waiting"] == {"exim4": 6, "nullmailer": 3}
 
 
 def test_mail_queue_unknown_spool_name(capsys):
-    rc, result = run_module(mail_queue, {'spools': {'qmail': '/var/qmail'}}, capsys)
+    rc, result = run_module(mail_queue, {"spools": {"qmail": "/var/qmail"}}, capsys)
     assert rc == 1
-    assert result['msg'].startswith('spools: unknown MTA qmail')
+    assert result["msg"].startswith("spools: unknown MTA qmail")
 
 
 def test_migrate_refuses_while_sendmail_is_not_postfix(capsys, tmp_path):
-    spool = str(tmp_path / 'nullmailer')
-    shutil.copytree(os.path.join(FIXTURES, 'nullmailer'), spool)
-    rc, result = run_module(mail_queue_migrate, {
-        'mta': 'nullmailer', 'spool': spool, 'journal': str(tmp_path / 'j'), 'unmovable_dir': str(tmp_path / 'u'),
-        'sendmail_path': str(tmp_path / 'no-sendmail')}, capsys)
+    spool = str(tmp_path / "nullmailer")
+    shutil.copytree(os.path.join(FIXTURES, "nullmailer"), spool)
+    rc, result = run_module(
+        mail_queue_migrate,
+        {
+            "mta": "nullmailer",
+            "spool": spool,
+            "journal": str(tmp_path / "j"),
+            "unmovable_dir": str(tmp_path / "u"),
+            "sendmail_path": str(tmp_path / "no-sendmail"),
+        },
+        capsys,
+    )
     assert rc == 1
-    assert "is not Postfix's (owner: None)" in result['msg']
-    assert len(os.listdir(os.path.join(spool, 'queue'))) == 3
+    assert "is not Postfix's (owner: None)" in result["msg"]
+    assert len(os.listdir(os.path.join(spool, "queue"))) == 3
 
 
 def test_migrate_nothing_to_do(capsys, tmp_path):
-    rc, result = run_module(mail_queue_migrate, {'mta': 'exim4', 'spool': str(tmp_path)}, capsys)
-    assert rc == 0 and result['changed'] is False and result['moved'] == 0
+    rc, result = run_module(mail_queue_migrate, {"mta": "exim4", "spool": str(tmp_path)}, capsys)
+    assert rc == 0 and result["changed"] is False and result["moved"] == 0

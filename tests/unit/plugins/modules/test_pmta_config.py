@@ -75,8 +75,9 @@ def test_errors_fail_with_line_numbers(capsys):
     assert code == 1
     assert result["failed"] is True
     assert result["valid"] is False
-    assert result["errors"] == [{"line": 2, "message": "open relay: <source 0/0> has always-allow-relaying "
-                                                       "yes without require-auth yes"}]
+    assert result["errors"] == [
+        {"line": 2, "message": "open relay: <source 0/0> has always-allow-relaying yes without require-auth yes"}
+    ]
     assert "line 2: open relay" in result["msg"]
     assert "Hunter2-secret" not in raw
 
@@ -85,8 +86,10 @@ def test_without_the_relay_policy_an_open_relay_is_a_warning(capsys):
     code, result, _raw = run({"content": BAD}, capsys)
     assert code == 0 and result["valid"] is True
     assert result["summary"]["policy"] is False
-    assert {"line": 2, "message": "open relay: <source 0/0> has always-allow-relaying yes without "
-                                  "require-auth yes"} in result["warning_details"]
+    assert {
+        "line": 2,
+        "message": "open relay: <source 0/0> has always-allow-relaying yes without require-auth yes",
+    } in result["warning_details"]
 
 
 def test_fail_on_error_false_reports_only(capsys):
@@ -103,8 +106,9 @@ def test_warnings_use_the_standard_mechanism(capsys, monkeypatch):
     text = GOOD.replace("smtp.example.net:587", "smtp.example.net:25")
     code, result, _raw = run({"content": text, "relay_policy": True}, capsys)
     assert code == 0
-    assert result["warning_details"] == [{"line": 6, "message": "'smtp-hosts' uses port 25, which most "
-                                                                "clouds block outbound"}]
+    assert result["warning_details"] == [
+        {"line": 6, "message": "'smtp-hosts' uses port 25, which most clouds block outbound"}
+    ]
     assert emitted == ["line 6: 'smtp-hosts' uses port 25, which most clouds block outbound"]
 
 
@@ -188,9 +192,23 @@ def test_documentation_names_the_options_and_the_table():
     for name in pc.OPAQUE_STANZAS + tuple(pc.STANZAS):
         assert "C(<%s>)" % name in notes, name
     assert "docs/pmta-directives.md" in notes
-    assert set(doc["options"]) == {"path", "content", "compact", "fragment", "extra_directives",
-                                   "diff_against", "fail_on_error", "dest", "owner", "group", "mode",
-                                   "backup", "applied_marker", "mark_applied", "relay_policy"}
+    assert set(doc["options"]) == {
+        "path",
+        "content",
+        "compact",
+        "fragment",
+        "extra_directives",
+        "diff_against",
+        "fail_on_error",
+        "dest",
+        "owner",
+        "group",
+        "mode",
+        "backup",
+        "applied_marker",
+        "mark_applied",
+        "relay_policy",
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -334,11 +352,14 @@ def test_applied_marker_makes_a_failed_reload_retry(tmp_path, capsys):
     assert code == 0 and result["changed"] is True and result["applied"] is False
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"dest": "/tmp/x"}, "one of the following is required"),
-    ({"path": "/etc/pmta/config", "dest": "/tmp/x"}, "mutually exclusive"),
-    ({"content": GOOD, "mark_applied": True}, "mark_applied needs"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"dest": "/tmp/x"}, "one of the following is required"),
+        ({"path": "/etc/pmta/config", "dest": "/tmp/x"}, "mutually exclusive"),
+        ({"content": GOOD, "mark_applied": True}, "mark_applied needs"),
+    ],
+)
 def test_write_option_combinations(args, message, capsys):
     code, result, _raw = run(args, capsys)
     assert code == 1 and message in result["msg"]

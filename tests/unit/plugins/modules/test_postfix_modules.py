@@ -54,18 +54,26 @@ def postfix_env(postfix_bin, monkeypatch, tmp_path):
 
 # --- postfix_maps ----------------------------------------------------------------------------
 
+
 def sasl_map(tmp_path, password=SECRET):
-    return {"path": str(tmp_path / "sasl_passwd"), "content": "[relay.example]:587 user:%s\n" % password,
-            "mode": "0600", "secret": True}
+    return {
+        "path": str(tmp_path / "sasl_passwd"),
+        "content": "[relay.example]:587 user:%s\n" % password,
+        "mode": "0600",
+        "secret": True,
+    }
 
 
 def test_maps_module_builds_with_the_default_database_type_of_postconf(postfix_env, tmp_path, capsys):
     rc, result = run_module(maps_module, {"maps": [sasl_map(tmp_path)]}, capsys)
     assert rc == 0 and result["changed"] is True, result
-    expected_type = postfix_env.run([postfix_env.postconf, "-c", postfix_env.config_dir, "-h",
-                                     "default_database_type"]).stdout.strip()
+    expected_type = postfix_env.run(
+        [postfix_env.postconf, "-c", postfix_env.config_dir, "-h", "default_database_type"]
+    ).stdout.strip()
     assert result["db_type"] == expected_type
-    found, dummy = postfix_env.postmap_query("%s:%s" % (expected_type, tmp_path / "sasl_passwd"), ["[relay.example]:587"])
+    found, dummy = postfix_env.postmap_query(
+        "%s:%s" % (expected_type, tmp_path / "sasl_passwd"), ["[relay.example]:587"]
+    )
     assert found == {"[relay.example]:587": "user:%s" % SECRET}
     for name in os.listdir(str(tmp_path)):
         assert stat.S_IMODE(os.stat(str(tmp_path / name)).st_mode) == 0o600, name
@@ -105,6 +113,7 @@ def test_maps_module_postconf_failure_is_reported(postfix_env, tmp_path, capsys,
 
 
 # --- postconf --------------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def config_dir(tmp_path):
@@ -170,6 +179,7 @@ def test_postconf_module_needs_something_to_do(postfix_env, config_dir, capsys):
 
 # --- private_file ----------------------------------------------------------------------------
 
+
 def test_private_file_created_with_its_mode_and_no_content_in_the_result(tmp_path, capsys):
     path = str(tmp_path / "secret")
     rc, result = run_module(private_module, {"path": path, "content": SECRET}, capsys, diff=True)
@@ -192,12 +202,15 @@ def test_private_file_mode_as_text_or_number(tmp_path, capsys, mode, expected):
     assert stat.S_IMODE(os.stat(path).st_mode) == expected
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"path": "relative/secret"}, "path: must be absolute"),
-    ({"mode": "rw-------"}, "mode: 'rw-------' is not an octal mode"),
-    ({"owner": "no-such-user-egress"}, "unknown user or group"),
-    ({"group": "no-such-group-egress"}, "unknown user or group"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"path": "relative/secret"}, "path: must be absolute"),
+        ({"mode": "rw-------"}, "mode: 'rw-------' is not an octal mode"),
+        ({"owner": "no-such-user-egress"}, "unknown user or group"),
+        ({"group": "no-such-group-egress"}, "unknown user or group"),
+    ],
+)
 def test_private_file_bad_arguments_fail_before_writing(tmp_path, capsys, args, message):
     full = dict({"path": str(tmp_path / "secret"), "content": SECRET}, **args)
     rc, result = run_module(private_module, full, capsys)
@@ -206,13 +219,15 @@ def test_private_file_bad_arguments_fail_before_writing(tmp_path, capsys, args, 
 
 
 def test_private_file_check_mode_writes_nothing(tmp_path, capsys):
-    rc, result = run_module(private_module, {"path": str(tmp_path / "secret"), "content": SECRET}, capsys,
-                            check_mode=True)
+    rc, result = run_module(
+        private_module, {"path": str(tmp_path / "secret"), "content": SECRET}, capsys, check_mode=True
+    )
     assert rc == 0 and result["changed"] is True
     assert os.listdir(str(tmp_path)) == []
 
 
 # --- postfix_test_message --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["recipient", "sender", "subject"])
 @pytest.mark.parametrize("line_break", ["\n", "\r"])
@@ -227,8 +242,9 @@ def test_test_message_sends_nothing_in_check_mode(capsys, tmp_path):
     sendmail = tmp_path / "sendmail"
     sendmail.write_text("#!/bin/sh\ntouch %s\n" % marker)
     sendmail.chmod(0o755)
-    rc, result = run_module(message_module, {"recipient": "ops@example.test", "sendmail_path": str(sendmail)},
-                            capsys, check_mode=True)
+    rc, result = run_module(
+        message_module, {"recipient": "ops@example.test", "sendmail_path": str(sendmail)}, capsys, check_mode=True
+    )
     assert rc == 0 and result["changed"] is False and result["status"] == "skipped"
     assert not marker.exists()
 
@@ -238,8 +254,11 @@ def test_test_message_fails_when_sendmail_refuses(capsys, tmp_path):
     sendmail = tmp_path / "sendmail"
     sendmail.write_text("#!/bin/sh\ncat >/dev/null\necho 'sendmail: fatal: queue file write error' >&2\nexit 75\n")
     sendmail.chmod(0o755)
-    rc, result = run_module(message_module, {"recipient": "ops@example.test", "sendmail_path": str(sendmail),
-                                             "timeout": 1}, capsys)
+    rc, result = run_module(
+        message_module, {"recipient": "ops@example.test", "sendmail_path": str(sendmail), "timeout": 1}, capsys
+    )
     assert rc == 1 and result["failed"] is True and result["status"] == "not_queued"
-    assert result["msg"] == ("test message to ops@example.test was not accepted by the relay: not_queued: "
-                             "sendmail: fatal: queue file write error")
+    assert result["msg"] == (
+        "test message to ops@example.test was not accepted by the relay: not_queued: "
+        "sendmail: fatal: queue file write error"
+    )

@@ -8,6 +8,7 @@ POST /introspect (plain HTTP on 127.0.0.1 only, for Dovecot's oauth2 passdb): to
 Clients and the token lifetime are read from the JSON configuration on every request, so a test can
 rotate a secret by rewriting it. Every request is logged as a JSON line (never a secret or token).
 """
+
 import json
 import secrets
 import ssl
@@ -62,20 +63,24 @@ class Handler(BaseHTTPRequestHandler):
         conf = config()
         if form.get("grant_type") != "client_credentials":
             log(event="token", result="unsupported_grant_type")
-            return self.answer(400, {"error": "unsupported_grant_type",
-                                     "error_description": "only client_credentials is supported"})
+            return self.answer(
+                400, {"error": "unsupported_grant_type", "error_description": "only client_credentials is supported"}
+            )
         client = [c for c in conf["clients"] if c["client_id"] == form.get("client_id")]
-        if not client or not secrets.compare_digest(client[0]["client_secret"].encode(),
-                                                    form.get("client_secret", "").encode()):
+        if not client or not secrets.compare_digest(
+            client[0]["client_secret"].encode(), form.get("client_secret", "").encode()
+        ):
             log(event="token", result="invalid_client", client_id=form.get("client_id"))
-            return self.answer(401, {"error": "invalid_client",
-                                     "error_description": "FIXTURE7000215: Invalid client secret provided."})
+            return self.answer(
+                401, {"error": "invalid_client", "error_description": "FIXTURE7000215: Invalid client secret provided."}
+            )
         token = secrets.token_urlsafe(32)
         lifetime = int(conf["lifetime"])
         with LOCK:
             TOKENS[token] = (client[0]["mailbox"], time.time() + lifetime)
-        log(event="token", result="issued", client_id=client[0]["client_id"], lifetime=lifetime,
-            scope=form.get("scope"))
+        log(
+            event="token", result="issued", client_id=client[0]["client_id"], lifetime=lifetime, scope=form.get("scope")
+        )
         return self.answer(200, {"access_token": token, "token_type": "Bearer", "expires_in": lifetime})
 
     def introspect(self, form):

@@ -7,6 +7,7 @@ the SASL user that authenticated. Usage: egress-fixture-records [--subject REGEX
 [--field NAME]: --field prints only that field of each message, one line per message (for
 example --field message_id: a message that arrived twice is printed twice).
 """
+
 import argparse
 import email
 import email.policy
@@ -29,6 +30,7 @@ def evidence(received):
     def group(regex, index=1):
         match = regex.search(flat)
         return match.group(index) if match else None
+
     port = group(PORT_RE)
     return {
         "port": int(port) if port else None,
