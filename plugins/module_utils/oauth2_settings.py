@@ -17,11 +17,14 @@ __metaclass__ = type
 
 import re
 
-from collections.abc import Mapping
 
 from ansible_collections.egress.mail.plugins.module_utils.net_values import is_ip_address, validate_host, validate_port
 from ansible_collections.egress.mail.plugins.module_utils.providers import PRESETS
-from ansible_collections.egress.mail.plugins.module_utils.settings_values import has_control, is_unset
+from ansible_collections.egress.mail.plugins.module_utils.settings_values import (
+    check_settings_dict,
+    has_control,
+    is_unset,
+)
 from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import WRAPPER_PORT
 
 AUTH_METHODS = ("password", "oauth2")
@@ -55,6 +58,13 @@ _URL_RE = re.compile(
 _SCOPE_RE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
 # The mailbox names a section of the proxy's INI file and is the SMTP login: a plain address.
 _MAILBOX_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
+# What each pattern stands for, in "<variable>: <value> is not <what>".
+_CLIENT_ID_WHAT = (
+    "a client id (letters, digits and ._~+/:@-, at most 256 characters; "
+    "for Microsoft Entra the application (client) ID, a GUID)"
+)
+_SCOPE_WHAT = "an OAuth 2.0 scope (space-separated printable tokens, e.g. https://outlook.office365.com/.default)"
+_MAILBOX_WHAT = "a mailbox address (user@domain): with OAuth 2.0 it is the mailbox the mail is sent as"
 
 
 def _string(value, name):
@@ -88,13 +98,7 @@ def validate_secret(value, name):
 
 
 def validate_client_id(value, name):
-    return _matching(
-        value,
-        name,
-        _CLIENT_ID_RE,
-        "a client id (letters, digits and ._~+/:@-, at most 256 characters; "
-        "for Microsoft Entra the application (client) ID, a GUID)",
-    )
+    return _matching(value, name, _CLIENT_ID_RE, _CLIENT_ID_WHAT)
 
 
 def validate_token_url(value, name):
@@ -136,22 +140,11 @@ def validate_tenant(value, name):
 
 
 def validate_scope(value, name):
-    return _matching(
-        value,
-        name,
-        _SCOPE_RE,
-        "an OAuth 2.0 scope (space-separated printable tokens, e.g. https://outlook.office365.com/.default)",
-        1024,
-    )
+    return _matching(value, name, _SCOPE_RE, _SCOPE_WHAT, 1024)
 
 
 def validate_mailbox(value, name):
-    _matching(
-        value,
-        name,
-        _MAILBOX_RE,
-        "a mailbox address (user@domain): with OAuth 2.0 it is the mailbox the mail is sent as",
-    )
+    _matching(value, name, _MAILBOX_RE, _MAILBOX_WHAT)
     domain = value.rsplit("@", 1)[1]
     validate_host(domain, name)
     return value
@@ -186,12 +179,7 @@ def resolve(settings, prefix="", oauth2_prefix=None):
     settings that replace the smarthost in the relay settings (the proxy on loopback with
     STARTTLS). Secrets are not returned.
     """
-    if not isinstance(prefix, str):
-        raise ValueError("oauth2 settings: the variable prefix must be a string")
-    if not isinstance(settings, Mapping):
-        raise ValueError(
-            "%soauth2_*: the OAuth 2.0 settings must be a dict, got %s" % (prefix, type(settings).__name__)
-        )
+    check_settings_dict(settings, prefix, "oauth2 settings", "the OAuth 2.0 settings", "oauth2_*")
 
     def var(key):
         return prefix + key

@@ -64,6 +64,7 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta_values import (  
     uint,
     unset,
 )
+from ansible_collections.egress.mail.plugins.module_utils.settings_values import check_settings_dict
 from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import (
     RELAY_KEYS,
     WRAPPER_PORT,
@@ -331,10 +332,7 @@ def check(settings, prefix="powermta_relay_"):
     ``sources`` (every flag filled in, ``catch_all``), ``smtp_users`` (names), ``http_access``,
     ``virtual_mtas`` and ``virtual_mta_pools`` (names).
     """
-    if not isinstance(prefix, str):
-        raise ValueError("powermta settings: the variable prefix must be a string")
-    if not isinstance(settings, Mapping):
-        raise ValueError("%s*: the settings must be a dict, got %s" % (prefix, type(settings).__name__))
+    check_settings_dict(settings, prefix, "powermta settings", "the settings")
     for key in sorted(settings, key=str):
         if key not in SETTINGS_KEYS:
             raise ValueError("%s%s: unknown setting (valid: %s)" % (prefix, key, ", ".join(SETTINGS_KEYS)))

@@ -9,8 +9,7 @@ mynetworks, inet_interfaces, extra_config), address handling (canonical maps, al
 Received: header stripping), sender-dependent relays, SASL mechanisms, the concurrency and
 message size limits. The checks return the canonical values the role writes.
 
-Every error is a ValueError whose message starts with the variable's full name. Passwords are
-checked but never returned and never quoted.
+Each error is a ValueError that starts with the variable's full name (``prefix + key``).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -54,6 +54,7 @@ from ansible_collections.egress.mail.plugins.module_utils.postfix_settings impor
     validate_sender,
 )
 from ansible_collections.egress.mail.plugins.module_utils.settings_values import (  # noqa: F401
+    check_settings_dict,
     check_text,
     check_text_values,
     forbidden_character,
@@ -122,10 +123,7 @@ def resolve(settings, prefix=""):
     provider_region, candidate_ports, tls_wrapper_ports, sender_dependent
     (each with a ``nexthop``), concurrency_limit.
     """
-    if not isinstance(prefix, str):
-        raise ValueError("relay settings: the variable prefix must be a string")
-    if not isinstance(settings, Mapping):
-        raise ValueError("%s*: the relay settings must be a dict, got %s" % (prefix, type(settings).__name__))
+    check_settings_dict(settings, prefix, "relay settings", "the relay settings")
     for key in sorted(settings, key=str):
         if key not in SETTINGS_KEYS:
             raise ValueError(

@@ -30,6 +30,18 @@ _FALSE_STRINGS = ("no", "false", "off", "0", "n", "")
 _FORBIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
 
 
+def check_settings_dict(settings, prefix, label, what, pattern="*"):
+    """The arguments of a settings check: ``prefix`` a string, ``settings`` a dict.
+
+    ``label`` names the settings while the prefix is unknown, ``what`` names them in
+    ``<prefix><pattern>: <what> must be a dict``.
+    """
+    if not isinstance(prefix, str):
+        raise ValueError("%s: the variable prefix must be a string" % label)
+    if not isinstance(settings, Mapping):
+        raise ValueError("%s%s: %s must be a dict, got %s" % (prefix, pattern, what, type(settings).__name__))
+
+
 def is_unset(value):
     """None, an empty or blank string count as 'not set'."""
     if value is None:

@@ -9,8 +9,7 @@ pair) and a TLS mode: STARTTLS or implicit TLS (wrapper mode: port 465 or a pres
 TLS-wrapper port). ``check_relay_entry`` checks one entry of a list of relays,
 ``resolve_smarthost`` the main relay, the TLS level and the fallback relays.
 
-Every error is a ValueError whose message starts with the variable's full name. Passwords are
-checked but never returned and never quoted.
+Errors are ValueErrors naming the variable first; a password is checked, never returned or quoted.
 """
 
 from __future__ import absolute_import, division, print_function
