@@ -36,22 +36,16 @@ from collections.abc import Mapping
 from ansible_collections.egress.mail.plugins.module_utils import network_policy, providers
 from ansible_collections.egress.mail.plugins.module_utils import relay_settings
 from ansible_collections.egress.mail.plugins.module_utils.net_values import validate_host, validate_port
-from ansible_collections.egress.mail.plugins.module_utils.pmta_access import (  # noqa: F401 (public names)
+from ansible_collections.egress.mail.plugins.module_utils.pmta_access import (
     ACCESS_KEYS,
-    ACCESS_LEVELS,
-    LISTEN_ALL,
-    LISTENER_KEYS,
-    SOURCE_BOOLS,
     SOURCE_KEYS,
-    USER_KEYS,
     check_exposure,
     check_http_access,
     check_listeners,
     check_sources,
     check_users,
 )
-from ansible_collections.egress.mail.plugins.module_utils.pmta_values import (  # noqa: F401 (public names)
-    CATCH_ALL,
+from ansible_collections.egress.mail.plugins.module_utils.pmta_values import (
     abs_path,
     check_lines,
     check_secret,
@@ -59,7 +53,6 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta_values import (  
     dict_list,
     entries,
     flag,
-    network,
     token,
     uint,
     unset,
@@ -71,6 +64,9 @@ from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings imp
     validate_ca_file,
     validate_username,
 )
+
+# check() and smtp_host() are the public face; the keys of the role's variables and entries too.
+__all__ = ["ACCESS_KEYS", "SETTINGS_KEYS", "SOURCE_KEYS", "check", "smtp_host"]
 
 SETTINGS_KEYS = RELAY_KEYS + (
     "require_starttls",

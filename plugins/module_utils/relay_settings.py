@@ -26,13 +26,13 @@ __metaclass__ = type
 
 from collections.abc import Mapping, Sequence
 
-# Every name below is part of this module's public face (imported by tests and other modules).
-from ansible_collections.egress.mail.plugins.module_utils.net_values import (  # noqa: F401
+# The names of the layers imported here are part of this module's public face (__all__).
+from ansible_collections.egress.mail.plugins.module_utils.net_values import (
     nexthop,
     validate_host,
     validate_port,
 )
-from ansible_collections.egress.mail.plugins.module_utils.postfix_settings import (  # noqa: F401
+from ansible_collections.egress.mail.plugins.module_utils.postfix_settings import (
     DEFAULT_CONCURRENCY_LIMIT,
     DEFAULT_INET_INTERFACES,
     DEFAULT_MAILBOX_SIZE_LIMIT,
@@ -53,14 +53,14 @@ from ansible_collections.egress.mail.plugins.module_utils.postfix_settings impor
     validate_sasl_mechanisms,
     validate_sender,
 )
-from ansible_collections.egress.mail.plugins.module_utils.settings_values import (  # noqa: F401
+from ansible_collections.egress.mail.plugins.module_utils.settings_values import (
     check_settings_dict,
     check_text,
     check_text_values,
     forbidden_character,
     to_bool,
 )
-from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import (  # noqa: F401
+from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import (
     DEFAULT_CANDIDATE_PORTS,
     DEFAULT_PORT,
     DEFAULT_TLS_SECURITY_LEVEL,
@@ -77,6 +77,54 @@ from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings imp
     validate_tls_level,
     validate_username,
 )
+
+__all__ = [
+    "DEFAULT_CANDIDATE_PORTS",
+    "DEFAULT_CONCURRENCY_LIMIT",
+    "DEFAULT_INET_INTERFACES",
+    "DEFAULT_MAILBOX_SIZE_LIMIT",
+    "DEFAULT_MYNETWORKS",
+    "DEFAULT_PORT",
+    "DEFAULT_TLS_SECURITY_LEVEL",
+    "MAX_CONCURRENCY_LIMIT",
+    "MAX_USERNAME_LENGTH",
+    "MIN_MESSAGE_SIZE_LIMIT",
+    "PLAINTEXT_TLS_LEVELS",
+    "RELAY_KEYS",
+    "SENDER_DEPENDENT_KEYS",
+    "SETTINGS_KEYS",
+    "TLS_LEVELS",
+    "WRAPPER_PORT",
+    "apply_probed_ports",
+    "check_address_settings",
+    "check_local_settings",
+    "check_postfix_settings",
+    "check_relay_entry",
+    "check_same_tls_mode",
+    "check_settings_dict",
+    "check_text",
+    "check_text_values",
+    "forbidden_character",
+    "nexthop",
+    "resolve",
+    "resolve_smarthost",
+    "to_bool",
+    "validate_address",
+    "validate_aliases",
+    "validate_ca_file",
+    "validate_canonical_map",
+    "validate_concurrency",
+    "validate_extra_config",
+    "validate_host",
+    "validate_interfaces",
+    "validate_message_size_limit",
+    "validate_password",
+    "validate_port",
+    "validate_sasl_mechanisms",
+    "validate_sender",
+    "validate_tls_level",
+    "validate_username",
+]
 
 SETTINGS_KEYS = (
     RELAY_KEYS
