@@ -19,7 +19,7 @@ min=${MUTATION_MIN:-90}
 tu=tests/unit/plugins/module_utils
 
 declare -A tests=(
-  [relay_settings]="$tu/test_relay_settings.py"
+  [relay_settings]="$tu/test_relay_settings.py $tu/test_settings_values.py $tu/test_net_values.py $tu/test_smarthost_settings.py $tu/test_postfix_settings.py"
   [smtp_probe]="$tu/test_smtp_probe.py $tu/test_smtp_probe_netns.py"
   [pmta_config]="$tu/test_pmta_config.py"
   [postfix_maps]="$tu/test_postfix_maps.py"
@@ -28,7 +28,7 @@ declare -A tests=(
 # What each name mutates: a module, or a module and the package it is the public face of.
 mu=plugins/module_utils
 declare -A sources=(
-  [relay_settings]="$mu/relay_settings.py"
+  [relay_settings]="$mu/relay_settings.py $mu/settings_values.py $mu/net_values.py $mu/smarthost_settings.py $mu/postfix_settings.py"
   [smtp_probe]="$mu/smtp_probe.py $(ls $mu/probe/*.py | grep -v __init__ | tr '\n' ' ')"
   [pmta_config]="$mu/pmta_config.py $(ls $mu/pmta/*.py | grep -v __init__ | tr '\n' ' ')"
   [postfix_maps]="$mu/postfix_maps.py"

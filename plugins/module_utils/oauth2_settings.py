@@ -16,12 +16,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import unicodedata
 
-from collections.abc import Mapping
 
+from ansible_collections.egress.mail.plugins.module_utils.net_values import is_ip_address, validate_host, validate_port
 from ansible_collections.egress.mail.plugins.module_utils.providers import PRESETS
-from ansible_collections.egress.mail.plugins.module_utils.relay_settings import validate_host, validate_port
+from ansible_collections.egress.mail.plugins.module_utils.settings_values import (
+    check_settings_dict,
+    has_control,
+    is_unset,
+)
+from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import WRAPPER_PORT
 
 AUTH_METHODS = ("password", "oauth2")
 SETTINGS_KEYS = (
@@ -54,10 +58,13 @@ _URL_RE = re.compile(
 _SCOPE_RE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*")
 # The mailbox names a section of the proxy's INI file and is the SMTP login: a plain address.
 _MAILBOX_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}")
-
-
-def _unset(value):
-    return value is None or (isinstance(value, str) and value.strip() == "")
+# What each pattern stands for, in "<variable>: <value> is not <what>".
+_CLIENT_ID_WHAT = (
+    "a client id (letters, digits and ._~+/:@-, at most 256 characters; "
+    "for Microsoft Entra the application (client) ID, a GUID)"
+)
+_SCOPE_WHAT = "an OAuth 2.0 scope (space-separated printable tokens, e.g. https://outlook.office365.com/.default)"
+_MAILBOX_WHAT = "a mailbox address (user@domain): with OAuth 2.0 it is the mailbox the mail is sent as"
 
 
 def _string(value, name):
@@ -66,11 +73,12 @@ def _string(value, name):
     return value
 
 
-def _has_control(value):
-    # Cc: C0/C1 controls (line breaks, tab, NUL); Cf: invisible format characters (zero-width
-    # space U+200B, byte order mark U+FEFF, bidi marks: pasted from a portal, never part of a
-    # secret or an id); Cs: lone surrogates; Zl/Zp: Unicode line and paragraph separators.
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in value)
+def _matching(value, name, pattern, what, max_length=None):
+    """A string that ``pattern`` matches as a whole (at most ``max_length`` characters)."""
+    _string(value, name)
+    if not pattern.fullmatch(value) or (max_length is not None and len(value) > max_length):
+        raise ValueError("%s: %r is not %s" % (name, value, what))
+    return value
 
 
 def validate_secret(value, name):
@@ -80,7 +88,7 @@ def validate_secret(value, name):
         raise ValueError("%s: is empty" % name)
     if "\n" in value or "\r" in value:
         raise ValueError("%s: contains a line break (check for a trailing newline from a file or vault)" % name)
-    if _has_control(value):
+    if has_control(value):
         raise ValueError("%s: contains a control or invisible format character" % name)
     if value != value.strip():
         raise ValueError("%s: starts or ends with whitespace" % name)
@@ -90,13 +98,7 @@ def validate_secret(value, name):
 
 
 def validate_client_id(value, name):
-    _string(value, name)
-    if not _CLIENT_ID_RE.fullmatch(value):
-        raise ValueError(
-            "%s: %r is not a client id (letters, digits and ._~+/:@-, at most 256 characters; "
-            "for Microsoft Entra the application (client) ID, a GUID)" % (name, value)
-        )
-    return value
+    return _matching(value, name, _CLIENT_ID_RE, _CLIENT_ID_WHAT)
 
 
 def validate_token_url(value, name):
@@ -104,7 +106,7 @@ def validate_token_url(value, name):
     _string(value, name)
     if len(value) > MAX_URL_LENGTH:
         raise ValueError("%s: is longer than %d characters" % (name, MAX_URL_LENGTH))
-    if _has_control(value) or any(ch.isspace() for ch in value):
+    if has_control(value) or any(ch.isspace() for ch in value):
         raise ValueError("%s: contains whitespace or a control character" % name)
     if not value.lower().startswith("https://"):
         raise ValueError("%s: %r must be an https:// URL (the client secret is sent to it)" % (name, value))
@@ -132,28 +134,17 @@ def validate_tenant(value, name):
             "(client credentials need a specific tenant, not 'common' or 'organizations')" % (name, value)
         )
     host = validate_host(value, name)
-    if re.fullmatch(r"[0-9.]+", host) or ":" in host:
+    if is_ip_address(host):
         raise ValueError("%s: %r is an IP address, not a tenant domain" % (name, value))
     return host
 
 
 def validate_scope(value, name):
-    _string(value, name)
-    if not _SCOPE_RE.fullmatch(value) or len(value) > 1024:
-        raise ValueError(
-            "%s: %r is not an OAuth 2.0 scope (space-separated printable tokens, e.g. "
-            "https://outlook.office365.com/.default)" % (name, value)
-        )
-    return value
+    return _matching(value, name, _SCOPE_RE, _SCOPE_WHAT, 1024)
 
 
 def validate_mailbox(value, name):
-    _string(value, name)
-    if not _MAILBOX_RE.fullmatch(value):
-        raise ValueError(
-            "%s: %r is not a mailbox address (user@domain): with OAuth 2.0 it is the mailbox "
-            "the mail is sent as" % (name, value)
-        )
+    _matching(value, name, _MAILBOX_RE, _MAILBOX_WHAT)
     domain = value.rsplit("@", 1)[1]
     validate_host(domain, name)
     return value
@@ -188,12 +179,7 @@ def resolve(settings, prefix="", oauth2_prefix=None):
     settings that replace the smarthost in the relay settings (the proxy on loopback with
     STARTTLS). Secrets are not returned.
     """
-    if not isinstance(prefix, str):
-        raise ValueError("oauth2 settings: the variable prefix must be a string")
-    if not isinstance(settings, Mapping):
-        raise ValueError(
-            "%soauth2_*: the OAuth 2.0 settings must be a dict, got %s" % (prefix, type(settings).__name__)
-        )
+    check_settings_dict(settings, prefix, "oauth2 settings", "the OAuth 2.0 settings", "oauth2_*")
 
     def var(key):
         return prefix + key
@@ -214,14 +200,14 @@ def resolve(settings, prefix="", oauth2_prefix=None):
             )
 
     method = settings.get("auth_method")
-    method = "password" if _unset(method) else method
+    method = "password" if is_unset(method) else method
     if not isinstance(method, str) or method not in AUTH_METHODS:
         raise ValueError("%s: %r is not one of %s" % (var("auth_method"), method, ", ".join(AUTH_METHODS)))
     oauth_keys = ("client_id", "client_secret", "token_url", "tenant")
     provider = settings.get("provider")
-    provider = None if _unset(provider) else str(provider).strip().lower()
+    provider = None if is_unset(provider) else str(provider).strip().lower()
     if method == "password":
-        given = [oauth_var(k) for k in oauth_keys if not _unset(settings.get(k))]
+        given = [oauth_var(k) for k in oauth_keys if not is_unset(settings.get(k))]
         if given:
             raise ValueError(
                 "%s: is set but %s is password; set %s: oauth2 to use it"
@@ -241,22 +227,22 @@ def resolve(settings, prefix="", oauth2_prefix=None):
             % (var("auth_method"), provider, (preset_oauth or {}).get("notes", "no OAuth 2.0 support documented"))
         )
 
-    if _unset(settings.get("client_id")):
+    if is_unset(settings.get("client_id")):
         raise ValueError("%s: is required when %s is oauth2" % (oauth_var("client_id"), var("auth_method")))
     client_id = validate_client_id(settings["client_id"], oauth_var("client_id"))
-    if _unset(settings.get("client_secret")):
+    if is_unset(settings.get("client_secret")):
         raise ValueError("%s: is required when %s is oauth2" % (oauth_var("client_secret"), var("auth_method")))
     validate_secret(settings["client_secret"], oauth_var("client_secret"))
 
-    if not _unset(settings.get("token_url")):
+    if not is_unset(settings.get("token_url")):
         token_url = validate_token_url(settings["token_url"], oauth_var("token_url"))
-        if not _unset(settings.get("tenant")):
+        if not is_unset(settings.get("tenant")):
             raise ValueError(
                 "%s: give either %s or %s, not both"
                 % (oauth_var("tenant"), oauth_var("tenant"), oauth_var("token_url"))
             )
     elif preset_oauth and preset_oauth.get("token_url"):
-        if _unset(settings.get("tenant")):
+        if is_unset(settings.get("tenant")):
             raise ValueError(
                 "%s: is required with provider '%s' (the tenant ID or a domain of the tenant), or "
                 "give %s" % (oauth_var("tenant"), provider, oauth_var("token_url"))
@@ -269,7 +255,7 @@ def resolve(settings, prefix="", oauth2_prefix=None):
             % (oauth_var("token_url"), var("auth_method"), oauth_var("tenant"))
         )
 
-    if not _unset(settings.get("scope")):
+    if not is_unset(settings.get("scope")):
         scope = validate_scope(settings["scope"], oauth_var("scope"))
     elif preset_oauth and preset_oauth.get("scope"):
         scope = preset_oauth["scope"]
@@ -278,7 +264,7 @@ def resolve(settings, prefix="", oauth2_prefix=None):
             "%s: is required when %s is oauth2 without a provider preset" % (oauth_var("scope"), var("auth_method"))
         )
 
-    if _unset(settings.get("username")):
+    if is_unset(settings.get("username")):
         raise ValueError(
             "%s: is required when %s is oauth2: the mailbox the mail is sent as" % (var("username"), var("auth_method"))
         )
@@ -294,7 +280,7 @@ def resolve(settings, prefix="", oauth2_prefix=None):
             "%s: sender-dependent relays cannot be combined with %s oauth2"
             % (var("sender_dependent"), var("auth_method"))
         )
-    if _unset(settings.get("host")):
+    if is_unset(settings.get("host")):
         raise ValueError("%s: is required" % var("host"))
     host = validate_host(settings["host"], var("host"))
     port = settings.get("port")
@@ -304,7 +290,7 @@ def resolve(settings, prefix="", oauth2_prefix=None):
             % (var("port"), var("auth_method"))
         )
     port = validate_port(port, var("port"), allow_auto=False)
-    if port == 465:
+    if port == WRAPPER_PORT:
         raise ValueError(
             "%s: 465 (implicit TLS) is not supported with %s oauth2; use 587 (STARTTLS)"
             % (var("port"), var("auth_method"))

@@ -1,10 +1,13 @@
 # Copyright (c) egress.mail contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+
 """Tests for plugins/module_utils/pmta_settings.py (the powermta_relay role's checks).
 
 The role's defaults are the base; each case changes one variable and names the variable the
 error must start with. The role's own filter (egress.mail.pmta_settings) is tested at the end.
+The value types are tested in test_pmta_values.py, the listeners, users, sources and
+http-access in test_pmta_access.py.
 """
 
 from __future__ import annotations
@@ -19,41 +22,15 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.egress.mail.plugins.filter.pmta import pmta_settings as pmta_filter
 from ansible_collections.egress.mail.plugins.module_utils import pmta_settings as ps
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-PREFIX = "powermta_relay_"
-PASSWORD = "Zq9-pass-WORD"
-
-
-def defaults():
-    with open(os.path.join(ROOT, "roles", "powermta_relay", "defaults", "main.yml")) as handle:
-        values = yaml.safe_load(handle)
-    settings = dict(
-        (key[len(PREFIX) :], value) for key, value in values.items() if key[len(PREFIX) :] in ps.SETTINGS_KEYS
-    )
-    settings.update(
-        host="smtp.example.net",
-        username="relayuser",
-        password=PASSWORD,
-        package_ext="deb",
-        tls_ca_file="/etc/ssl/certs/ca-certificates.crt",
-    )  # vars/Debian.yml, as tasks/validate.yml does
-    return settings
-
-
-def settings_with(**changes):
-    settings = defaults()
-    for key, value in changes.items():
-        if value is DELETE:
-            settings.pop(key, None)
-        else:
-            settings[key] = value
-    return settings
-
-
-DELETE = object()
-USERS = [{"name": "app", "password": "an0ther-" + PASSWORD}]
-EXPOSED = [{"address": "0/0", "port": 587}]
+from ansible_collections.egress.mail.tests.unit.helpers.pmta_settings_cases import (
+    EXPOSED,
+    PASSWORD,
+    PREFIX,
+    ROOT,
+    USERS,
+    defaults,
+    settings_with,
+)
 
 
 def test_defaults_pass_and_nothing_returned_holds_a_password():
@@ -355,77 +332,6 @@ def test_refused(case_id, changes, variable, fragment):
     assert PASSWORD not in message
 
 
-# Every control character, the Unicode separators and the invisible format characters, in every
-# role value, at any depth.
-BAD_CHARS = [
-    "\t",
-    "\n",
-    "\r",
-    "\v",
-    "\f",
-    "\x00",
-    "\x1b",
-    "\x1c",
-    "\x1d",
-    "\x1e",
-    "\x1f",
-    "\x7f",
-    "\x85",
-    "\u2028",
-    "\u2029",
-    "\ufeff",
-    "\u200b",
-    "\u202e",
-]
-PLACES = [
-    ("host", lambda c: dict(host="smtp" + c + "example.net"), "powermta_relay_host"),
-    ("password", lambda c: dict(password="a" + c + PASSWORD), "powermta_relay_password"),
-    ("host_name", lambda c: dict(host_name="mta" + c + ".example.com"), "powermta_relay_host_name"),
-    ("postmaster", lambda c: dict(postmaster="pm@example.com" + c), "powermta_relay_postmaster"),
-    ("log_file", lambda c: dict(log_file="/var/log/pmta/log" + c + "x"), "powermta_relay_log_file"),
-    ("source-match", lambda c: dict(sources=[{"match": "10.0.0.1" + c}]), "powermta_relay_sources[0].match"),
-    ("listener", lambda c: dict(listeners=[{"address": "127.0.0.1" + c}]), "powermta_relay_listeners[0].address"),
-    (
-        "user-password",
-        lambda c: dict(smtp_users=[{"name": "u", "password": PASSWORD + c + "x"}]),
-        "powermta_relay_smtp_users[0].password",
-    ),
-    (
-        "vmta-domains",
-        lambda c: dict(
-            virtual_mtas=[
-                {"name": "m", "source_ip": "192.0.2.1", "hostname": "h.example", "domains": {"retry_after": "10m" + c}}
-            ]
-        ),
-        "powermta_relay_virtual_mtas[0].domains.retry_after",
-    ),
-    ("retry_after", lambda c: dict(retry_after="10m" + c + "require-auth yes"), "powermta_relay_retry_after"),
-    ("key", lambda c: dict(sources=[{"match" + c: "10.0.0.1"}]), "powermta_relay_sources[0]"),
-]
-
-
-@pytest.mark.parametrize("char", BAD_CHARS, ids=lambda c: "U+%04X" % ord(c))
-@pytest.mark.parametrize("place, changes, variable", PLACES, ids=[p[0] for p in PLACES])
-def test_control_and_separator_characters_are_refused_everywhere(char, place, changes, variable):
-    with pytest.raises(ValueError) as exc:
-        ps.check(settings_with(**changes(char)))
-    message = str(exc.value)
-    assert message.startswith(variable), message
-    if variable.endswith("password"):
-        # A password's message does not even say which character it holds.
-        assert "U+" not in message and "control or separator character" in message, message
-    else:
-        assert "U+%04X" % ord(char) in message
-    assert PASSWORD not in message and char not in message
-
-
-def test_form_feed_cannot_hide_require_auth():
-    # Rendered as "retry-after 10m # x\frequire-auth yes": the linter split at \f used to read a
-    # directive that PowerMTA reads as part of a comment.
-    with pytest.raises(ValueError, match="^powermta_relay_retry_after: .*U\\+000C"):
-        ps.check(settings_with(retry_after="10m # x\frequire-auth yes"))
-
-
 def test_not_a_dict():
     with pytest.raises(ValueError, match="must be a dict"):
         ps.check(["host"])
@@ -471,43 +377,20 @@ def test_input_is_not_modified():
     assert settings == before
 
 
-# Found in review: the check and the template must read a source flag the same way. ' yes' or
-# 'y' were true here (to_bool) but false in the template's `bool` filter: require_auth read as
-# "yes" by the check was rendered "require-auth no", an open relay stopped only by the linter.
-@pytest.mark.parametrize("value", ["y", " yes", "Yes ", "on", "1", 1, "t"])
-def test_source_flags_only_in_spellings_the_template_reads_the_same(value):
-    sources = [{"match": "10.0.5.0/24", "always_allow_relaying": True, "require_auth": value}]
-    with pytest.raises(ValueError) as exc:
-        ps.check(settings_with(sources=sources))
-    assert str(exc.value).startswith("powermta_relay_sources[0].require_auth: must be true or false"), exc.value
-
-
-@pytest.mark.parametrize(
-    "value, expected", [(True, True), (False, False), ("yes", True), ("no", False), ("true", True), ("false", False)]
-)
-def test_source_flags_accepted_spellings(value, expected):
-    sources = [{"match": "10.0.5.0/24", "always_allow_relaying": True, "require_auth": value}]
-    ps.check(settings_with(sources=sources, smtp_users=USERS))
-
-
-@pytest.mark.parametrize("field", ["password", "username"])
-@pytest.mark.parametrize("char", ["<", ">"])
-def test_angle_brackets_refused_in_credentials(field, char):
-    with pytest.raises(ValueError) as exc:
-        ps.check(settings_with(**{field: "ab%scd" % char}))
-    message = str(exc.value)
-    assert message.startswith("powermta_relay_%s: must not contain" % field), message
-    assert "ab%scd" % char not in message
-
-
 # ---------------------------------------------------------------------------
 # Issue 15: verified TLS, provider caps, back-off, bounces, accounting, DKIM, per-VMTA smarthosts
 # ---------------------------------------------------------------------------
-
 O365 = dict(host="", provider="office365", username="mailbox@example.com")
+
+
 VMTA = {"name": "eu", "source_ip": "192.0.2.10", "hostname": "eu.example.com"}
+
+
 OWN = {"host": "smtp.eu.example.net", "port": 2525, "username": "eu", "password": "Eu-" + PASSWORD}
+
+
 DKIM = {"selector": "s1", "domain": "example.com", "key_file": "/etc/pmta/s1.pem"}
+
 
 NEW_GOOD = [
     ("office365 capped by default", dict(O365), 3),

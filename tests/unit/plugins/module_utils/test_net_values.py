@@ -1,0 +1,130 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Tests of plugins/module_utils/net_values.py (hosts and ports)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.egress.mail.plugins.module_utils.net_values import validate_host, validate_port
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1, 1),
+        (65535, 65535),
+        ("25", 25),
+        ("2525", 2525),
+        ("auto", "auto"),
+    ],
+)
+def test_validate_port_good(value, expected):
+    assert validate_port(value, "x_port") == expected
+
+
+def test_validate_port_without_auto():
+    with pytest.raises(ValueError, match="^x_port: "):
+        validate_port("auto", "x_port", allow_auto=False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a.example",
+        "xn--bcher-kva.example",
+        "a-b.c-d.example",
+        "10.0.0.1",
+        "2001:db8::1",
+        "::ffff:192.0.2.1",
+        "a" * 63 + ".example",
+    ],
+)
+def test_validate_host_good(value):
+    assert validate_host(value, "h") in (value, value.lower())
+
+
+@pytest.mark.parametrize("value", ["01.2.3.4", "1.2.3.4.5", "1.2.3."])
+def test_validate_host_bad_ipv4(value):
+    with pytest.raises(ValueError, match="^h: "):
+        validate_host(value, "h")
+
+
+BRACKETS = "(give the bare host name or IPv6 address; brackets are added where needed)"
+
+
+@pytest.mark.parametrize(
+    "host, description",
+    [
+        ("a@b.example", "'@'"),
+        ("a=b", "'='"),
+        ("a#b", "'#'"),
+        ("a/b", "'/'"),
+        ("a,b", "a comma (give a single host)"),
+        ("a[b", "'[' " + BRACKETS),
+        ("a]b", "']' " + BRACKETS),
+    ],
+)
+def test_host_bad_characters_named(host, description):
+    with pytest.raises(ValueError) as exc:
+        validate_host(host, "h")
+    assert str(exc.value) == "h: %r contains %s" % (host, description)
+
+
+@pytest.mark.parametrize(
+    "host, ok",
+    [
+        ("255.255.255.255", True),
+        ("0.0.0.0", True),
+        ("256.0.0.1", False),
+        ("1.2.3.00", False),
+        ("1.2.3.0", True),
+        ("10.0.0", False),
+        ("a" * 63 + ".example", True),
+        ("a" * 64 + ".example", False),
+    ],
+)
+def test_ipv4_and_label_boundaries(host, ok):
+    if ok:
+        assert validate_host(host, "h") == host
+    else:
+        with pytest.raises(ValueError, match="^h: "):
+            validate_host(host, "h")
+
+
+# --- the range rule and the host kinds ---------------------------------------------------------
+from ansible_collections.egress.mail.plugins.module_utils.net_values import (  # noqa: E402
+    MAX_PORT,
+    MIN_PORT,
+    is_ip_address,
+    is_port_number,
+    nexthop,
+)
+
+
+def test_port_range_is_written_once():
+    assert (MIN_PORT, MAX_PORT) == (1, 65535)
+
+
+@pytest.mark.parametrize("number, ok", [(1, True), (65535, True), (0, False), (65536, False), (-1, False)])
+def test_is_port_number(number, ok):
+    assert is_port_number(number) is ok
+
+
+@pytest.mark.parametrize("value", [True, False, "25", 25.0, None])
+def test_is_port_number_only_for_ints(value):
+    assert is_port_number(value) is False
+
+
+@pytest.mark.parametrize("host, ok", [("192.0.2.1", True), ("2001:db8::1", True), ("smtp.example.com", False)])
+def test_is_ip_address(host, ok):
+    assert is_ip_address(host) is ok
+
+
+def test_nexthop():
+    assert nexthop("smtp.example.com", 587) == "[smtp.example.com]:587"
+    assert nexthop("2001:db8::1", 2525) == "[ipv6:2001:db8::1]:2525"
