@@ -199,6 +199,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import ALL_MTAS, collect_until_empty
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import QueueReadError
+from ansible_collections.egress.mail.plugins.module_utils.module_runner import command_runner, exit_with
 
 
 def main():
@@ -221,26 +222,19 @@ def main():
         "postqueue", opt_dirs=["/usr/sbin", "/usr/local/sbin"]
     )
 
-    def run_command(args):
-        binary = args[0] if args[0].startswith("/") else module.get_bin_path(args[0])
-        if not binary:
-            raise OSError("%s not found" % args[0])
-        return module.run_command([binary] + list(args[1:]), environ_update={"LANG": "C", "LC_ALL": "C"})
-
-    try:
-        result = collect_until_empty(
+    run_command = command_runner(module)
+    exit_with(
+        module,
+        lambda: collect_until_empty(
             run_command,
             module.params["wait"],
             mtas=module.params["mtas"],
             postqueue=postqueue,
             spools=module.params["spools"],
             with_messages=module.params["messages"],
-        )
-    except (QueueReadError, OSError, IOError) as exc:
-        module.fail_json(msg="could not read the mail queues: %s" % exc)
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    module.exit_json(changed=False, **result)
+        ),
+        [((QueueReadError, OSError, IOError), "could not read the mail queues")],
+    )
 
 
 if __name__ == "__main__":

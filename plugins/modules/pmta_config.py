@@ -28,7 +28,7 @@ description:
     without C(require-auth yes), a C(smtp-listener) on a non-loopback address has a catch-all
     C(<source 0/0>) with C(require-auth yes) or C(smtp-service no), and C(http-access) above C(none)
     is for loopback only. Without the policy the relay-safety findings are warnings."
-  - The directive table is data (C(plugins/module_utils/pmta_directives.py)); each entry has the
+  - The directive table is data (C(plugins/module_utils/pmta/directives.py)); each entry has the
     reference section or the published configuration it was read from, and its allowed contexts.
     Unknown directives are errors. A directive the reference lists whose value the table does not
     type-check is accepted and reported as a warning and in RV(summary.unchecked_directives).

@@ -15,7 +15,7 @@ import os
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
-from ansible_collections.egress.mail.plugins.module_utils import pmta_directives as pd
+from ansible_collections.egress.mail.plugins.module_utils.pmta import directives as pd
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 CORPUS = os.path.join(ROOT, "tests", "unit", "fixtures", "pmta")
