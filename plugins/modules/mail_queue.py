@@ -22,7 +22,6 @@ description:
   - Exim's queue is read from its spool files (C(input/*-H), C(-D), reasons from C(msglog/)); nullmailer's from
     C(queue/) and C(failed/). The queues of sendmail, dma and OpenSMTPD are counted by their files only.
   - Also reports which MTA owns C(/usr/sbin/sendmail) (the package that ships the file it resolves to).
-  - Changes nothing on the host.
 options:
   mtas:
     description:
@@ -54,7 +53,7 @@ options:
       - Path of Postfix's C(postqueue). By default searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
     type: path
 extends_documentation_fragment:
-  - egress.mail.attributes.no_diff
+  - egress.mail.attributes.read_only
   - egress.mail.attributes
 notes:
   - Reading Exim's and nullmailer's spools needs root (become).

@@ -23,12 +23,8 @@ description:
   - Used by the P(egress.mail.postfix_relay#role) role, so that a host that is already right costs one call here
     and nothing but the checks that can change something.
 extends_documentation_fragment:
-  - egress.mail.attributes.no_diff
+  - egress.mail.attributes.read_only
   - egress.mail.attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module changes nothing; it runs in check mode as in a normal run.
 options:
   packages:
     description:
