@@ -47,15 +47,16 @@ def test_command_runner_looks_in_opt_dirs(make_module, tmp_path):
     assert run_command(["egress-test-program", "a", "b"])[:2] == (0, "found a b\n")
 
 
-def test_exit_with_returns_the_result_unchanged_and_its_warnings(make_module, capsys):
+def test_exit_with_returns_the_result_unchanged_and_its_warnings(make_module, capsys, monkeypatch):
+    emitted = []  # AnsibleModule's warnings are global to the process: record the calls of this test
+    monkeypatch.setattr(AnsibleModule, "warn", lambda self, message: emitted.append(message))
     module = make_module()
     rc, result = exit_of(
         capsys, lambda: module_runner.exit_with(module, lambda: {"total": 2, "warnings": ["w1", "w2"]}, [])
     )
     assert rc == 0
     assert result["changed"] is False and result["total"] == 2
-    # AnsibleModule.warn() as the modules' own warnings: as ansible-core 2.19 serialises them
-    assert [w["event"]["msg"] if isinstance(w, dict) else w for w in result["warnings"]] == ["w1", "w2"]
+    assert emitted == ["w1", "w2"]
 
 
 class Expected(Exception):
