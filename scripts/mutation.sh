@@ -21,7 +21,7 @@ tu=tests/unit/plugins/module_utils
 declare -A tests=(
   [relay_settings]="$tu/test_relay_settings.py $tu/test_settings_values.py $tu/test_net_values.py $tu/test_smarthost_settings.py $tu/test_postfix_settings.py"
   [smtp_probe]="$tu/test_smtp_probe.py $tu/test_smtp_probe_netns.py"
-  [pmta_config]="$tu/test_pmta_config.py"
+  [pmta_config]="$tu/test_pmta_config.py $(ls $tu/pmta/test_*.py | tr '\n' ' ')"
   [postfix_maps]="$tu/test_postfix_maps.py"
   [postconf]="$tu/test_postconf.py"
 )

@@ -33,3 +33,16 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
 """
+
+    # egress.mail.attributes.read_only: for modules that change nothing (they only read). Listed
+    # before egress.mail.attributes, like no_diff.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: The module changes nothing; it runs in check mode as in a normal run.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: none
+"""

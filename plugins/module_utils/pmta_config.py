@@ -21,15 +21,17 @@ the caller passes it in ``extra_directives``.
 Stdlib only; runs on Python 3.8 and later.
 
 This module is the linter's public face; the code is in the package ``pmta``, by layer:
-``pmta.schema`` (the table of stanzas, directives and value types, findings), ``pmta.parser``
-(lines, tags, the tree), ``pmta.checks`` (what a configuration does: ``validate``) and
-``pmta.secrets`` (masking passwords in texts and diffs).
+``pmta.directives`` (the data table of stanzas and directives), ``pmta.schema`` (the lookup
+tables built from it, findings), ``pmta.values`` (the value types), ``pmta.lexer`` (lines,
+tokens, comments, tags), ``pmta.parser`` (the tree), ``pmta.checks`` (what a configuration
+does: ``validate``) and ``pmta.secrets`` (masking passwords in texts and diffs).
 """
 
 from __future__ import annotations
 
 from ansible_collections.egress.mail.plugins.module_utils.pmta.checks import validate
 from ansible_collections.egress.mail.plugins.module_utils.pmta.parser import REDACTED, Directive, Stanza, parse
+from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import split_tokens
 from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
     DIRECTIVES,
     GLOBAL,
@@ -40,21 +42,22 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
     SECRET_DIRECTIVES,
     STANZAS,
     UNCHECKED_DIRECTIVES,
-    _TYPE_HELP,
-    _check_value,
     Finding,
     directives_markdown,
     format_error,
     format_errors,
+)
+from ansible_collections.egress.mail.plugins.module_utils.pmta.secrets import mask_secrets, masked_diff, secret_values
+from ansible_collections.egress.mail.plugins.module_utils.pmta.values import (
+    _TYPE_HELP,
+    _check_value,
     parse_bool,
     parse_hostport,
     parse_listener,
     parse_network,
     parse_pattern_line,
     parse_smtp_hosts,
-    split_tokens,
 )
-from ansible_collections.egress.mail.plugins.module_utils.pmta.secrets import mask_secrets, masked_diff, secret_values
 
 __all__ = [
     "DIRECTIVES",

@@ -32,6 +32,24 @@ __metaclass__ = type
 
 UNKNOWN = "unknown"
 
+
+def _unknown(name, short_name, what_to_do):
+    """The entry of a provider for which no document on port 25 was found: nothing is guessed."""
+    return {
+        "name": name,
+        "status": UNKNOWN,
+        "ports": [25],
+        "since": None,
+        "rules": [{"who": UNKNOWN, "blocked": UNKNOWN, "lift": UNKNOWN}],
+        "relay_ports": [],
+        "what_to_do": what_to_do,
+        "summary": "no documented %s port 25 policy was found" % short_name,
+        "source": UNKNOWN,
+        "source_date": UNKNOWN,
+        "source_url": None,
+    }
+
+
 POLICIES = {
     "ibm": {
         "name": "IBM Cloud (SoftLayer)",
@@ -135,22 +153,11 @@ POLICIES = {
         "source_date": UNKNOWN,
         "source_url": "https://cloud.google.com/compute/docs/tutorials/sending-mail",
     },
-    "oracle": {
-        "name": "Oracle Cloud Infrastructure",
-        "status": UNKNOWN,
-        "ports": [25],
-        "since": None,
-        "rules": [
-            {"who": UNKNOWN, "blocked": UNKNOWN, "lift": UNKNOWN},
-        ],
-        "relay_ports": [],
-        "what_to_do": "No Oracle document on port 25 was found; OCI Email Delivery is Oracle's own "
-        "authenticated relay.",
-        "summary": "no documented Oracle Cloud port 25 policy was found",
-        "source": UNKNOWN,
-        "source_date": UNKNOWN,
-        "source_url": None,
-    },
+    "oracle": _unknown(
+        "Oracle Cloud Infrastructure",
+        "Oracle Cloud",
+        "No Oracle document on port 25 was found; OCI Email Delivery is Oracle's own authenticated relay.",
+    ),
     "digitalocean": {
         "name": "DigitalOcean",
         "status": "blocked",
@@ -172,21 +179,11 @@ POLICIES = {
         "source_date": UNKNOWN,
         "source_url": "https://docs.digitalocean.com/support/why-is-smtp-blocked/",
     },
-    "hetzner": {
-        "name": "Hetzner Cloud",
-        "status": UNKNOWN,
-        "ports": [25],
-        "since": None,
-        "rules": [
-            {"who": UNKNOWN, "blocked": UNKNOWN, "lift": UNKNOWN},
-        ],
-        "relay_ports": [],
-        "what_to_do": "No Hetzner document on port 25 was found; probe 587 and 465 and relay on what gets out.",
-        "summary": "no documented Hetzner port 25 policy was found",
-        "source": UNKNOWN,
-        "source_date": UNKNOWN,
-        "source_url": None,
-    },
+    "hetzner": _unknown(
+        "Hetzner Cloud",
+        "Hetzner",
+        "No Hetzner document on port 25 was found; probe 587 and 465 and relay on what gets out.",
+    ),
     "ovh": {
         "name": "OVHcloud",
         "status": "blocked_on_abuse",
@@ -229,21 +226,11 @@ POLICIES = {
         "source_date": "2019-11-05",
         "source_url": "https://www.linode.com/blog/linode/a-new-policy-to-help-fight-spam/",
     },
-    "vultr": {
-        "name": "Vultr",
-        "status": UNKNOWN,
-        "ports": [25],
-        "since": None,
-        "rules": [
-            {"who": UNKNOWN, "blocked": UNKNOWN, "lift": UNKNOWN},
-        ],
-        "relay_ports": [],
-        "what_to_do": "No Vultr document on port 25 was found; probe 587 and 465 and relay on what gets out.",
-        "summary": "no documented Vultr port 25 policy was found",
-        "source": UNKNOWN,
-        "source_date": UNKNOWN,
-        "source_url": None,
-    },
+    "vultr": _unknown(
+        "Vultr",
+        "Vultr",
+        "No Vultr document on port 25 was found; probe 587 and 465 and relay on what gets out.",
+    ),
     "scaleway": {
         "name": "Scaleway",
         "status": "blocked_by_default",

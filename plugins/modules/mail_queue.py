@@ -22,7 +22,6 @@ description:
   - Exim's queue is read from its spool files (C(input/*-H), C(-D), reasons from C(msglog/)); nullmailer's from
     C(queue/) and C(failed/). The queues of sendmail, dma and OpenSMTPD are counted by their files only.
   - Also reports which MTA owns C(/usr/sbin/sendmail) (the package that ships the file it resolves to).
-  - Changes nothing on the host.
 options:
   mtas:
     description:
@@ -54,7 +53,7 @@ options:
       - Path of Postfix's C(postqueue). By default searched in E(PATH), C(/usr/sbin) and C(/usr/local/sbin).
     type: path
 extends_documentation_fragment:
-  - egress.mail.attributes.no_diff
+  - egress.mail.attributes.read_only
   - egress.mail.attributes
 notes:
   - Reading Exim's and nullmailer's spools needs root (become).
@@ -199,6 +198,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import ALL_MTAS, collect_until_empty
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import QueueReadError
+from ansible_collections.egress.mail.plugins.module_utils.module_runner import command_runner, exit_with
 
 
 def main():
@@ -221,26 +221,19 @@ def main():
         "postqueue", opt_dirs=["/usr/sbin", "/usr/local/sbin"]
     )
 
-    def run_command(args):
-        binary = args[0] if args[0].startswith("/") else module.get_bin_path(args[0])
-        if not binary:
-            raise OSError("%s not found" % args[0])
-        return module.run_command([binary] + list(args[1:]), environ_update={"LANG": "C", "LC_ALL": "C"})
-
-    try:
-        result = collect_until_empty(
+    run_command = command_runner(module)
+    exit_with(
+        module,
+        lambda: collect_until_empty(
             run_command,
             module.params["wait"],
             mtas=module.params["mtas"],
             postqueue=postqueue,
             spools=module.params["spools"],
             with_messages=module.params["messages"],
-        )
-    except (QueueReadError, OSError, IOError) as exc:
-        module.fail_json(msg="could not read the mail queues: %s" % exc)
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    module.exit_json(changed=False, **result)
+        ),
+        [((QueueReadError, OSError, IOError), "could not read the mail queues")],
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ description:
     without C(require-auth yes), a C(smtp-listener) on a non-loopback address has a catch-all
     C(<source 0/0>) with C(require-auth yes) or C(smtp-service no), and C(http-access) above C(none)
     is for loopback only. Without the policy the relay-safety findings are warnings."
-  - The directive table is data (C(plugins/module_utils/pmta_directives.py)); each entry has the
+  - The directive table is data (C(plugins/module_utils/pmta/directives.py)); each entry has the
     reference section or the published configuration it was read from, and its allowed contexts.
     Unknown directives are errors. A directive the reference lists whose value the table does not
     type-check is accepted and reported as a warning and in RV(summary.unchecked_directives).
@@ -319,119 +319,16 @@ applied:
   type: bool
 """
 
-import grp
-import hashlib
-import os
-import pwd
-import re
-import stat
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.egress.mail.plugins.module_utils.pmta import files
 from ansible_collections.egress.mail.plugins.module_utils.pmta_config import (
     format_error,
     format_errors,
     masked_diff,
-    mask_secrets,
     secret_values,
     validate,
 )
-from ansible_collections.egress.mail.plugins.module_utils import secret_file
-
-BACKUP_SUFFIX = ".egress-previous"
-
-
-def _read(module, path, missing_ok=False):
-    if not os.path.exists(path):
-        if missing_ok:
-            return ""
-        module.fail_json(msg="%s does not exist" % path)
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", errors="replace")
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot read %s: %s" % (path, to_native(exc)))
-    return ""  # not reached
-
-
-def _digest(data):
-    # A digest of a file holding passwords: the marker is 0600 and never printed.
-    return hashlib.sha256(b"egress.mail pmta_config applied\0" + data).hexdigest()
-
-
-def _read_bytes(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def _ids(module, owner, group):
-    """(uid, gid) of the names, or None when a name does not exist (yet: check mode)."""
-    try:
-        return pwd.getpwnam(owner).pw_uid, grp.getgrnam(group).gr_gid
-    except KeyError:
-        if module.check_mode:
-            return None
-        module.fail_json(msg="owner %s or group %s does not exist" % (owner, group))
-    return None  # not reached
-
-
-def _write(module, params, text, result):
-    """Write the checked ``text`` to dest with its final owner and mode; fills ``result``."""
-    dest = params["dest"]
-    if not re.fullmatch(r"0?[0-7]{3,4}", params["mode"] or ""):
-        module.fail_json(msg="mode must be an octal string such as 0640, got %r" % params["mode"])
-    mode = int(params["mode"], 8)
-    data = text.encode("utf-8")
-    ids = _ids(module, params["owner"], params["group"])
-    before = _read_bytes(dest)
-    same_content = before == data
-    info = os.lstat(dest) if before is not None else None
-    same_attrs = (
-        info is not None
-        and ids is not None
-        and stat.S_ISREG(info.st_mode)
-        and stat.S_IMODE(info.st_mode) == mode
-        and (info.st_uid, info.st_gid) == ids
-    )
-    result["changed"] = not (same_content and same_attrs)
-    result["secrets_changed"] = secret_values((before or b"").decode("utf-8", "replace")) != secret_values(text)
-    if module._diff:
-        result["diff"] = {
-            "before_header": dest,
-            "after_header": dest,
-            "before": mask_secrets((before or b"").decode("utf-8", "replace")),
-            "after": mask_secrets(text),
-        }
-    if module.check_mode or not result["changed"]:
-        return data
-    uid, gid = ids
-    if not same_content:
-        if params["backup"] and before is not None:
-            backup = dest + BACKUP_SUFFIX
-            secret_file.write(backup, before, mode, uid, gid)
-            result["backup_file"] = backup
-        secret_file.write(dest, data, mode, uid, gid)
-    else:
-        secret_file.tighten(dest, mode, uid, gid)
-    return data
-
-
-def _applied(module, params, data, result):
-    marker = params["applied_marker"]
-    current = _read_bytes(marker)
-    wanted = _digest(data).encode("ascii") + b"\n"
-    if params["mark_applied"]:
-        if current != wanted:
-            result["changed"] = True
-            if not module.check_mode:
-                secret_file.write(marker, wanted, 0o600)
-        result["applied"] = True
-    else:
-        result["applied"] = current == wanted
 
 
 def main():
@@ -458,11 +355,17 @@ def main():
         required_by={"dest": ("content",)},
         supports_check_mode=True,
     )
-    params = module.params
+    try:
+        _run(module, module.params)
+    except files.FileError as exc:
+        module.fail_json(msg=str(exc))
+
+
+def _run(module, params):
     if params["mark_applied"] and (params["applied_marker"] is None or params["path"] is None):
         module.fail_json(msg="mark_applied needs applied_marker and path")
     if params["path"] is not None:
-        text = _read(module, params["path"])
+        text = files.read_text(params["path"])
     else:
         text = params["content"]
 
@@ -485,7 +388,7 @@ def main():
         module.warn(format_error(warning))
 
     if params["diff_against"] is not None:
-        before = _read(module, params["diff_against"], missing_ok=True)
+        before = files.read_text(params["diff_against"], missing_ok=True)
         diff = masked_diff(before, text, params["diff_against"])
         result["masked_diff"] = diff
         result["secrets_changed"] = secret_values(before) != secret_values(text)
@@ -501,9 +404,22 @@ def main():
         module.fail_json(**result)
     data = text.encode("utf-8")
     if params["dest"] is not None:
-        data = _write(module, params, text, result)
+        data, written = files.write(
+            params["dest"],
+            text,
+            params["mode"],
+            params["owner"],
+            params["group"],
+            backup=params["backup"],
+            check_mode=module.check_mode,
+            diff=module._diff,
+        )
+        result.update(written)
     if params["applied_marker"] is not None:
-        _applied(module, params, data, result)
+        changed, result["applied"] = files.applied(
+            params["applied_marker"], data, mark=params["mark_applied"], check_mode=module.check_mode
+        )
+        result["changed"] = result["changed"] or changed
     module.exit_json(**result)
 
 

@@ -23,12 +23,8 @@ description:
   - Used by the P(egress.mail.postfix_relay#role) role, so that a host that is already right costs one call here
     and nothing but the checks that can change something.
 extends_documentation_fragment:
-  - egress.mail.attributes.no_diff
+  - egress.mail.attributes.read_only
   - egress.mail.attributes
-attributes:
-  check_mode:
-    support: full
-    details: The module changes nothing; it runs in check mode as in a normal run.
 options:
   packages:
     description:
@@ -164,6 +160,7 @@ mail_queues:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import QueueReadError
+from ansible_collections.egress.mail.plugins.module_utils.module_runner import command_runner, exit_with
 from ansible_collections.egress.mail.plugins.module_utils.postfix_info import PostfixInfoError, inspect
 
 SBIN = ["/usr/sbin", "/usr/local/sbin"]
@@ -185,18 +182,14 @@ def main():
         supports_check_mode=True,
     )
 
-    def run_command(args):
-        # A program that is not there raises OSError (the mail queue readers try dpkg-query, then rpm).
-        binary = args[0] if args[0].startswith("/") else module.get_bin_path(args[0], opt_dirs=SBIN)
-        if not binary:
-            raise OSError("%s not found" % args[0])
-        return module.run_command([binary] + list(args[1:]), environ_update={"LANG": "C", "LC_ALL": "C"})
+    run_command = command_runner(module, opt_dirs=SBIN)
 
     def find(name):
         return module.get_bin_path(name, opt_dirs=SBIN)
 
-    try:
-        result = inspect(
+    exit_with(
+        module,
+        lambda: inspect(
             run_command,
             module.params["packages"],
             config_dir=module.params["config_dir"],
@@ -211,14 +204,9 @@ def main():
             queues=module.params["queues"],
             postqueue=find("postqueue"),
             parts=module.params["parts"],
-        )
-    except PostfixInfoError as exc:
-        module.fail_json(msg=str(exc))
-    except (QueueReadError, IOError, OSError) as exc:
-        module.fail_json(msg="could not inspect the host: %s" % exc)
-    for warning in result.pop("warnings"):
-        module.warn(warning)
-    module.exit_json(changed=False, **result)
+        ),
+        [(PostfixInfoError, None), ((QueueReadError, IOError, OSError), "could not inspect the host")],
+    )
 
 
 if __name__ == "__main__":

@@ -17,12 +17,9 @@ description:
     when the server offers C(STARTTLS) and O(starttls=true), it sends C(STARTTLS), does the TLS handshake and
     sends C(EHLO) again; it always ends with C(QUIT) when the session is still usable.
     It never sends C(AUTH), C(MAIL), C(RCPT) or C(DATA): no credentials are used and no mail is sent.'
-  - On ports listed in O(implicit_tls_ports) (SMTPS, "TLS wrapper mode") the TLS handshake is done right after
-    the TCP connection, before the greeting is read.
   - All probes run concurrently on at most O(max_workers) threads, so K ports that drop packets cost about one
-    O(timeout), not K timeouts. O(timeout) is a deadline for the whole exchange of one connection
-    (connect, greeting, EHLO, STARTTLS, TLS handshake, EHLO, QUIT), so no single probe takes much longer.
-  - Name resolution of all hosts is also bounded by O(timeout).
+    O(timeout) (a deadline for the whole exchange of one connection), not K timeouts. Name resolution of all
+    hosts is also bounded by O(timeout).
   - 'Each result has one of these states:'
   - 'V(open): the server greeted with C(220) (and the greeting matches O(expect_banner) when set). On an
     implicit-TLS port this also means the TLS handshake succeeded. An V(open) result with RV(results[].tls_version)
@@ -54,20 +51,11 @@ description:
     port is never counted as open and never recommended; RV(results[].tls_version) still shows the handshake.'
   - 'V(dns_error): the host name did not resolve (or resolution took longer than O(timeout)); one result per port
     is returned for the host, with RV(results[].address) set to V(null).'
-  - 'Summary of port 25 (RV(port25_blocked)): V(true) when no host could be reached on port 25 at the TCP level
-    (every port 25 result is V(filtered), V(refused) or V(unreachable)) while the network itself works (some other
-    result reached a server, that is, has a state other than V(filtered), V(refused), V(unreachable) and
-    V(dns_error)); V(false) when TCP connected on port 25 to at least one address (state V(open), V(rejected),
-    V(no_banner), V(intercepted) or V(tls_failed)); V(null) when it cannot be told: port 25 not probed, no host
-    resolved, or nothing answered on any port at all.'
-  - Note that V(refused) counts as blocked for RV(port25_blocked); a submission-only smarthost often does not
-    listen on 25 at all. To test the port 25 block itself, probe a host known to accept mail on 25 (an MX),
-    preferably in a separate task.
-  - 'It also tells why port 25 may be blocked: it detects, offline, the cloud provider the target runs on
-    (RV(cloud), see O(cloud_detection)), returns that provider''s documented outbound port 25 policy
-    (RV(port25_policy)) and says it all in one line (RV(msg)), for example "port 25 filtered; Azure blocks outbound
-    25 for this subscription type since 2017-11-15; relay on 587".'
-  - The module changes nothing on the target and supports check mode.
+  - RV(port25_blocked) sums up port 25. Note that V(refused) counts as blocked; a submission-only smarthost
+    often does not listen on 25 at all. To test the port 25 block itself, probe a host known to accept mail on
+    25 (an MX), preferably in a separate task.
+  - It also tells why port 25 may be blocked, from the cloud provider the target runs on (O(cloud_detection)), in
+    one line (RV(msg)).
 author:
   - egress.mail contributors (!UNKNOWN)
 options:
@@ -87,23 +75,24 @@ options:
   timeout:
     description:
       - Deadline in seconds for one connection, covering the whole exchange (connect, greeting, EHLO, STARTTLS,
-        TLS handshake and EHLO again). Must be greater than 0.
-      - A V(filtered) port costs exactly this long; since probes run concurrently the whole run usually takes
-        about one O(timeout) (more when there are more probes than O(max_workers)).
+        TLS handshake, EHLO again and QUIT). Must be greater than 0.
+      - A V(filtered) port costs exactly this long; the whole run usually takes about one O(timeout) (more when
+        there are more probes than O(max_workers)).
     type: float
     default: 5
   implicit_tls_ports:
     description:
-      - Ports on which the server speaks TLS from the first byte (SMTPS, Postfix C(smtp_tls_wrappermode)).
-      - On these ports the TLS handshake is done before reading the greeting and STARTTLS is never used.
+      - Ports on which the server speaks TLS from the first byte (SMTPS, "TLS wrapper mode", Postfix
+        C(smtp_tls_wrappermode)).
+      - On these ports the TLS handshake is done right after the TCP connection, before the greeting is read,
+        and STARTTLS is never used.
     type: list
     elements: int
     default: [465]
   starttls:
     description:
-      - On ports not in O(implicit_tls_ports), when the server offers STARTTLS in its EHLO reply, do STARTTLS,
-        record the TLS version, cipher and verification status, and send EHLO again to read the AUTH mechanisms
-        offered over TLS.
+      - Do STARTTLS when the server offers it (see the description), and record the TLS version, cipher and
+        verification status and the AUTH mechanisms offered over TLS.
       - When V(false), EHLO is still sent (to report whether STARTTLS is offered and which AUTH mechanisms are
         offered in plaintext), but no TLS is negotiated; such ports then never count as "open with TLS", so only
         implicit-TLS ports can become RV(recommended_port).
@@ -111,8 +100,7 @@ options:
     default: true
   ehlo_name:
     description:
-      - Name sent with EHLO.
-      - Defaults to the fully qualified domain name of the target host, as returned by Python's C(socket.getfqdn).
+      - Name sent with EHLO; by default the fully qualified domain name of the target (Python's C(socket.getfqdn)).
     type: str
   ca_file:
     description:
@@ -151,41 +139,15 @@ options:
         within 5s); 465 tls_failed (...)". All return values are still returned with the failure.'
     type: bool
     default: false
-  cloud_detection:
-    description:
-      - Detect, offline, the cloud provider the target runs on and return it as RV(cloud), with the provider's
-        documented outbound port 25 policy as RV(port25_policy), and say both in RV(msg).
-      - 'Only local files are read: the DMI strings under O(dmi_path) (C(sys_vendor), C(product_name),
-        C(bios_vendor), C(bios_version), C(chassis_asset_tag), C(board_vendor), C(product_serial)) and a few
-        well-known files under O(cloud_files_root) (C(/sys/hypervisor/uuid), C(/etc/vultr), C(/var/run/scaleway),
-        C(/root/provisioningConfiguration.cfg)). No metadata endpoint is contacted. Missing or unreadable files are
-        skipped and listed in RV(cloud.unreadable).'
-      - 'Detected: IBM Cloud, Azure, AWS, Google Cloud, Oracle Cloud, DigitalOcean, Hetzner, OVHcloud, Akamai
-        (Linode), Vultr and Scaleway. The signatures and the policy table are listed on the docs page
-        "Outbound port 25 policies of cloud providers".'
-    type: bool
-    default: true
-  dmi_path:
-    description:
-      - Directory the DMI files are read from, on the target. Point it at a copy for tests, or at the host's
-        DMI directory mounted into a container.
-    type: path
-    default: /sys/class/dmi/id
-  cloud_files_root:
-    description:
-      - Directory the well-known files of O(cloud_detection) are looked up under, on the target (for example
-        V(/host) when the host's root file system is mounted there in a container).
-    type: path
-    default: /
 extends_documentation_fragment:
-  - egress.mail.attributes.no_diff
+  - egress.mail.cloud_detection
+  - egress.mail.attributes.read_only
   - egress.mail.attributes
 notes:
   - The probe runs on the target host, so it measures that host's egress, which is the point.
   - Only the Python standard library is used (Python 3.8 or later on the target).
   - TLS uses the defaults of the target's Python C(ssl) module (TLS 1.2 or later on recent systems), so a server
     that only speaks older TLS versions shows up as V(tls_failed).
-  - A verification failure without O(ca_file) costs a second connection to the same address.
 seealso:
   - name: RFC 8314 (Cleartext considered obsolete, implicit TLS for submission)
     description: Why port 465 with implicit TLS is a recommended submission port again.
@@ -265,8 +227,8 @@ EXAMPLES = r"""
 RETURN = r"""
 results:
   description:
-    - One entry per host, port and resolved address, in the order of O(hosts), then O(ports), then resolver order.
-    - A host that does not resolve gives one V(dns_error) entry per port.
+    - One entry per host, port and resolved address, in the order of O(hosts), then O(ports), then resolver order
+      (a host that does not resolve gives one V(dns_error) entry per port).
   returned: always
   type: list
   elements: dict
@@ -274,26 +236,20 @@ results:
     host:
       description: Host as given in O(hosts) (without brackets).
       type: str
-      returned: always
       sample: smtp.example.net
     port:
       description: TCP port.
       type: int
-      returned: always
       sample: 587
     address:
       description: IP address probed, V(null) for V(dns_error).
       type: str
-      returned: always
       sample: 192.0.2.25
     state:
       description:
-        - Outcome, see the module description for the meaning of each state.
-        - Only V(open) with RV(results[].tls_version) set counts as usable for RV(recommended_port). Failures
-          after a successful TLS handshake are V(rejected) (C(EHLO) answered C(4xx)/C(5xx)) or V(tls_failed)
-          (connection closed, not SMTP, or no answer in time), never V(open).
+        - Outcome, see the module description for the meaning of each state. Only V(open) with
+          RV(results[].tls_version) set counts as usable for RV(recommended_port).
       type: str
-      returned: always
       choices: [open, refused, filtered, unreachable, no_banner, rejected, intercepted, tls_failed, dns_error]
       sample: open
     banner:
@@ -301,58 +257,52 @@ results:
         - The greeting as received (lines of a multi-line greeting joined with a newline), or the non-SMTP line
           received instead. V(null) when no greeting was read.
       type: str
-      returned: always
       sample: 220 smtp.example.net ESMTP
     latency_ms:
       description:
         - Milliseconds from the start of the connection until the greeting was read (on implicit-TLS ports this
           includes the TLS handshake). V(null) when no greeting was read.
       type: float
-      returned: always
       sample: 42.7
     starttls:
       description:
         - Whether the server offered STARTTLS in its EHLO reply. V(null) on implicit-TLS ports and when no EHLO
           reply was read.
       type: bool
-      returned: always
       sample: true
     tls_version:
       description: Negotiated TLS version, V(null) without TLS.
       type: str
-      returned: always
       sample: TLSv1.3
     tls_cipher:
       description: Negotiated cipher suite, V(null) without TLS.
       type: str
-      returned: always
       sample: TLS_AES_256_GCM_SHA384
     tls_verified:
       description:
         - Whether the certificate verified (against O(ca_file), or else the system CA store) including the host
           name. V(null) when no TLS handshake was attempted.
       type: bool
-      returned: always
       sample: true
     auth_mechanisms:
       description:
         - SASL mechanisms offered in the last EHLO reply read (the one over TLS when STARTTLS was done), upper case.
       type: list
       elements: str
-      returned: always
       sample: [PLAIN, LOGIN]
     error:
       description:
         - What went wrong or is worth knowing (for example the certificate verification failure), V(null) if
           nothing.
       type: str
-      returned: always
       sample: Connection refused
 port25_blocked:
   description:
-    - V(true) when every probed address is unreachable at the TCP level on port 25 (V(filtered), V(refused) or
-      V(unreachable)) while some other probe reached a server; V(false) when TCP connected on port 25 somewhere;
-      V(null) when it cannot be told (port 25 not probed, or nothing answered at all).
+    - V(true) when no host could be reached on port 25 at the TCP level (every port 25 result is V(filtered),
+      V(refused) or V(unreachable)) while the network itself works (some other result has a state other than
+      V(filtered), V(refused), V(unreachable) and V(dns_error)); V(false) when TCP connected on port 25 to at least
+      one address (V(open), V(rejected), V(no_banner), V(intercepted) or V(tls_failed)); V(null) when it cannot be
+      told (port 25 not probed, no host resolved, or nothing answered on any port at all).
   returned: always
   type: bool
   sample: true
@@ -390,8 +340,7 @@ recommended_by_host:
 msg:
   description:
     - One line saying what the probe saw on port 25, the provider's documented policy when the provider is known,
-      and the port to relay on, for example
-      C(port 25 filtered; Azure blocks outbound 25 for this subscription type since 2017-11-15; relay on 587).
+      and the port to relay on (see the sample).
     - C(cloud provider unknown) when the provider is not detected (or O(cloud_detection=false)); C(no relay port
       open with TLS) when RV(recommended_port) is V(null).
   returned: success
@@ -407,13 +356,11 @@ cloud:
     provider:
       description: Provider id, V(unknown) when no signature matched.
       type: str
-      returned: always
       choices: [aws, azure, gcp, ibm, oracle, digitalocean, hetzner, ovh, linode, vultr, scaleway, unknown]
       sample: azure
     name:
       description: Display name of the provider.
       type: str
-      returned: always
       sample: Microsoft Azure
     evidence:
       description:
@@ -421,13 +368,11 @@ cloud:
           that were read (what the host shows instead).
       type: list
       elements: str
-      returned: always
       sample: ["/sys/class/dmi/id/chassis_asset_tag = '7783-7084-3265-9085-8269-3286-77' (...)"]
     unreadable:
       description: Files that exist but could not be read, with the reason (C(product_serial) is root-only).
       type: list
       elements: str
-      returned: always
       sample: ["/sys/class/dmi/id/product_serial (Permission denied)"]
 port25_policy:
   description:
@@ -440,29 +385,24 @@ port25_policy:
     provider:
       description: Provider id, as in RV(cloud.provider).
       type: str
-      returned: always
       sample: azure
     name:
       description: Display name.
       type: str
-      returned: always
       sample: Microsoft Azure
     status:
       description: What the provider does to outbound 25.
       type: str
-      returned: always
       choices: [blocked, throttled, blocked_on_abuse, blocked_by_default, unknown]
       sample: blocked
     ports:
       description: The outbound ports the policy covers.
       type: list
       elements: int
-      returned: always
       sample: [25]
     since:
       description: Date (ISO) the policy started, V(null) when the source gives none.
       type: str
-      returned: always
       sample: '2017-11-15'
     rules:
       description:
@@ -470,36 +410,29 @@ port25_policy:
           it can be lifted (C(lift)).
       type: list
       elements: dict
-      returned: always
       sample: [{"who": "Enterprise Agreement subscriptions", "blocked": "no", "lift": "not needed: never blocked"}]
     relay_ports:
       description: Ports the provider recommends for an authenticated relay (empty when its document names none).
       type: list
       elements: int
-      returned: always
       sample: [587, 443]
     what_to_do:
       description: One sentence on what to do.
       type: str
-      returned: always
     summary:
       description: The policy in one clause (used in RV(msg)).
       type: str
-      returned: always
       sample: Azure blocks outbound 25 for this subscription type since 2017-11-15
     source:
       description: The provider's document this comes from, or V(unknown).
       type: str
-      returned: always
     source_date:
       description: Date of that document, or V(unknown).
       type: str
-      returned: always
       sample: '2021-01-04'
     source_url:
       description: Address of that document, V(null) when none.
       type: str
-      returned: always
 elapsed_ms:
   description: Wall-clock milliseconds for the whole run (name resolution and all probes).
   returned: always
@@ -516,8 +449,7 @@ from ansible_collections.egress.mail.plugins.module_utils.smtp_probe import (
     DEFAULT_PREFER,
     DEFAULT_TIMEOUT,
     ProbeArgumentError,
-    build_options,
-    run_probes,
+    probe,
     unusable_message,
 )
 from ansible_collections.egress.mail.plugins.module_utils.port25_explain import explain
@@ -544,11 +476,9 @@ def main():
         supports_check_mode=True,
     )
     try:
-        options = build_options(module.params)
+        options, report = probe(module.params)  # the arguments checked, then the probes run
     except ProbeArgumentError as exc:
         module.fail_json(msg=str(exc))
-
-    report = run_probes(options)
     report.update(
         explain(
             report,

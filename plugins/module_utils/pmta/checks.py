@@ -23,16 +23,18 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta.parser import (
 )
 from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
     DIRECTIVES,
+    REFERENCE,
+    REPEATABLE,
+    ROUTE_DIRECTIVES,
+    _sort_key,
+)
+from ansible_collections.egress.mail.plugins.module_utils.pmta.values import (
     _is_port,
     parse_bool,
     parse_hostport,
     parse_listener,
     parse_network,
     parse_smtp_hosts,
-    REFERENCE,
-    REPEATABLE,
-    ROUTE_DIRECTIVES,
-    _sort_key,
 )
 
 

@@ -7,15 +7,23 @@
 stanzas and directives a text builds, with the findings met on the way (unknown names, wrong
 places, bad values, lines that read differently to PowerMTA and to Python).
 
-Layer 2 of the linter; module_utils/pmta_config is its public face."""
+Layer 2 of the linter (on pmta.lexer); module_utils/pmta_config is its public face."""
 
 from __future__ import annotations
 
+from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import (
+    _BLANKS,
+    _CONTROL_RE,
+    _TOKEN_RE,
+    _find_tags,
+    _lines,
+    _parse_tag,
+    _strip_comment,
+    _strip_comment_compact,
+    split_tokens,
+)
 from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
     _arity,
-    _BLANKS,
-    _check_value,
-    _CONTROL_RE,
     DEPRECATED,
     _describe_arity,
     DIRECTIVES,
@@ -25,17 +33,17 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
     LENIENT_STANZAS,
     OPAQUE_PARENTS,
     OPAQUE_STANZAS,
-    parse_pattern_line,
-    parse_smtp_hosts,
     REFERENCE,
     SECRET_DIRECTIVES,
     _SECRET_LINE_RE,
-    split_tokens,
     STANZAS,
-    _TAG_NAME_RE,
-    _TOKEN_RE,
-    _TYPE_HELP,
     UNCHECKED_DIRECTIVES,
+)
+from ansible_collections.egress.mail.plugins.module_utils.pmta.values import (
+    _check_value,
+    parse_pattern_line,
+    parse_smtp_hosts,
+    _TYPE_HELP,
 )
 
 
@@ -108,97 +116,11 @@ def _context_label(ctx):
     return "the top level" if ctx == GLOBAL else "<%s>" % ctx
 
 
-# --------------------------------------------------------------------------
-# Lexing
-# --------------------------------------------------------------------------
-
-
-def _strip_comment(text):
-    index = text.find("#")
-    return text if index < 0 else text[:index]
-
-
 def _is_directive_name(token, extra=()):
     low = token.lower()
     if low in DIRECTIVES or low in extra:
         return True
     return any(low in names for names in UNCHECKED_DIRECTIVES.values())
-
-
-def _strip_comment_compact(text, extra=()):
-    """Comment removal for text whose line breaks were lost.
-
-    A ``#`` comment normally runs to the end of the line.  In collapsed text
-    it would swallow the directives that followed it on later lines, so here a
-    comment ends at the next hyphenated directive name (``use-starttls``,
-    ``require-starttls``...).  Plain words (``password``, ``source``) do not
-    end a comment.  Best effort, only used with ``compact=True``.
-    Linear in the text: every character is looked at a bounded number of times.
-    """
-    out = []
-    position = 0
-    while True:
-        index = text.find("#", position)
-        if index < 0:
-            out.append(text[position:])
-            break
-        out.append(text[position:index])
-        resume = None
-        for match in _TOKEN_RE.finditer(text, index + 1):
-            token = match.group(0)
-            if "-" in token and _is_directive_name(token, extra):
-                resume = match.start()
-                break
-        if resume is None:
-            break
-        out.append(" ")
-        position = resume
-    return "".join(out)
-
-
-def _parse_tag(text, start=0, end=None):
-    """The stanza tag ``<name arg>`` or ``</name>`` at ``text[start]``.
-
-    Returns (closing, name, arg or None, index after '>') or None.  ``end`` is
-    the index of the first '>' at or after ``start`` (found when None).  No
-    regular expression with nested repeats: the cost is the tag's own length.
-    """
-    if end is None:
-        end = text.find(">", start)
-    if end < 0 or text.find("<", start + 1, end) >= 0:
-        return None
-    inner = text[start + 1 : end]
-    closing = inner.startswith("/")
-    if closing:
-        inner = inner[1:]
-    match = _TAG_NAME_RE.match(inner)
-    if match is None:
-        return None
-    rest = inner[match.end() :]
-    if rest and rest[0] not in _BLANKS:
-        return None
-    return closing, match.group(0), rest.strip(_BLANKS) or None, end + 1
-
-
-def _find_tags(text):
-    """Every stanza tag in a line: a list of (start, (closing, name, arg, end))."""
-    found = []
-    position = 0
-    close = -1
-    while True:
-        start = text.find("<", position)
-        if start < 0:
-            return found
-        if close < start:
-            close = text.find(">", start)
-            if close < 0:
-                return found
-        tag = _parse_tag(text, start, close)
-        if tag is None:
-            position = start + 1
-            continue
-        found.append((start, tag))
-        position = tag[3]
 
 
 # --------------------------------------------------------------------------
@@ -422,12 +344,6 @@ class _Builder(object):
         return self.root
 
 
-def _lines(text):
-    """(number, line) pairs: split on "\n" only, as PowerMTA does; a "\r" before it is dropped."""
-    for lineno, raw in enumerate(text.split("\n"), 1):
-        yield lineno, raw[:-1] if raw.endswith("\r") else raw
-
-
 def _screen(builder, lineno, raw):
     """False (and an error) for a line PowerMTA and this parser could read differently."""
     if _SECRET_LINE_RE.search(raw):
@@ -503,7 +419,7 @@ def _feed_compact(builder, text):
                 continue
             if builder.in_opaque():
                 continue
-            content = _strip_comment_compact(segment, builder.extra)
+            content = _strip_comment_compact(segment, lambda token: _is_directive_name(token, builder.extra))
             _feed_compact_tokens(builder, lineno, split_tokens(content))
 
 

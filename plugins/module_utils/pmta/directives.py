@@ -11,12 +11,13 @@ source numbers its sections (the User's Guide "3.3.10 <domain> Directives"), the
 may appear in, and its value types. A row whose ``values`` is ``None`` is listed by the
 reference but its value is not type-checked: the linter accepts it and reports it as such.
 
-Value types are the names ``pmta_config._check_value`` knows; a prefix ``?`` marks an optional
+Value types are the names ``pmta.values._check_value`` knows; a prefix ``?`` marks an optional
 value, ``*`` one or more (for the types in ``JOINED_TYPES``: the rest of the line, blanks included,
 checked as one value). ``flags``: ``r`` the directive may be repeated in one block, ``d``
 deprecated by the reference (the linter warns), ``s`` its value is a secret.
 
-Stdlib only, no logic: ``pmta_config`` builds its lookup tables from these rows.
+Stdlib only, no logic: ``pmta.schema`` builds its lookup tables from these rows (layer 1 of the
+linter; module_utils/pmta_config is its public face).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -64,7 +65,7 @@ _A = ("acct-file",)
 _BP = ("bounce-processor", "feedback-loop-processor")
 
 # name, contexts, value types (None: listed, not type-checked), source, section, flags
-DIRECTIVE_TABLE = (
+_TABLE_HEAD = (
     # --- top level --------------------------------------------------------------------------
     ("postmaster", _G, ("email",), "sample", None, ""),
     ("host-name", _G, ("hostname",), "sparky", None, ""),
@@ -130,10 +131,7 @@ DIRECTIVE_TABLE = (
     ("smtp-tls-allow-tlsv1.1", _D, ("bool",), "guide", "3.3.10.95.7", ""),
     ("smtp-tls-allow-tlsv1.2", _D, ("bool",), "guide", "3.3.10.95.8", ""),
     ("smtp-tls-allow-tlsv1.3", _D, ("bool",), "guide", "3.3.10.95.9", ""),
-    ("smtp-client-certificate", _D, None, "guide", "3.3.10.95.11", ""),
     ("smtp-tls-ca-file", _D, ("path",), "guide", "3.3.10.95.12", ""),
-    ("smtp-tls-ciphers", _D, None, "guide", "3.3.10.95.13", ""),
-    ("smtp-tls-tlsv1.3-ciphersuites", _D, None, "guide", "3.3.10.95.14", ""),
     ("log-tls", _D, ("bool",), "guide", "3.3.10.95.15", ""),
     # --- <domain>: connections, rates, retries, back-off -------------------------------------
     ("max-smtp-out", _D, ("uint",), "guide", "3.3.10.75", ""),
@@ -157,81 +155,91 @@ DIRECTIVE_TABLE = (
     ("dkim-sign", _D, ("dkim_sign",), "guide", "3.3.10.19", ""),
     ("log-resolution", _D, ("bool",), "guide", "3.3.10.4", ""),
     ("log-transfer-failures", _D, ("bool",), "guide", "3.3.10.5", ""),
-    # --- <domain>: listed by the reference, values not type-checked ---------------------------
-    ("max-errors-per-connection", _D, None, "guide", "3.3.10.1", ""),
-    ("check-spf-outbound", _D, None, "guide", "3.3.10.2", ""),
-    ("dsn-format", _D, None, "guide", "3.3.10.3", ""),
-    ("log-disabled-ips", _D, None, "guide", "3.3.10.7", ""),
-    ("max-events-recorded", _D, None, "guide", "3.3.10.8", ""),
-    ("disable-acct-records", _D, None, "guide", "3.3.10.9", ""),
-    ("deliver-local-dsn", _D, None, "guide", "3.3.10.10", "d"),
-    ("bcc-upon-delivery", _D, None, "guide", "3.3.10.12", ""),
-    ("allow-priority-interruption", _D, None, "guide", "3.3.10.13", ""),
-    ("allow-priority-interruption-during-transfer", _D, None, "guide", "3.3.10.14", ""),
-    ("track-recipient-events", _D, None, "guide", "3.3.10.16", ""),
-    ("delivery-priority", _D, None, "guide", "3.3.10.17", "d"),
-    ("notify-of-delay-every", _D, None, "guide", "3.3.10.18", ""),
-    ("dkim-add-body-limit", _D, None, "guide", "3.3.10.20", ""),
-    ("dkim-add-timestamp", _D, None, "guide", "3.3.10.21", ""),
-    ("dkim-algorithm", _D, None, "guide", "3.3.10.22", ""),
-    ("dkim-body-canon", _D, None, "guide", "3.3.10.23", ""),
-    ("dkim-headers-canon", _D, None, "guide", "3.3.10.24", ""),
-    ("dkim-expire-after", _D, None, "guide", "3.3.10.25", ""),
-    ("dkim-query-method", _D, None, "guide", "3.3.10.26", ""),
-    ("dkim-headers", _D, None, "guide", "3.3.10.27", ""),
-    ("dkim-identity", _D, None, "guide", "3.3.10.28", ""),
-    ("dkim-identity-fallback", _D, None, "guide", "3.3.10.29", ""),
-    ("dkim-disallow-adding-headers", _D, None, "guide", "3.3.10.30", ""),
-    ("queue-to", _D, None, "guide", "3.3.10.31", ""),
-    ("source-ip-max-msg-rate", _D, None, "guide", "3.3.10.32", "r"),
-    ("max-msg-per-hour", _D, None, "guide", "3.3.10.35", "d"),
-    ("backoff-max-msg-per-hour", _D, None, "guide", "3.3.10.36", "d"),
-    ("max-data-volume-rate", _D, None, "guide", "3.3.10.37", ""),
-    ("backoff-max-data-volume-rate", _D, None, "guide", "3.3.10.38", ""),
-    ("backoff-notify", _D, None, "guide", "3.3.10.43", ""),
-    ("disabled-source-ip-notify", _D, None, "guide", "3.3.10.44", ""),
-    ("reenable-source-ip-after", _D, None, "guide", "3.3.10.48", ""),
-    ("max-cold-virtual-mta-msg", _D, None, "guide", "3.3.10.49", ""),
-    ("reroute-to-virtual-mta", _D, None, "guide", "3.3.10.50", ""),
-    ("backoff-reroute-to-virtual-mta", _D, None, "guide", "3.3.10.51", ""),
-    ("type", _D, None, "guide", "3.3.10.52", ""),
-    ("allow-cancel-during-transfer", _D, None, "guide", "3.3.10.53", ""),
-    ("smtp-data-termination-timeout", _D, None, "guide", "3.3.10.55", ""),
-    ("smtp-553-means-invalid-mailbox", _D, None, "guide", "3.3.10.58", ""),
-    ("smtp-421-means-mx-unavailable", _D, None, "guide", "3.3.10.59", ""),
-    ("replace-smtp-421-service-response", _D, None, "guide", "3.3.10.60", ""),
-    ("bounce-upon-no-mx", _D, None, "guide", "3.3.10.61", ""),
-    ("bounce-upon-5xx-greeting", _D, None, "guide", "3.3.10.62", ""),
-    ("bounce-upon-pix-transfer-failure", _D, None, "guide", "3.3.10.63", ""),
-    ("bounce-upon-transfer-failure", _D, None, "guide", "3.3.10.64", ""),
-    ("smtp-greeting-timeout", _D, None, "guide", "3.3.10.66", ""),
-    ("data-send-timeout", _D, None, "guide", "3.3.10.67", ""),
-    ("ignore-8bitmime", _D, None, "guide", "3.3.10.68", ""),
-    ("ignore-chunking", _D, None, "guide", "3.3.10.69", ""),
-    ("ignore-pipelining", _D, None, "guide", "3.3.10.70", ""),
-    ("ignore-dsn", _D, None, "guide", "3.3.10.71", ""),
-    ("max-rcpt-per-transaction", _D, None, "guide", "3.3.10.73", ""),
-    ("max-rcpt-per-message", _D, None, "guide", "3.3.10.74", ""),
-    ("max-smtp-out-per-source-ip", _D, None, "guide", "3.3.10.77", "d"),
-    ("source-ip-max-smtp-out", _D, None, "guide", "3.3.10.78", "r"),
-    ("smtp-out-rampup-interval", _D, None, "guide", "3.3.10.79", ""),
-    ("source-ip-max-connect-rate", _D, None, "guide", "3.3.10.81", "r"),
-    ("connection-idle-timeout", _D, None, "guide", "3.3.10.82", ""),
-    ("source-ip-max-data-volume-rate", _D, None, "guide", "3.3.10.84", "r"),
-    ("retry-upon-new-mail", _D, None, "guide", "3.3.10.86", ""),
-    ("pix-bug-workaround", _D, None, "guide", "3.3.10.87", ""),
-    ("assume-delivery-upon-data-termination-timeout", _D, None, "guide", "3.3.10.92", ""),
-    ("disable-mx-rollup", _D, None, "guide", "3.3.10.93", ""),
-    ("discard-as-bounce", _D, None, "guide", "3.3.10.96.1", ""),
-    ("file-format", _D, None, "guide", "3.3.10.97.1", ""),
-    ("file-destination", _D, None, "guide", "3.3.10.97.2", ""),
-    ("command", _D, None, "guide", "3.3.10.98.1", ""),
-    ("macro-variables-preserve-case", _D, None, "guide", "3.3.10.98.2", ""),
-    ("http-delivery-url", _D, None, "guide", "3.3.10.99.1", ""),
-    ("http-delivery-extra-headers", _D, None, "guide", "3.3.10.99.2", ""),
-    ("add-x-msys-api-header", _D, None, "guide", "3.3.10.100.1", ""),
-    ("sparkpost-sandbox", _D, None, "guide", "3.3.10.100.2", ""),
-    ("sparkpost-ip-pool", _D, None, "guide", "3.3.10.100.3", ""),
+)
+
+# <domain> directives the reference lists whose values are not type-checked (values None, source
+# "guide"): name, section, flags.
+_DOMAIN_LISTED = (
+    ("smtp-client-certificate", "3.3.10.95.11", ""),
+    ("smtp-tls-ciphers", "3.3.10.95.13", ""),
+    ("smtp-tls-tlsv1.3-ciphersuites", "3.3.10.95.14", ""),
+    ("max-errors-per-connection", "3.3.10.1", ""),
+    ("check-spf-outbound", "3.3.10.2", ""),
+    ("dsn-format", "3.3.10.3", ""),
+    ("log-disabled-ips", "3.3.10.7", ""),
+    ("max-events-recorded", "3.3.10.8", ""),
+    ("disable-acct-records", "3.3.10.9", ""),
+    ("deliver-local-dsn", "3.3.10.10", "d"),
+    ("bcc-upon-delivery", "3.3.10.12", ""),
+    ("allow-priority-interruption", "3.3.10.13", ""),
+    ("allow-priority-interruption-during-transfer", "3.3.10.14", ""),
+    ("track-recipient-events", "3.3.10.16", ""),
+    ("delivery-priority", "3.3.10.17", "d"),
+    ("notify-of-delay-every", "3.3.10.18", ""),
+    ("dkim-add-body-limit", "3.3.10.20", ""),
+    ("dkim-add-timestamp", "3.3.10.21", ""),
+    ("dkim-algorithm", "3.3.10.22", ""),
+    ("dkim-body-canon", "3.3.10.23", ""),
+    ("dkim-headers-canon", "3.3.10.24", ""),
+    ("dkim-expire-after", "3.3.10.25", ""),
+    ("dkim-query-method", "3.3.10.26", ""),
+    ("dkim-headers", "3.3.10.27", ""),
+    ("dkim-identity", "3.3.10.28", ""),
+    ("dkim-identity-fallback", "3.3.10.29", ""),
+    ("dkim-disallow-adding-headers", "3.3.10.30", ""),
+    ("queue-to", "3.3.10.31", ""),
+    ("source-ip-max-msg-rate", "3.3.10.32", "r"),
+    ("max-msg-per-hour", "3.3.10.35", "d"),
+    ("backoff-max-msg-per-hour", "3.3.10.36", "d"),
+    ("max-data-volume-rate", "3.3.10.37", ""),
+    ("backoff-max-data-volume-rate", "3.3.10.38", ""),
+    ("backoff-notify", "3.3.10.43", ""),
+    ("disabled-source-ip-notify", "3.3.10.44", ""),
+    ("reenable-source-ip-after", "3.3.10.48", ""),
+    ("max-cold-virtual-mta-msg", "3.3.10.49", ""),
+    ("reroute-to-virtual-mta", "3.3.10.50", ""),
+    ("backoff-reroute-to-virtual-mta", "3.3.10.51", ""),
+    ("type", "3.3.10.52", ""),
+    ("allow-cancel-during-transfer", "3.3.10.53", ""),
+    ("smtp-data-termination-timeout", "3.3.10.55", ""),
+    ("smtp-553-means-invalid-mailbox", "3.3.10.58", ""),
+    ("smtp-421-means-mx-unavailable", "3.3.10.59", ""),
+    ("replace-smtp-421-service-response", "3.3.10.60", ""),
+    ("bounce-upon-no-mx", "3.3.10.61", ""),
+    ("bounce-upon-5xx-greeting", "3.3.10.62", ""),
+    ("bounce-upon-pix-transfer-failure", "3.3.10.63", ""),
+    ("bounce-upon-transfer-failure", "3.3.10.64", ""),
+    ("smtp-greeting-timeout", "3.3.10.66", ""),
+    ("data-send-timeout", "3.3.10.67", ""),
+    ("ignore-8bitmime", "3.3.10.68", ""),
+    ("ignore-chunking", "3.3.10.69", ""),
+    ("ignore-pipelining", "3.3.10.70", ""),
+    ("ignore-dsn", "3.3.10.71", ""),
+    ("max-rcpt-per-transaction", "3.3.10.73", ""),
+    ("max-rcpt-per-message", "3.3.10.74", ""),
+    ("max-smtp-out-per-source-ip", "3.3.10.77", "d"),
+    ("source-ip-max-smtp-out", "3.3.10.78", "r"),
+    ("smtp-out-rampup-interval", "3.3.10.79", ""),
+    ("source-ip-max-connect-rate", "3.3.10.81", "r"),
+    ("connection-idle-timeout", "3.3.10.82", ""),
+    ("source-ip-max-data-volume-rate", "3.3.10.84", "r"),
+    ("retry-upon-new-mail", "3.3.10.86", ""),
+    ("pix-bug-workaround", "3.3.10.87", ""),
+    ("assume-delivery-upon-data-termination-timeout", "3.3.10.92", ""),
+    ("disable-mx-rollup", "3.3.10.93", ""),
+    ("discard-as-bounce", "3.3.10.96.1", ""),
+    ("file-format", "3.3.10.97.1", ""),
+    ("file-destination", "3.3.10.97.2", ""),
+    ("command", "3.3.10.98.1", ""),
+    ("macro-variables-preserve-case", "3.3.10.98.2", ""),
+    ("http-delivery-url", "3.3.10.99.1", ""),
+    ("http-delivery-extra-headers", "3.3.10.99.2", ""),
+    ("add-x-msys-api-header", "3.3.10.100.1", ""),
+    ("sparkpost-sandbox", "3.3.10.100.2", ""),
+    ("sparkpost-ip-pool", "3.3.10.100.3", ""),
+)
+
+_TABLE_TAIL = (
     # --- <smtp-user> -------------------------------------------------------------------------
     ("password", _U, ("secret",), "seed", None, "s"),
     ("authentication-method", _U, ("auth_method",), "seed", None, ""),
@@ -256,6 +264,12 @@ DIRECTIVE_TABLE = (
     ("domain", ("address-list",), ("domain_pattern",), "sparky", None, "r"),
     # --- <smtp-pattern-list> -----------------------------------------------------------------
     ("reply", ("smtp-pattern-list",), ("*pattern_line",), "public", "3.3.10.91", "r"),
+)
+
+DIRECTIVE_TABLE = (
+    _TABLE_HEAD
+    + tuple((name, _D, None, "guide", section, flags) for name, section, flags in _DOMAIN_LISTED)
+    + _TABLE_TAIL
 )
 
 # Values that may hold blanks ("h1, h2; [10.1.1.1]:2525", "key1, example.com, /path", a regex).

@@ -1,0 +1,171 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests for plugins/module_utils/pmta/schema.py (the lookup tables built from the directive table, findings, the docs).
+
+Moved from tests/unit/plugins/module_utils/test_pmta_config.py (and the table tests of
+test_pmta_corpus.py); they call the layer through its public face, module_utils/pmta_config."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
+
+
+def test_format_error():
+    finding = pc.Finding(12, "directive 'use-starttls' is not allowed in <source>")
+    assert pc.format_error(finding) == "line 12: directive 'use-starttls' is not allowed in <source>"
+    assert str(finding) == pc.format_error(finding)
+    assert pc.format_error({"line": 3, "message": "x"}) == "line 3: x"
+    assert pc.format_error({"line": None, "message": "x"}) == "config: x"
+    assert pc.format_errors([pc.Finding(1, "a"), pc.Finding(None, "b")]) == "line 1: a\nconfig: b"
+
+
+def test_every_directive_has_a_known_type_and_context():
+    contexts = set(pc.STANZAS) | {pc.GLOBAL}
+    for name, (where, spec) in pc.DIRECTIVES.items():
+        assert set(where) <= contexts, name
+        for item in spec:
+            assert item.lstrip("?*") in pc._TYPE_HELP, (name, item)
+    for ctx, names in pc.UNCHECKED_DIRECTIVES.items():
+        assert ctx in contexts
+        assert not set(names) & set(pc.DIRECTIVES), ctx
+
+
+# Every directive of the table, with a valid value in one of its contexts, parses without an
+# error, and with a value of the wrong type gets an error naming it (mutation: a renamed or
+# retyped table entry must fail a test).
+SAMPLE_VALUES = {
+    "bool": "yes",
+    "uint": "5",
+    "port": "25",
+    "duration": "10m",
+    "duration_list": "10m,1h",
+    "duration_or_never": "never",
+    "size": "50M",
+    "rate": "100/h",
+    "email": "pm@example.com",
+    "hostname": "mta.example.com",
+    "ip_or_cidr": "10.0.0.0/8",
+    "listener": "127.0.0.1:25",
+    "hostport": "[smtp.example.net]:587",
+    "path": "/var/x",
+    "name": "mta1",
+    "user": "app",
+    "access_level": "none",
+    "auth_method": "password",
+    "named_source": "{relay}",
+    "string": "x",
+    "secret": "x",
+    "smtp_hosts": "h1.example.net, h2.example.net; [10.1.1.1]:2525; [IPv6:2001:db8::1]:587",
+    "dkim_key": "key1,example.com,/etc/pmta/key1.pem",
+    "dkim_sign": "if-x-dkim-options-present",
+    "pattern_line": "/421 4\\.7\\.[0-9]/ mode=backoff",
+    "domain_pattern": "example.com",
+}
+
+
+STANZA_ARGS = {
+    "source": "10.0.0.1",
+    "domain": "example.com",
+    "virtual-mta": "mta1",
+    "virtual-mta-pool": "pool1",
+    "smtp-user": "app",
+    "acct-file": "/var/x",
+    "spool": "/var/spool/pmta",
+    "bounce-processor": None,
+    "feedback-loop-processor": None,
+    "address-list": None,
+    "smtp-pattern-list": "throttling",
+}
+
+
+# Stanzas that only exist inside another one.
+STANZA_PARENT = {"address-list": "bounce-processor"}
+
+
+def _in_context(context, line):
+    if context == pc.GLOBAL:
+        return line + "\n"
+    arg = STANZA_ARGS[context]
+    text = "<%s%s>\n%s\n</%s>\n" % (context, " " + arg if arg else "", line, context)
+    if context in STANZA_PARENT:
+        text = _in_context(STANZA_PARENT[context], text.rstrip("\n"))
+    return text
+
+
+@pytest.mark.parametrize("name", sorted(pc.DIRECTIVES))
+def test_every_directive_parses_with_a_valid_value(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    values = [SAMPLE_VALUES[item.lstrip("?*")] for item in spec]
+    for context in contexts:
+        _root, errors, _warnings = pc.parse(_in_context(context, " ".join([name] + values)))
+        assert errors == [], (context, errors)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        n
+        for n, (_c, spec) in pc.DIRECTIVES.items()
+        if not any(i.lstrip("?*") in ("string", "secret", "user") for i in spec)
+    ),
+)
+def test_every_typed_directive_refuses_a_wrong_value(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    line = " ".join([name] + ["%bad"] * len(spec))
+    _root, errors, _warnings = pc.parse(_in_context(contexts[0], line))
+    assert any("directive '%s' expects" % name in e.message for e in errors), errors
+
+
+@pytest.mark.parametrize("name", sorted(pc.DIRECTIVES))
+def test_every_directive_is_refused_outside_its_contexts(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    values = [SAMPLE_VALUES[item.lstrip("?*")] for item in spec]
+    others = [c for c in [pc.GLOBAL] + sorted(STANZA_ARGS) if c not in contexts and c not in pc.LENIENT_STANZAS]
+    for context in others[:2]:
+        _root, errors, _warnings = pc.parse(_in_context(context, " ".join([name] + values)))
+        assert any("is not allowed in" in e.message or "holds a password" in e.message for e in errors), (
+            context,
+            errors,
+        )
+
+
+# Written out (not read from pc.REPEATABLE) so that a changed entry fails.
+REPEATABLE_DIRECTIVES = [
+    "smtp-listener",
+    "http-access",
+    "relay-domain",
+    "relay-address",
+    "include",
+    "smtp-source-host",
+    "virtual-mta",
+    "record-fields",
+    "map-header-to-field",
+    "route",
+    "smtp-hosts",
+]
+
+
+@pytest.mark.parametrize("name", REPEATABLE_DIRECTIVES)
+def test_repeatable_directives_do_not_warn_when_repeated(name):
+    contexts, spec = pc.DIRECTIVES[name]
+    line = " ".join([name] + [SAMPLE_VALUES[item.lstrip("?*")] for item in spec])
+    _root, _errors, warnings = pc.parse(_in_context(contexts[0], line + "\n" + line))
+    report = pc.validate(_in_context(contexts[0], line + "\n" + line), fragment=True)
+    assert not any("repeated" in w.message for w in report.warnings + warnings), report.warnings
+
+
+def test_the_directive_docs_are_generated_from_the_table():
+    path = os.path.join(ROOT, "docs", "pmta-directives.md")
+    wanted = pc.directives_markdown()
+    if os.environ.get("PMTA_DOCS_UPDATE") == "1":
+        with open(path, "w") as handle:
+            handle.write(wanted)
+    with open(path) as handle:
+        assert handle.read() == wanted, "run: PMTA_DOCS_UPDATE=1 pytest %s" % __file__
