@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.egress.mail.plugins.module_utils.net_values import is_port_number
 from ansible_collections.egress.mail.plugins.module_utils.pmta.directives import PATTERN_ACTIONS
 from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import _BLANKS, split_tokens
 
@@ -282,7 +283,7 @@ def _is_uint(value):
 
 
 def _is_port(value):
-    return _is_uint(value) and 1 <= int(value) <= 65535
+    return _is_uint(value) and is_port_number(int(value))
 
 
 def _check_value(vtype, value):

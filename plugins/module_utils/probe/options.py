@@ -15,6 +15,8 @@ import re
 import socket
 import ssl
 
+from ansible_collections.egress.mail.plugins.module_utils.net_values import is_port_number
+
 
 DEFAULT_PORTS = (25, 465, 587, 2525)
 DEFAULT_IMPLICIT_TLS_PORTS = (465,)
@@ -127,7 +129,7 @@ def _check_ports(name, ports, allow_empty=True):
             raise ProbeArgumentError("%s: %r is not a TCP port number (1-65535)" % (name, port))
         if number != port and not isinstance(port, str):
             raise ProbeArgumentError("%s: %r is not a TCP port number (1-65535)" % (name, port))
-        if not 1 <= number <= 65535:
+        if not is_port_number(number):
             raise ProbeArgumentError("%s: %d is out of range: TCP ports are 1-65535" % (name, number))
         if number not in result:
             result.append(number)
