@@ -746,7 +746,7 @@ def test_every_directive_the_role_writes_is_in_the_table_with_its_context():
 
 
 def test_oauth2_routes_smtp_hosts_to_the_local_proxy_and_verifies_its_certificate():
-    """What tasks/validate.yml and settings.yml compute with auth_method oauth2, rendered and linted."""
+    """What tasks/validate.yml and smarthost.yml compute with auth_method oauth2, rendered and linted."""
     variables = role_vars(**dict((k, v) for k, v in OAUTH2.items()))
     variables["powermta_relay_password"] = ""
     local = "L0cal-proxy-pass"
