@@ -40,24 +40,19 @@ def defaults(role, **changes):
     return variables
 
 
-def postfix(**changes):
-    base = {
-        "postfix_relay_host": "smtp.example.net",
-        "postfix_relay_username": "relayuser",
-        "postfix_relay_password": PASSWORD,
-    }
+def relay(role, **changes):
+    """The role's defaults with a smarthost and a login, then ``changes``."""
+    base = {role + "_host": "smtp.example.net", role + "_username": "relayuser", role + "_password": PASSWORD}
     base.update(changes)
-    return defaults("postfix_relay", **base)
+    return defaults(role, **base)
+
+
+def postfix(**changes):
+    return relay("postfix_relay", **changes)
 
 
 def powermta(**changes):
-    base = {
-        "powermta_relay_host": "smtp.example.net",
-        "powermta_relay_username": "relayuser",
-        "powermta_relay_password": PASSWORD,
-    }
-    base.update(changes)
-    return defaults("powermta_relay", **base)
+    return relay("powermta_relay", **changes)
 
 
 def walk(value):
