@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "helpers"))
 from role_render import RoleRenderer  # noqa: E402
 
-from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve  # noqa: E402
+from ansible_collections.egress.mail.plugins.module_utils.role_vars import check as check_role  # noqa: E402
 
 PASSWORD = "p:a ss#w0rd$%"
 FAMILIES = {
@@ -28,7 +28,8 @@ def renderer(family):
     return RoleRenderer("postfix_relay", ["defaults/main.yml", "vars/main.yml", "vars/%s.yml" % family])
 
 
-def role_vars(family="Debian", db_type="hash", services=("smtp", "relay"), **overrides):
+def role_vars(family="Debian", db_type="hash", services=("smtp", "relay"), unchecked=(), **overrides):
+    """The role's variables; ``unchecked`` ones reach the templates without the checks, which would refuse them."""
     variables = {
         "postfix_relay_host": "smtp.example.net",
         "postfix_relay_username": "relayuser",
@@ -45,28 +46,9 @@ def role_vars(family="Debian", db_type="hash", services=("smtp", "relay"), **ove
         },
     }
     variables.update(overrides)
-    settings = {
-        key: variables.get("postfix_relay_" + key)
-        for key in (
-            "host",
-            "port",
-            "username",
-            "password",
-            "tls_security_level",
-            "sender_dependent",
-            "provider",
-            "provider_region",
-            "concurrency_limit",
-            "fallback_relays",
-            "sender_canonical",
-            "recipient_canonical",
-            "aliases",
-            "strip_received_headers",
-            "message_size_limit",
-            "root_forward",
-        )
-    }
-    variables["__postfix_relay"] = resolve(settings, "postfix_relay_")
+    # What tasks/validate.yml sets, from the same mapping (module_utils/role_vars.py).
+    checked = dict((name, value) for name, value in variables.items() if name not in unchecked)
+    variables["__postfix_relay"] = check_role(checked, "postfix_relay")["settings"]
     return variables
 
 
@@ -161,6 +143,7 @@ def test_removed_credentials_reset_the_sasl_parameters():
     assert main_cf_absent() == UNUSED
     # A parameter the user sets in extra_config is theirs: written, not removed.
     assert "smtp_sasl_security_options" not in main_cf_absent(
+        unchecked=("postfix_relay_extra_config",),
         postfix_relay_username=None,
         postfix_relay_password=None,
         postfix_relay_extra_config={"smtp_sasl_security_options": "noanonymous"},
@@ -268,16 +251,24 @@ def test_sender_rewrite_one_address_and_map():
     assert conf["smtp_generic_maps"] == "hash:/etc/postfix/egress_generic"
 
 
+SASL = "postfix_relay_sasl_mechanisms"
+
+
 @pytest.mark.parametrize("value", ['plain"\nrelayhost: evil', "plain\nrelayhost: [evil]:25", "a: b"])
 def test_values_cannot_add_parameters(value):
     """Every value is quoted in main.cf.yml.j2: nothing a user writes becomes a key of its own."""
-    conf = main_cf(postfix_relay_sasl_mechanisms=[value], postfix_relay_myorigin=value)
+    conf = main_cf(
+        unchecked=(SASL, "postfix_relay_myorigin"), postfix_relay_sasl_mechanisms=[value], postfix_relay_myorigin=value
+    )
     assert conf["relayhost"] == "[smtp.example.net]:587"
     assert conf["smtp_sasl_mechanism_filter"] == value and conf["myorigin"] == value
 
 
 def test_extra_config_wins():
-    conf = main_cf(postfix_relay_extra_config={"smtp_tls_loglevel": "2", "maximal_queue_lifetime": "10d"})
+    conf = main_cf(
+        unchecked=("postfix_relay_extra_config",),
+        postfix_relay_extra_config={"smtp_tls_loglevel": "2", "maximal_queue_lifetime": "10d"},
+    )
     assert conf["smtp_tls_loglevel"] == "2" and conf["maximal_queue_lifetime"] == "10d"
 
 

@@ -26,6 +26,7 @@ import yaml
 
 from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
 from ansible_collections.egress.mail.plugins.module_utils import pmta_settings as ps
+from ansible_collections.egress.mail.plugins.module_utils import role_vars as rv
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 ROLE = os.path.join(ROOT, "roles", "powermta_relay")
@@ -193,17 +194,15 @@ CREDENTIALS = [("apikey", "S3cret-pass"), ("postmaster@mg.example.com", "pass wo
 PORTS = [587, 2525]
 
 
+def os_computed(variables):
+    """What tasks/validate.yml takes from vars/Debian.yml."""
+    ca_file = variables.get("powermta_relay_tls_ca_file") or "/etc/ssl/certs/ca-certificates.crt"
+    return {"package_ext": "deb", "tls_ca_file": ca_file}
+
+
 def role_settings(variables):
-    """The filter input tasks/validate.yml builds from the role variables."""
-    prefix = "powermta_relay_"
-    settings = dict(
-        (key[len(prefix) :], value)
-        for key, value in variables.items()
-        if key.startswith(prefix) and key[len(prefix) :] in ps.SETTINGS_KEYS
-    )
-    settings["package_ext"] = "deb"
-    settings["tls_ca_file"] = settings.get("tls_ca_file") or "/etc/ssl/certs/ca-certificates.crt"  # vars/Debian.yml
-    return settings
+    """The filter input tasks/validate.yml builds from the role variables (the one mapping, role_vars)."""
+    return rv.inputs(variables, "powermta_relay", os_computed(variables))
 
 
 def supported(variables):
@@ -747,31 +746,17 @@ def test_every_directive_the_role_writes_is_in_the_table_with_its_context():
 
 
 def test_oauth2_routes_smtp_hosts_to_the_local_proxy_and_verifies_its_certificate():
-    """What tasks/validate.yml and settings.yml compute with auth_method oauth2, rendered and linted."""
-    from ansible_collections.egress.mail.plugins.module_utils import oauth2_settings
-
+    """What tasks/validate.yml and smarthost.yml compute with auth_method oauth2, rendered and linted."""
     variables = role_vars(**dict((k, v) for k, v in OAUTH2.items()))
     variables["powermta_relay_password"] = ""
     local = "L0cal-proxy-pass"
-    checked = ps.check(dict(role_settings(variables), password=local))
-    oauth = oauth2_settings.resolve(
-        {
-            "auth_method": "oauth2",
-            "client_id": OAUTH2["powermta_relay_oauth2_client_id"],
-            "client_secret": OAUTH2["powermta_relay_oauth2_client_secret"],
-            "token_url": "",
-            "tenant": OAUTH2["powermta_relay_oauth2_tenant"],
-            "scope": "",
-            "provider": checked["relay"]["provider"],
-            "username": OAUTH2["powermta_relay_username"],
-            "password": local,
-            "local_password": local,
-            "host": checked["relay"]["host"],
-            "port": checked["relay"]["port"],
-            "listen_port": variables["powermta_relay_oauth2_listen_port"],
-        },
-        "powermta_relay_",
+    result = rv.check(
+        variables,
+        "powermta_relay",
+        dict(os_computed(variables), password=local),
+        {"password": local, "local_password": local},
     )
+    checked, oauth = result["settings"], result["oauth2"]
     assert oauth["enabled"] and oauth["upstream_host"] == "smtp.office365.com"
     vars_main = load_yaml("vars", "main.yml")
     proxy_vars = yaml.safe_load(open(os.path.join(ROOT, "roles", "oauth2_proxy", "vars", "main.yml")))

@@ -362,14 +362,6 @@ def test_settings_keys_match_the_role_variables():
     assert set(ps.SETTINGS_KEYS) - {"package_ext"} <= role
 
 
-def test_validate_yml_passes_every_key_once():
-    with open(os.path.join(ROOT, "roles", "powermta_relay", "tasks", "validate.yml")) as handle:
-        text = handle.read()
-    for key in ps.SETTINGS_KEYS:
-        assert text.count("'%s':" % key) == 1, key
-    assert "ansible.builtin.assert" not in text
-
-
 def test_input_is_not_modified():
     settings = settings_with(smtp_users=USERS, listeners=EXPOSED)
     before = copy.deepcopy(settings)
