@@ -676,7 +676,7 @@ def test_role_checks(tmp_path, extra, expected):
 
 def test_every_directive_the_role_writes_is_in_the_table_with_its_context():
     """Walk the tree of the richest rendering: each directive and stanza is a typed row of the table
-    (plugins/module_utils/pmta_directives.py) allowed where the template puts it."""
+    (plugins/module_utils/pmta/directives.py) allowed where the template puts it."""
     vmtas = [
         {
             "name": "eu",
