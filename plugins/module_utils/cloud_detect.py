@@ -35,78 +35,66 @@ DMI_FIELDS = (
 )
 MAX_VALUE_BYTES = 256
 
-# (provider id, kind, field or path, match, value, origin of the value)
+# SIGNATURES: (provider id, kind, field or path, match, value, origin of the value), written per provider.
 #   kind 'dmi': field is a DMI file name; 'file': path below files_root that must exist (value
 #   None) or whose first line must match.
 #   match 'equals' (case-insensitive full match after stripping) or 'prefix' / 'contains'.
-SIGNATURES = (
-    (
-        "azure",
-        "dmi",
-        "chassis_asset_tag",
-        "equals",
-        "7783-7084-3265-9085-8269-3286-77",
-        "the fixed chassis asset tag of every Azure VM (cloud-init DataSourceAzure, ds-identify)",
-    ),
-    (
-        "aws",
-        "dmi",
-        "sys_vendor",
-        "equals",
-        "Amazon EC2",
-        'Nitro instances (AWS EC2 User Guide, "Detect whether a host is an EC2 instance")',
-    ),
-    ("aws", "dmi", "bios_vendor", "equals", "Amazon EC2", "Nitro instances (AWS EC2 User Guide)"),
-    ("aws", "dmi", "bios_version", "contains", "amazon", "Xen instances: BIOS version such as 4.11.amazon"),
-    (
-        "aws",
-        "file",
-        "sys/hypervisor/uuid",
-        "prefix",
-        "ec2",
-        "Xen instances: the hypervisor UUID starts with ec2 (AWS EC2 User Guide, cloud-init ds-identify)",
-    ),
-    ("gcp", "dmi", "product_name", "equals", "Google Compute Engine", "cloud-init ds-identify dscheck_GCE"),
-    ("gcp", "dmi", "sys_vendor", "equals", "Google", "Compute Engine images"),
-    ("gcp", "dmi", "bios_vendor", "equals", "Google", "Compute Engine images"),
-    ("gcp", "dmi", "product_serial", "prefix", "GoogleCloud-", "cloud-init ds-identify dscheck_GCE"),
-    ("oracle", "dmi", "chassis_asset_tag", "equals", "OracleCloud.com", "cloud-init ds-identify dscheck_Oracle"),
-    ("digitalocean", "dmi", "sys_vendor", "equals", "DigitalOcean", "cloud-init DataSourceDigitalOcean"),
-    ("digitalocean", "dmi", "bios_vendor", "equals", "DigitalOcean", "Droplet images"),
-    ("hetzner", "dmi", "sys_vendor", "equals", "Hetzner", "cloud-init ds-identify dscheck_Hetzner"),
-    ("linode", "dmi", "sys_vendor", "equals", "Linode", "cloud-init DataSourceAkamai"),
-    ("linode", "dmi", "sys_vendor", "equals", "Akamai", "cloud-init DataSourceAkamai"),
-    ("vultr", "dmi", "sys_vendor", "equals", "Vultr", "cloud-init ds-identify dscheck_Vultr"),
-    ("vultr", "file", "etc/vultr", "exists", None, "cloud-init ds-identify dscheck_Vultr"),
-    ("scaleway", "dmi", "sys_vendor", "equals", "Scaleway", "cloud-init ds-identify dscheck_Scaleway"),
-    ("scaleway", "file", "var/run/scaleway", "exists", None, "cloud-init ds-identify dscheck_Scaleway"),
-    (
-        "ibm",
-        "file",
-        "root/provisioningConfiguration.cfg",
-        "exists",
-        None,
-        "IBM Cloud classic (SoftLayer) provisioning file (cloud-init ds-identify is_ibm_provisioning)",
-    ),
-    (
-        "ibm",
-        "dmi",
-        "sys_vendor",
-        "contains",
-        "SoftLayer",
-        "IBM Cloud classic (SoftLayer); not confirmed by an IBM document",
-    ),
-    ("ibm", "dmi", "chassis_asset_tag", "equals", "ibmcloud", "IBM Cloud VPC; not confirmed by an IBM document"),
-    ("ovh", "dmi", "sys_vendor", "contains", "OVH", "OVHcloud-branded hardware; not confirmed by an OVHcloud document"),
-    (
-        "ovh",
-        "dmi",
-        "board_vendor",
-        "contains",
-        "OVH",
-        "OVHcloud-branded hardware; not confirmed by an OVHcloud document",
-    ),
+# fmt: off
+_SIGNATURES_BY_PROVIDER = (
+    ("azure", (
+        ("dmi", "chassis_asset_tag", "equals", "7783-7084-3265-9085-8269-3286-77",
+         "the fixed chassis asset tag of every Azure VM (cloud-init DataSourceAzure, ds-identify)"),
+    )),
+    ("aws", (
+        ("dmi", "sys_vendor", "equals", "Amazon EC2",
+         "Nitro instances (AWS EC2 User Guide, \"Detect whether a host is an EC2 instance\")"),
+        ("dmi", "bios_vendor", "equals", "Amazon EC2", "Nitro instances (AWS EC2 User Guide)"),
+        ("dmi", "bios_version", "contains", "amazon", "Xen instances: BIOS version such as 4.11.amazon"),
+        ("file", "sys/hypervisor/uuid", "prefix", "ec2",
+         "Xen instances: the hypervisor UUID starts with ec2 (AWS EC2 User Guide, cloud-init ds-identify)"),
+    )),
+    ("gcp", (
+        ("dmi", "product_name", "equals", "Google Compute Engine", "cloud-init ds-identify dscheck_GCE"),
+        ("dmi", "sys_vendor", "equals", "Google", "Compute Engine images"),
+        ("dmi", "bios_vendor", "equals", "Google", "Compute Engine images"),
+        ("dmi", "product_serial", "prefix", "GoogleCloud-", "cloud-init ds-identify dscheck_GCE"),
+    )),
+    ("oracle", (
+        ("dmi", "chassis_asset_tag", "equals", "OracleCloud.com", "cloud-init ds-identify dscheck_Oracle"),
+    )),
+    ("digitalocean", (
+        ("dmi", "sys_vendor", "equals", "DigitalOcean", "cloud-init DataSourceDigitalOcean"),
+        ("dmi", "bios_vendor", "equals", "DigitalOcean", "Droplet images"),
+    )),
+    ("hetzner", (
+        ("dmi", "sys_vendor", "equals", "Hetzner", "cloud-init ds-identify dscheck_Hetzner"),
+    )),
+    ("linode", (
+        ("dmi", "sys_vendor", "equals", "Linode", "cloud-init DataSourceAkamai"),
+        ("dmi", "sys_vendor", "equals", "Akamai", "cloud-init DataSourceAkamai"),
+    )),
+    ("vultr", (
+        ("dmi", "sys_vendor", "equals", "Vultr", "cloud-init ds-identify dscheck_Vultr"),
+        ("file", "etc/vultr", "exists", None, "cloud-init ds-identify dscheck_Vultr"),
+    )),
+    ("scaleway", (
+        ("dmi", "sys_vendor", "equals", "Scaleway", "cloud-init ds-identify dscheck_Scaleway"),
+        ("file", "var/run/scaleway", "exists", None, "cloud-init ds-identify dscheck_Scaleway"),
+    )),
+    ("ibm", (
+        ("file", "root/provisioningConfiguration.cfg", "exists", None,
+         "IBM Cloud classic (SoftLayer) provisioning file (cloud-init ds-identify is_ibm_provisioning)"),
+        ("dmi", "sys_vendor", "contains", "SoftLayer",
+         "IBM Cloud classic (SoftLayer); not confirmed by an IBM document"),
+        ("dmi", "chassis_asset_tag", "equals", "ibmcloud", "IBM Cloud VPC; not confirmed by an IBM document"),
+    )),
+    ("ovh", (
+        ("dmi", "sys_vendor", "contains", "OVH", "OVHcloud-branded hardware; not confirmed by an OVHcloud document"),
+        ("dmi", "board_vendor", "contains", "OVH", "OVHcloud-branded hardware; not confirmed by an OVHcloud document"),
+    )),
 )
+# fmt: on
+SIGNATURES = tuple((provider,) + row for provider, rows in _SIGNATURES_BY_PROVIDER for row in rows)
 
 PROVIDER_NAMES = {
     "aws": "Amazon Web Services (EC2)",

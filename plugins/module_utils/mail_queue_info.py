@@ -73,15 +73,8 @@ def read_mta(mta, run_command, postqueue=None, spools=None):
     return mail_queue_detect.count_files(mta, spool), None
 
 
-def collect(
-    run_command,
-    mtas=ALL_MTAS,
-    postqueue=None,
-    spools=None,
-    with_messages=False,
-    now=None,
-    sendmail_path="/usr/sbin/sendmail",
-):
+def collect(run_command, mtas=ALL_MTAS, postqueue=None, spools=None, with_messages=False, now=None,
+            sendmail_path="/usr/sbin/sendmail"):  # fmt: skip
     now = time.time() if now is None else now
     mta, package, path = mail_queue_detect.owner(run_command, sendmail_path)
     queues, warnings, listed = [], [], []

@@ -43,21 +43,8 @@ class QueuedMessage(object):
         "problem",
     )
 
-    def __init__(
-        self,
-        mta,
-        queue,
-        queue_id,
-        sender=None,
-        recipients=None,
-        arrival_time=None,
-        state="queued",
-        reasons=None,
-        message_id=None,
-        files=None,
-        content=None,
-        problem=None,
-    ):
+    def __init__(self, mta, queue, queue_id, sender=None, recipients=None, arrival_time=None, state="queued",
+                 reasons=None, message_id=None, files=None, content=None, problem=None):  # fmt: skip
         self.mta = mta
         self.queue = queue
         self.queue_id = queue_id

@@ -376,21 +376,9 @@ def _run(run_command, args):
     return out or "", err or ""
 
 
-def apply(
-    run_command,
-    postconf,
-    config_dir,
-    parameters=None,
-    absent=None,
-    check_mode=False,
-    master_cf_block=None,
-    master_cf_marker=DEFAULT_MARKER,
-    stage=False,
-    postfix="postfix",
-    log_command=None,
-    backup_dir=None,
-    backup_keep=5,
-):
+def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False,
+          master_cf_block=None, master_cf_marker=DEFAULT_MARKER, stage=False, postfix="postfix",
+          log_command=None, backup_dir=None, backup_keep=5):  # fmt: skip
     """Bring main.cf (and, when ``master_cf_block`` is not None, the marked block of master.cf)
     in ``config_dir`` to the desired state; with ``stage``, check a staged copy first.
 

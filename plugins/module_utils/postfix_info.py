@@ -142,24 +142,10 @@ def postfix_state(run_command, postconf, config_dir, marker=DEFAULT_BLOCK_MARKER
     return True, out.strip(), services
 
 
-def inspect(
-    run_command,
-    packages,
-    config_dir="/etc/postfix",
-    postconf=None,
-    dpkg_query=None,
-    rpm=None,
-    systemctl=None,
-    service="postfix",
-    reload_pending=None,
-    mailname="/etc/mailname",
-    lists_dir="/var/lib/apt/lists",
-    master_cf_marker=DEFAULT_BLOCK_MARKER,
-    queues=False,
-    postqueue=None,
-    parts=("packages", "postfix", "service", "files"),
-    now=None,
-):
+def inspect(run_command, packages, config_dir="/etc/postfix", postconf=None, dpkg_query=None, rpm=None,
+            systemctl=None, service="postfix", reload_pending=None, mailname="/etc/mailname",
+            lists_dir="/var/lib/apt/lists", master_cf_marker=DEFAULT_BLOCK_MARKER, queues=False,
+            postqueue=None, parts=("packages", "postfix", "service", "files"), now=None):  # fmt: skip
     """What the role needs to know of the host (see the module's RETURN). ``parts`` limits the
     reading to some of packages, postfix, service and files (re-reading Postfix after install)."""
     now = time.time() if now is None else now

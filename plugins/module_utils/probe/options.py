@@ -52,20 +52,10 @@ def _fmt_seconds(value):
 class ProbeOptions(object):
     """Validated, normalised arguments of one probe run."""
 
-    def __init__(
-        self,
-        hosts,
-        ports=DEFAULT_PORTS,
-        timeout=DEFAULT_TIMEOUT,
-        implicit_tls_ports=DEFAULT_IMPLICIT_TLS_PORTS,
-        starttls=True,
-        ehlo_name=None,
-        ca_file=None,
-        expect_banner=None,
-        prefer=DEFAULT_PREFER,
-        max_workers=DEFAULT_MAX_WORKERS,
-        require_recommended=False,
-    ):
+    def __init__(self, hosts, ports=DEFAULT_PORTS, timeout=DEFAULT_TIMEOUT,
+                 implicit_tls_ports=DEFAULT_IMPLICIT_TLS_PORTS, starttls=True, ehlo_name=None, ca_file=None,
+                 expect_banner=None, prefer=DEFAULT_PREFER, max_workers=DEFAULT_MAX_WORKERS,
+                 require_recommended=False):  # fmt: skip
         self.hosts = _check_hosts(hosts)
         self.ports = _check_ports("ports", ports, allow_empty=False)
         self.implicit_tls_ports = _check_ports("implicit_tls_ports", implicit_tls_ports)
