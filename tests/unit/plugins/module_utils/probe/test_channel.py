@@ -1,0 +1,77 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Tests of plugins/module_utils/probe/channel.py: the deadline, the line and head limits, QUIT's wait.
+
+Through the public face module_utils/smtp_probe, against real SMTP test servers on 127.0.0.1.
+No socket call is mocked. Only loopback addresses are contacted; the one name that is
+resolved is under .invalid with an over-long label, which fails inside the resolver
+library before any query is sent.
+"""
+
+import time
+
+
+import pytest
+
+from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
+from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
+    LOCAL,
+    only,
+    run,
+)
+
+
+def test_quit_waits_at_most_one_second(server):
+    """A server that never answers QUIT costs QUIT_WAIT (1 s), not the whole timeout."""
+    assert smtp_probe.QUIT_WAIT == 1.0
+    srv = server("reject", silent_quit=True)
+    start = time.monotonic()
+    dummy, report = run([LOCAL], [srv.port], timeout=8)
+    took = time.monotonic() - start
+    assert only(report)["state"] == "rejected"
+    assert 0.9 <= took < 6, took  # loose upper bound: the machine may be loaded; 8 s would be the bug
+
+
+@pytest.mark.parametrize("size, state", [(8192, "no_banner"), (8193, "intercepted")])
+def test_reply_line_limit(server, size, state):
+    """A line of more than MAX_LINE_BYTES (8192) without a line end is refused at once, not waited for."""
+    srv = server("plain", raw_greeting=b"2" * size)
+    start = time.monotonic()
+    dummy, report = run([LOCAL], [srv.port], timeout=4)
+    res = only(report)
+    assert res["state"] == state, res
+    if state == "intercepted":
+        assert "reply line longer than 8192 bytes" in res["error"]
+        assert res["banner"] == "2" * 200
+        assert time.monotonic() - start < 3.5
+    else:
+        assert res["error"].startswith("no greeting within 4s")
+
+
+def test_plaintext_head_on_implicit_port_is_kept_up_to_1024_bytes(server):
+    srv = server("plain", banner="220 " + "x" * 1100)
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+    res = only(report)
+    assert res["state"] == "intercepted"
+    assert res["banner"] == ("220 " + "x" * 1100)[:1024]
+
+
+# ---------------------------------------------------------------------------
+# Deadlines and concurrency
+
+
+def test_deadline_covers_the_whole_exchange(server, pki):
+    # Every reply comes 0.3 s late: greeting 0.3, EHLO 0.6, STARTTLS 0.9, EHLO over TLS 1.2 > timeout.
+    srv = server("slow", delay=0.3)
+    start = time.monotonic()
+    dummy, report = run([LOCAL], [srv.port], timeout=1.0, ca_file=pki["ca_file"])
+    took = time.monotonic() - start
+    res = only(report)
+    assert took < 1.0 + 0.4, took
+    # TLS came up but the session never carried SMTP within the deadline: not usable.
+    assert res["state"] == "tls_failed"
+    assert res["tls_verified"] is True
+    assert res["error"] == "no reply to EHLO after STARTTLS within the 1s deadline"
+    assert report["recommended_port"] is None and report["open_ports"] == []
