@@ -89,6 +89,10 @@ trap restore EXIT
 trap 'stop 130' INT
 trap 'stop 143' TERM
 
+# pytest, with every failure as exit status 1: mutmut counts only 1 as "killed", so a mutant that
+# breaks the import of a module (pytest's 2, "interrupted: errors during collection") would
+# otherwise count as survived.
+pytest="$py -c 'import sys, pytest; sys.exit(0 if pytest.main(sys.argv[1:]) == 0 else 1)' -x -q -p no:randomly"
 progress=()
 [ -t 1 ] || progress=(--no-progress)
 for f in $files; do
@@ -119,10 +123,10 @@ for f in $files; do
   rc=0
   # Its own process group: mutmut ignores an interrupt while a mutant is tested, so stop()
   # ends the whole group (mutmut, its worker, pytest) and restore() puts the sources back.
-  MUTATION_OWN_TESTS="$own" MUTATION_PYTEST="$py -m pytest -x -q -p no:randomly" \
+  MUTATION_OWN_TESTS="$own" MUTATION_PYTEST="$pytest" \
     PYTHONPATH="$top/scripts/mutation-hook${PYTHONPATH:+:$PYTHONPATH}" \
     setsid "$py" -m mutmut run --paths-to-mutate "$(echo ${sources[$f]} | tr ' ' ',')" --tests-dir tests/unit \
-    --runner "$py -m pytest -x -q -p no:randomly ${tests[$f]}" --test-time-base 10 \
+    --runner "$pytest ${tests[$f]}" --test-time-base 10 \
     ${own:+--rerun-all} --simple-output "${progress[@]}" &
   child=$!
   wait "$child" || rc=$?

@@ -75,3 +75,32 @@ def test_deadline_covers_the_whole_exchange(server, pki):
     assert res["tls_verified"] is True
     assert res["error"] == "no reply to EHLO after STARTTLS within the 1s deadline"
     assert report["recommended_port"] is None and report["open_ports"] == []
+
+
+# ---------------------------------------------------------------------------
+# mutation testing (issue 21)
+
+
+@pytest.mark.parametrize("lines, state", [(200, "open"), (201, "intercepted")])
+def test_reply_line_count_limit(server, lines, state):
+    """A reply of more than MAX_REPLY_LINES (200) lines is not SMTP; 200 lines still are."""
+    srv = server("plain", banner="\r\n".join(["220-mail.test"] * (lines - 1) + ["220 mail.test ESMTP"]))
+    dummy, report = run([LOCAL], [srv.port])
+    res = only(report)
+    assert res["state"] == state, res
+    if state == "intercepted":
+        assert (
+            res["error"] == "greeting is not SMTP (reply with more than 200 lines): something else answers on this port"
+        )
+        assert res["banner"] == "220-mail.test"
+    else:
+        assert res["banner"].count("\n") == 199
+
+
+def test_a_silent_implicit_tls_port_is_a_handshake_timeout(server):
+    """The handshake is under the connection's deadline: its message names the timeout."""
+    srv = server("silent")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port], timeout=0.5)
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"] == "TLS handshake did not complete within 0.5s"

@@ -97,3 +97,23 @@ def test_states_are_the_documented_choices():
     assert smtp_probe.BLOCKING_STATES == {"filtered", "refused", "unreachable"}
     assert smtp_probe.CONNECTED_STATES == {"open", "rejected", "no_banner", "intercepted", "tls_failed"}
     assert smtp_probe.BLOCKING_STATES | smtp_probe.CONNECTED_STATES | {"dns_error"} == set(smtp_probe.STATES)
+
+
+# ---------------------------------------------------------------------------
+# mutation testing (issue 21)
+
+
+def test_probe_options_defaults_without_build_options():
+    """ProbeOptions' own defaults are the documented ones (summarize's tests build it directly)."""
+    options = smtp_probe.ProbeOptions(["mx.example.net"])
+    assert options.hosts == ["mx.example.net"]
+    assert options.ports == [25, 465, 587, 2525]
+    assert options.implicit_tls_ports == [465]
+    assert options.prefer == [587, 2525, 465]
+    assert options.timeout == 5.0
+    assert options.starttls is True
+    assert options.require_recommended is False
+    assert options.max_workers == 64
+    assert options.expect_banner is None
+    assert options.ca_file is None
+    assert options.insecure_context is not None

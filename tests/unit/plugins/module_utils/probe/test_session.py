@@ -470,3 +470,24 @@ def test_unverified_retry_shares_the_deadline(server):
     assert res["starttls"] is True and res["tls_version"] is None and res["tls_verified"] is False
     assert "not verified against the system CA store" in res["error"]
     assert "second, unverified connection" in res["error"]
+
+
+# ---------------------------------------------------------------------------
+# mutation testing (issue 21)
+
+
+def test_a_new_result_has_every_key_and_nothing_set():
+    assert smtp_probe._new_result("mx.example.net", 587, "192.0.2.1") == {
+        "host": "mx.example.net",
+        "port": 587,
+        "address": "192.0.2.1",
+        "state": None,
+        "banner": None,
+        "latency_ms": None,
+        "starttls": None,
+        "tls_version": None,
+        "tls_cipher": None,
+        "tls_verified": None,
+        "auth_mechanisms": [],
+        "error": None,
+    }
