@@ -491,3 +491,12 @@ def test_a_new_result_has_every_key_and_nothing_set():
         "auth_mechanisms": [],
         "error": None,
     }
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [ConnectionRefusedError("Connection refused"), ConnectionRefusedError()],
+    ids=["without-errno", "without-text"],
+)
+def test_a_connection_refused_error_is_refused_whatever_its_errno_and_text(exc):
+    assert smtp_probe._classify_connect_error(exc) == ("refused", "Connection refused")
