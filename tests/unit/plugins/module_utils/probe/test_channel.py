@@ -10,6 +10,10 @@ resolved is under .invalid with an over-long label, which fails inside the resol
 library before any query is sent.
 """
 
+import re
+import socket
+import struct
+import threading
 import time
 
 
@@ -104,3 +108,41 @@ def test_a_silent_implicit_tls_port_is_a_handshake_timeout(server):
     res = only(report)
     assert res["state"] == "tls_failed"
     assert res["error"] == "TLS handshake did not complete within 0.5s"
+
+
+def test_a_reset_before_the_greeting_is_connection_lost():
+    """A peer that resets (RST, not FIN) the connection: the reader says the connection was lost and why.
+
+    The reset comes 1 s after the accept, when the probe waits for the greeting (a reset within
+    connect() is "refused": test_session.py)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOCAL, 0))
+    listener.listen(1)
+
+    def reset_one():
+        conn, dummy = listener.accept()
+        time.sleep(1)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    thread = threading.Thread(target=reset_one)
+    thread.start()
+    try:
+        dummy, report = run([LOCAL], [listener.getsockname()[1]], timeout=4)
+    finally:
+        thread.join(5)
+        listener.close()
+    res = only(report)
+    assert res["state"] == "no_banner"
+    assert res["error"] == "connection lost (Connection reset by peer) before the greeting"
+
+
+def test_a_tls_failure_names_openssl_s_reason(server):
+    """Not TLS on an implicit-TLS port (an SSH banner): OpenSSL's reason, readable and as it is."""
+    srv = server("garbage")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    match = re.fullmatch(r"TLS handshake failed: ([a-z0-9 ]+) \(([A-Z0-9_]+)\)", res["error"])
+    assert match, res["error"]
+    assert match.group(1) == match.group(2).lower().replace("_", " ")

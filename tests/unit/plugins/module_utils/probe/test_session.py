@@ -500,3 +500,12 @@ def test_a_new_result_has_every_key_and_nothing_set():
 )
 def test_a_connection_refused_error_is_refused_whatever_its_errno_and_text(exc):
     assert smtp_probe._classify_connect_error(exc) == ("refused", "Connection refused")
+
+
+def test_an_implicit_tls_port_closed_at_once_is_a_failed_handshake(server):
+    srv = server("close")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"] == "TLS handshake failed: connection closed by server during the handshake"
+    assert res["banner"] is None and res["tls_verified"] is None
