@@ -146,3 +146,35 @@ def test_a_tls_failure_names_openssl_s_reason(server):
     match = re.fullmatch(r"TLS handshake failed: ([a-z0-9 ]+) \(([A-Z0-9_]+)\)", res["error"])
     assert match, res["error"]
     assert match.group(1) == match.group(2).lower().replace("_", " ")
+
+
+def test_the_plaintext_head_is_kept_across_reads():
+    """A plaintext greeting on an implicit-TLS port that comes in two reads: the head keeps both, up to 1024 bytes."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOCAL, 0))
+    listener.listen(1)
+
+    def greet_in_two_parts():
+        conn, dummy = listener.accept()
+        conn.sendall(b"22")
+        time.sleep(0.3)
+        conn.sendall(b"0 " + b"x" * 1100 + b"\r\n")
+        conn.settimeout(3)
+        try:
+            conn.recv(65536)
+            conn.recv(65536)
+        except OSError:
+            pass
+        conn.close()
+
+    thread = threading.Thread(target=greet_in_two_parts)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port], timeout=3)
+    finally:
+        thread.join(5)
+        listener.close()
+    res = only(report)
+    assert res["state"] == "intercepted"
+    assert res["banner"] == ("220 " + "x" * 1100)[:1024]

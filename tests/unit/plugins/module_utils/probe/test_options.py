@@ -237,3 +237,11 @@ def test_a_given_ca_file_has_no_unverified_context(pki):
     assert options.ca_file is None
     assert options.insecure_context.verify_mode == ssl.CERT_NONE and options.insecure_context.check_hostname is False
     assert options.verify_context.verify_mode == ssl.CERT_REQUIRED and options.verify_context.check_hostname is True
+
+
+def test_no_port_list_is_an_empty_one_where_that_is_allowed():
+    options = smtp_probe.ProbeOptions(["mx.example.net"], implicit_tls_ports=None, prefer=None)
+    assert options.implicit_tls_ports == [] and options.prefer == []
+    with pytest.raises(smtp_probe.ProbeArgumentError) as excinfo:
+        smtp_probe.ProbeOptions(["mx.example.net"], ports=None)
+    assert str(excinfo.value) == "ports must list at least one port"

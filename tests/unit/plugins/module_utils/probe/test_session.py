@@ -509,3 +509,18 @@ def test_an_implicit_tls_port_closed_at_once_is_a_failed_handshake(server):
     assert res["state"] == "tls_failed"
     assert res["error"] == "TLS handshake failed: connection closed by server during the handshake"
     assert res["banner"] is None and res["tls_verified"] is None
+
+
+def test_a_failed_verification_gives_openssl_s_verify_message(server, pki):
+    """The reason is OpenSSL's verify message, not the exception's whole text."""
+    srv = server("starttls")
+    dummy, report = run([LOCAL], [srv.port], ca_file=pki["other_ca_file"])
+    assert (
+        only(report)["error"]
+        == "certificate verification against ca_file failed: unable to get local issuer certificate"
+    )
+    dummy, report = run([LOCAL], [srv.port])
+    assert (
+        only(report)["error"]
+        == "certificate not verified against the system CA store: unable to get local issuer certificate"
+    )
