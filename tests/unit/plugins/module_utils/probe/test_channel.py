@@ -20,7 +20,9 @@ import time
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
+from ansible_collections.egress.mail.plugins.module_utils.probe import channel
 from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
+    EHLO,
     LOCAL,
     only,
     run,
@@ -178,3 +180,16 @@ def test_the_plaintext_head_is_kept_across_reads():
     res = only(report)
     assert res["state"] == "intercepted"
     assert res["banner"] == ("220 " + "x" * 1100)[:1024]
+
+
+def test_a_send_to_a_closed_peer_is_connection_lost():
+    """_Channel on a real socket pair whose other end is closed: the write fails as "connection lost"."""
+    mine, theirs = socket.socketpair()
+    theirs.close()
+    chan = channel._Channel(mine, time.monotonic() + 2, 2)
+    try:
+        with pytest.raises(channel._Closed) as excinfo:
+            chan.send_line("EHLO %s" % EHLO)
+    finally:
+        chan.close()
+    assert str(excinfo.value) == "connection lost (Broken pipe)"
