@@ -524,3 +524,12 @@ def test_a_failed_verification_gives_openssl_s_verify_message(server, pki):
         only(report)["error"]
         == "certificate not verified against the system CA store: unable to get local issuer certificate"
     )
+
+
+def test_plaintext_smtp_on_an_implicit_tls_port_says_what_it_may_be(server):
+    srv = server("plain")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+    assert only(report)["error"] == (
+        "plaintext SMTP greeting on an implicit-TLS port: the server (or a middlebox in the path) "
+        "does not speak TLS here; it may expect STARTTLS on this port"
+    )
