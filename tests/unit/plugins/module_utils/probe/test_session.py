@@ -11,6 +11,8 @@ library before any query is sent.
 """
 
 import errno
+import socket
+import threading
 import time
 
 
@@ -502,9 +504,29 @@ def test_a_connection_refused_error_is_refused_whatever_its_errno_and_text(exc):
     assert smtp_probe._classify_connect_error(exc) == ("refused", "Connection refused")
 
 
-def test_an_implicit_tls_port_closed_at_once_is_a_failed_handshake(server):
-    srv = server("close")
-    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+def test_an_implicit_tls_port_closed_after_the_client_hello_is_a_failed_handshake():
+    """The peer reads the ClientHello and closes (FIN; closing before reading it would be a reset)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOCAL, 0))
+    listener.listen(1)
+
+    def read_hello_and_close():
+        conn, dummy = listener.accept()
+        conn.settimeout(3)
+        try:
+            conn.recv(65536)
+        except OSError:
+            pass
+        conn.close()
+
+    thread = threading.Thread(target=read_hello_and_close)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port])
+    finally:
+        thread.join(5)
+        listener.close()
     res = only(report)
     assert res["state"] == "tls_failed"
     assert res["error"] == "TLS handshake failed: connection closed by server during the handshake"
