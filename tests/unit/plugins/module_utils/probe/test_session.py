@@ -12,6 +12,7 @@ library before any query is sent.
 
 import errno
 import socket
+import struct
 import threading
 import time
 
@@ -555,3 +556,32 @@ def test_plaintext_smtp_on_an_implicit_tls_port_says_what_it_may_be(server):
         "plaintext SMTP greeting on an implicit-TLS port: the server (or a middlebox in the path) "
         "does not speak TLS here; it may expect STARTTLS on this port"
     )
+
+
+def test_an_implicit_tls_port_reset_after_the_client_hello_is_a_failed_handshake():
+    """The peer reads the ClientHello and resets the connection: the reader's reason is in the message."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOCAL, 0))
+    listener.listen(1)
+
+    def read_hello_and_reset():
+        conn, dummy = listener.accept()
+        conn.settimeout(3)
+        try:
+            conn.recv(65536)
+        except OSError:
+            pass
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+    thread = threading.Thread(target=read_hello_and_reset)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port])
+    finally:
+        thread.join(5)
+        listener.close()
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"] == "TLS handshake failed: connection lost (Connection reset by peer)"
