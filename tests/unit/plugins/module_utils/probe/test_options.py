@@ -245,3 +245,10 @@ def test_no_port_list_is_an_empty_one_where_that_is_allowed():
     with pytest.raises(smtp_probe.ProbeArgumentError) as excinfo:
         smtp_probe.ProbeOptions(["mx.example.net"], ports=None)
     assert str(excinfo.value) == "ports must list at least one port"
+
+
+@pytest.mark.parametrize("fqdn", ["", "host name"], ids=["empty", "whitespace"])
+def test_the_ehlo_name_falls_back_to_localhost(monkeypatch, fqdn):
+    """The machine's own name cannot be changed for a test: getfqdn is the one thing replaced here."""
+    monkeypatch.setattr(socket, "getfqdn", lambda: fqdn)
+    assert smtp_probe.build_options({"hosts": ["a"]}).ehlo_name == "localhost"

@@ -585,3 +585,14 @@ def test_an_implicit_tls_port_reset_after_the_client_hello_is_a_failed_handshake
     res = only(report)
     assert res["state"] == "tls_failed"
     assert res["error"] == "TLS handshake failed: connection lost (Connection reset by peer)"
+
+
+def test_plaintext_after_the_starttls_reply_is_discarded_and_counted(server):
+    """Bytes after the 220 to STARTTLS are not TLS (the command injection pattern): dropped, and said so."""
+    srv = server("starttls", starttls_reply="220 2.0.0 Ready\r\n250 injected")
+    dummy, report = run([LOCAL], [srv.port], timeout=1)
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"].endswith(
+        " (the server sent 14 bytes of plaintext after its reply to STARTTLS, which were discarded)"
+    ), res["error"]
