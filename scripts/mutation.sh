@@ -10,6 +10,13 @@
 #     the survivors and timeouts) again; <file>.seconds is then the time of this run only.
 # Results: .cache/mutmut/<file>.db (mutmut's cache), .cache/mutmut/<file>.survivors.txt (the
 # diff of every surviving mutant). The sources are restored on exit, also after an interrupt.
+# Own tests first: a name that mutates a package (smtp_probe: probe/*.py) runs a mutant of a
+# module against that module's mirrored test file first (plugins/module_utils/probe/options.py:
+# tests/unit/plugins/module_utils/probe/test_options.py, when it is in the name's list) and, only when those
+# tests do not kill it, against the name's whole test list (mutmut --rerun-all, through the hook
+# scripts/mutation-hook/mutmut_config.py); the face (smtp_probe.py) and modules without a mirrored
+# test file run the whole list at once. The verdict is the whole list's either way; a killed
+# mutant just costs one small test file instead of the whole list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -20,7 +27,7 @@ tu=tests/unit/plugins/module_utils
 
 declare -A tests=(
   [relay_settings]="$tu/test_relay_settings.py $tu/test_settings_values.py $tu/test_net_values.py $tu/test_smarthost_settings.py $tu/test_postfix_settings.py"
-  [smtp_probe]="$tu/test_smtp_probe.py $tu/test_smtp_probe_netns.py"
+  [smtp_probe]="$(for m in options summary runner channel session; do printf '%s ' "$tu/probe/test_$m.py"; done)$tu/test_smtp_probe_netns.py"
   [pmta_config]="$tu/test_pmta_config.py $(ls $tu/pmta/test_*.py | tr '\n' ' ')"
   [postfix_maps]="$tu/test_postfix_maps.py"
   [postconf]="$tu/test_postconf.py"
@@ -29,7 +36,7 @@ declare -A tests=(
 mu=plugins/module_utils
 declare -A sources=(
   [relay_settings]="$mu/relay_settings.py $mu/settings_values.py $mu/net_values.py $mu/smarthost_settings.py $mu/postfix_settings.py"
-  [smtp_probe]="$mu/smtp_probe.py $(ls $mu/probe/*.py | grep -v __init__ | tr '\n' ' ')"
+  [smtp_probe]="$(ls $mu/probe/*.py | grep -v __init__ | tr '\n' ' ')$mu/smtp_probe.py"
   [pmta_config]="$mu/pmta_config.py $(ls $mu/pmta/*.py | grep -v __init__ | tr '\n' ' ')"
   [postfix_maps]="$mu/postfix_maps.py"
   [postconf]="$mu/postconf.py"
@@ -82,6 +89,10 @@ trap restore EXIT
 trap 'stop 130' INT
 trap 'stop 143' TERM
 
+# pytest, with every failure as exit status 1: mutmut counts only 1 as "killed", so a mutant that
+# breaks the import of a module (pytest's 2, "interrupted: errors during collection") would
+# otherwise count as survived.
+pytest="$py -c 'import sys, pytest; sys.exit(0 if pytest.main(sys.argv[1:]) == 0 else 1)' -x -q -p no:randomly"
 progress=()
 [ -t 1 ] || progress=(--no-progress)
 for f in $files; do
@@ -97,14 +108,26 @@ for f in $files; do
   else
     rm -f .mutmut-cache "$out/$f.db"
   fi
+  # A module's mirrored test file (plugins/X/m.py: tests/unit/plugins/X/test_m.py), run first
+  # when it is one file of a longer test list.
+  own=
+  for src in ${sources[$f]}; do
+    mirror=tests/unit/$(dirname "$src")/test_$(basename "$src")
+    case " ${tests[$f]} " in
+      *" $mirror "*) [ "$mirror" = "${tests[$f]}" ] || own+="$src $mirror"$'\n' ;;
+    esac
+  done
   echo "== mutation: ${sources[$f]} against ${tests[$f]}"
+  [ -z "$own" ] || printf '   first against its own tests: %s\n' $(echo "$own" | awk '{print $2}')
   start=$SECONDS
   rc=0
   # Its own process group: mutmut ignores an interrupt while a mutant is tested, so stop()
   # ends the whole group (mutmut, its worker, pytest) and restore() puts the sources back.
-  setsid "$py" -m mutmut run --paths-to-mutate "$(echo ${sources[$f]} | tr ' ' ',')" --tests-dir tests/unit \
-    --runner "$py -m pytest -x -q -p no:randomly ${tests[$f]}" --test-time-base 10 \
-    --simple-output "${progress[@]}" &
+  MUTATION_OWN_TESTS="$own" MUTATION_PYTEST="$pytest" \
+    PYTHONPATH="$top/scripts/mutation-hook${PYTHONPATH:+:$PYTHONPATH}" \
+    setsid "$py" -m mutmut run --paths-to-mutate "$(echo ${sources[$f]} | tr ' ' ',')" --tests-dir tests/unit \
+    --runner "$pytest ${tests[$f]}" --test-time-base 10 \
+    ${own:+--rerun-all} --simple-output "${progress[@]}" &
   child=$!
   wait "$child" || rc=$?
   child=

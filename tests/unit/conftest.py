@@ -33,7 +33,7 @@ if COLLECTIONS not in sys.path:
 # The only tests that may skip under --strict-skips (node ID relative to the repository root):
 ALLOWED_SKIPS = {
     # Some CI runners boot with IPv6 disabled (net.ipv6.conf.lo.disable_ipv6=1): no ::1 to bind.
-    "tests/unit/plugins/module_utils/test_smtp_probe.py::test_ipv6_loopback_and_bracketed_host": "IPv6 loopback disabled on the runner",
+    "tests/unit/plugins/module_utils/probe/test_runner.py::test_ipv6_loopback_and_bracketed_host": "IPv6 loopback disabled on the runner",
 }
 
 

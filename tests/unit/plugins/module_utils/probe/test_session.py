@@ -2,207 +2,32 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Tests of plugins/module_utils/smtp_probe.py against real SMTP test servers on 127.0.0.1.
+"""Tests of plugins/module_utils/probe/session.py: one connection's conversation and the state it ends in.
 
+Through the public face module_utils/smtp_probe, against real SMTP test servers on 127.0.0.1.
 No socket call is mocked. Only loopback addresses are contacted; the one name that is
 resolved is under .invalid with an over-long label, which fails inside the resolver
 library before any query is sent.
 """
 
 import errno
-import os
 import socket
+import struct
+import threading
 import time
 
-import yaml
 
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
 from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
-
-LOCAL = "127.0.0.1"
-EHLO = "probe.example.org"
-# A label longer than 63 octets cannot be encoded: resolution fails locally, nothing is sent.
-BAD_NAME = "x" * 64 + ".smtp-probe-test.invalid"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    return smtp_servers.make_pki(str(tmp_path_factory.mktemp("pki")))
-
-
-@pytest.fixture(scope="module")
-def tls_context(pki):
-    return smtp_servers.server_context(pki["cert_file"], pki["key_file"])
-
-
-@pytest.fixture
-def server(tls_context):
-    """Factory: server(behaviour, **kwargs) -> started SMTPTestServer on 127.0.0.1, stopped after the test."""
-    started = []
-
-    def factory(behaviour, **kwargs):
-        srv = smtp_servers.SMTPTestServer(
-            behaviour, host=kwargs.pop("host", LOCAL), tls_context=tls_context, **kwargs
-        ).start()
-        started.append(srv)
-        return srv
-
-    yield factory
-    for srv in started:
-        srv.stop()
-
-
-def run(hosts, ports, **params):
-    params.setdefault("timeout", 2)
-    params.setdefault("ehlo_name", EHLO)
-    params.setdefault("implicit_tls_ports", [])
-    params["hosts"] = hosts
-    params["ports"] = ports
-    options, report = smtp_probe.probe(params)
-    return options, report
-
-
-def only(report):
-    assert len(report["results"]) == 1, report["results"]
-    return report["results"][0]
-
-
-def assert_polite(srv):
-    """The probe said only EHLO, STARTTLS and QUIT."""
-    for line in srv.commands:
-        assert line.split(" ", 1)[0].upper() in ("EHLO", "STARTTLS", "QUIT"), srv.commands
-
-
-# ---------------------------------------------------------------------------
-# Argument validation
-
-
-@pytest.mark.parametrize(
-    "params, message",
-    [
-        ({"hosts": []}, "hosts must list at least one host"),
-        ({"hosts": None}, "hosts must list at least one host"),
-        ({"hosts": ["smtp.example.net", "two words"]}, "invalid entry 'two words'"),
-        ({"hosts": [""]}, "invalid entry ''"),
-        (
-            {"hosts": ["smtp.example.net:587"]},
-            "invalid entry 'smtp.example.net:587': give the host name or address only",
-        ),
-        ({"hosts": ["[2001:db8::1]:587"]}, "invalid entry '[2001:db8::1]:587'"),
-        ({"hosts": ["a"], "ports": [0]}, "ports: 0 is out of range: TCP ports are 1-65535"),
-        ({"hosts": ["a"], "ports": [65536]}, "ports: 65536 is out of range"),
-        ({"hosts": ["a"], "ports": []}, "ports must list at least one port"),
-        ({"hosts": ["a"], "ports": ["smtp"]}, "ports: 'smtp' is not a TCP port number"),
-        ({"hosts": ["a"], "prefer": [70000]}, "prefer: 70000 is out of range"),
-        ({"hosts": ["a"], "implicit_tls_ports": [-1]}, "implicit_tls_ports: -1 is out of range"),
-        ({"hosts": ["a"], "timeout": 0}, "timeout must be greater than 0"),
-        ({"hosts": ["a"], "timeout": -2.5}, "timeout must be greater than 0"),
-        ({"hosts": ["a"], "timeout": float("nan")}, "timeout must be greater than 0"),
-        ({"hosts": ["a"], "max_workers": 0}, "max_workers must be between 1 and 1024"),
-        ({"hosts": ["a"], "expect_banner": "(unclosed"}, "expect_banner is not a valid regular expression"),
-        ({"hosts": ["a"], "ehlo_name": "has space"}, "ehlo_name must be a host name without whitespace"),
-        ({"hosts": ["a"], "ca_file": "/nonexistent/ca.pem"}, "ca_file /nonexistent/ca.pem does not exist"),
-    ],
+from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
+    EHLO,
+    LOCAL,
+    assert_polite,
+    only,
+    run,
 )
-def test_argument_validation(params, message):
-    with pytest.raises(smtp_probe.ProbeArgumentError) as excinfo:
-        smtp_probe.build_options(params)
-    assert message in str(excinfo.value)
-
-
-def test_defaults_and_normalisation():
-    options = smtp_probe.build_options(
-        {"hosts": ["smtp.example.net", "[2001:db8::25]", "smtp.example.net", "fe80::1%eth0", "192.0.2.25"]}
-    )
-    assert options.hosts == ["smtp.example.net", "2001:db8::25", "fe80::1%eth0", "192.0.2.25"]
-    assert options.ports == [25, 465, 587, 2525]
-    assert options.implicit_tls_ports == [465]
-    assert options.prefer == [587, 2525, 465]
-    assert options.timeout == 5.0
-    assert options.max_workers == 64
-    assert options.ehlo_name == (socket.getfqdn() or "localhost")
-    assert options.starttls is True and options.require_recommended is False
-
-
-def test_bad_ca_file_content(tmp_path):
-    bad = tmp_path / "bad.pem"
-    bad.write_text("not a certificate\n")
-    with pytest.raises(smtp_probe.ProbeArgumentError, match="could not be loaded"):
-        smtp_probe.build_options({"hosts": ["a"], "ca_file": str(bad)})
-
-
-# ---------------------------------------------------------------------------
-# Constants and limits the documentation promises (mutation testing found these unchecked;
-# first in the file, so that a mutant is killed without running the slow socket tests)
-
-
-def _module_doc(name):
-    path = os.path.join(smtp_servers.REPO_ROOT, "plugins", "modules", "smtp_probe.py")
-    with open(path) as handle:
-        source = handle.read()
-    start = source.index('%s = r"""' % name) + len('%s = r"""' % name)
-    return yaml.safe_load(source[start : source.index('"""', start)])
-
-
-def test_states_are_the_documented_choices():
-    choices = _module_doc("RETURN")["results"]["contains"]["state"]["choices"]
-    assert list(smtp_probe.STATES) == choices
-    assert smtp_probe.BLOCKING_STATES == {"filtered", "refused", "unreachable"}
-    assert smtp_probe.CONNECTED_STATES == {"open", "rejected", "no_banner", "intercepted", "tls_failed"}
-    assert smtp_probe.BLOCKING_STATES | smtp_probe.CONNECTED_STATES | {"dns_error"} == set(smtp_probe.STATES)
-
-
-@pytest.mark.parametrize("state", ["open", "rejected", "no_banner", "intercepted", "tls_failed"])
-def test_any_connected_state_on_25_means_not_blocked(state):
-    options = smtp_probe.ProbeOptions(["mx.example.net"], ports=[25, 587], timeout=1)
-    on25 = smtp_probe._new_result("mx.example.net", 25, "192.0.2.1")
-    on25["state"] = state
-    other = smtp_probe._new_result("mx.example.net", 587, "192.0.2.1")
-    other["state"] = "open"
-    summary = smtp_probe.summarize([on25, other], options)
-    assert summary["port25_blocked"] is False
-    assert summary["blocked_ports"] == []
-
-
-@pytest.mark.parametrize("state", ["filtered", "refused", "unreachable"])
-def test_any_blocking_state_on_25_means_blocked(state):
-    options = smtp_probe.ProbeOptions(["mx.example.net"], ports=[25, 587], timeout=1)
-    on25 = smtp_probe._new_result("mx.example.net", 25, "192.0.2.1")
-    on25["state"] = state
-    other = smtp_probe._new_result("mx.example.net", 587, "192.0.2.1")
-    other["state"] = "rejected"
-    summary = smtp_probe.summarize([on25, other], options)
-    assert summary["port25_blocked"] is True
-    assert summary["blocked_ports"] == [25]
-
-
-def test_quit_waits_at_most_one_second(server):
-    """A server that never answers QUIT costs QUIT_WAIT (1 s), not the whole timeout."""
-    assert smtp_probe.QUIT_WAIT == 1.0
-    srv = server("reject", silent_quit=True)
-    start = time.monotonic()
-    dummy, report = run([LOCAL], [srv.port], timeout=8)
-    took = time.monotonic() - start
-    assert only(report)["state"] == "rejected"
-    assert 0.9 <= took < 6, took  # loose upper bound: the machine may be loaded; 8 s would be the bug
-
-
-@pytest.mark.parametrize("size, state", [(8192, "no_banner"), (8193, "intercepted")])
-def test_reply_line_limit(server, size, state):
-    """A line of more than MAX_LINE_BYTES (8192) without a line end is refused at once, not waited for."""
-    srv = server("plain", raw_greeting=b"2" * size)
-    start = time.monotonic()
-    dummy, report = run([LOCAL], [srv.port], timeout=4)
-    res = only(report)
-    assert res["state"] == state, res
-    if state == "intercepted":
-        assert "reply line longer than 8192 bytes" in res["error"]
-        assert res["banner"] == "2" * 200
-        assert time.monotonic() - start < 3.5
-    else:
-        assert res["error"].startswith("no greeting within 4s")
 
 
 @pytest.mark.parametrize(
@@ -225,14 +50,6 @@ def test_partial_greeting_is_quoted(server, sent, close, error):
     res = only(report)
     assert res["state"] == "no_banner"
     assert res["error"] == error
-
-
-def test_plaintext_head_on_implicit_port_is_kept_up_to_1024_bytes(server):
-    srv = server("plain", banner="220 " + "x" * 1100)
-    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
-    res = only(report)
-    assert res["state"] == "intercepted"
-    assert res["banner"] == ("220 " + "x" * 1100)[:1024]
 
 
 @pytest.mark.parametrize(
@@ -635,53 +452,12 @@ def test_starttls_refused_with_454_is_tls_failed(server):
     assert srv.commands == ["EHLO %s" % EHLO, "STARTTLS", "QUIT"]
 
 
-def test_dns_error_one_result_per_port():
-    dummy, report = run([BAD_NAME], [587, 465])
-    assert [r["port"] for r in report["results"]] == [587, 465]
-    for res in report["results"]:
-        assert res["state"] == "dns_error"
-        assert res["address"] is None
-        assert res["error"]
-    assert report["port25_blocked"] is None
-    assert report["blocked_ports"] == []
-
-
-def test_ipv6_loopback_and_bracketed_host(server):
-    try:
-        srv = server("plain", host="::1")
-    except OSError as exc:
-        pytest.skip("IPv6 loopback not available: %s" % exc)
-    dummy, report = run(["[::1]"], [srv.port])
-    res = only(report)
-    assert res["host"] == "::1" and res["address"] == "::1"
-    assert res["state"] == "open"
-
-
 def test_multi_line_ehlo_and_auth_parsing():
     keywords, mechs = smtp_probe._parse_ehlo(
         ["250-mail.test", "250-PIPELINING", "250-AUTH PLAIN LOGIN", "250-AUTH=LOGIN CRAM-MD5", "250 STARTTLS"]
     )
     assert keywords == {"PIPELINING", "AUTH", "STARTTLS"}
     assert mechs == ["PLAIN", "LOGIN", "CRAM-MD5"]
-
-
-# ---------------------------------------------------------------------------
-# Deadlines and concurrency
-
-
-def test_deadline_covers_the_whole_exchange(server, pki):
-    # Every reply comes 0.3 s late: greeting 0.3, EHLO 0.6, STARTTLS 0.9, EHLO over TLS 1.2 > timeout.
-    srv = server("slow", delay=0.3)
-    start = time.monotonic()
-    dummy, report = run([LOCAL], [srv.port], timeout=1.0, ca_file=pki["ca_file"])
-    took = time.monotonic() - start
-    res = only(report)
-    assert took < 1.0 + 0.4, took
-    # TLS came up but the session never carried SMTP within the deadline: not usable.
-    assert res["state"] == "tls_failed"
-    assert res["tls_verified"] is True
-    assert res["error"] == "no reply to EHLO after STARTTLS within the 1s deadline"
-    assert report["recommended_port"] is None and report["open_ports"] == []
 
 
 def test_unverified_retry_shares_the_deadline(server):
@@ -699,115 +475,124 @@ def test_unverified_retry_shares_the_deadline(server):
     assert "second, unverified connection" in res["error"]
 
 
-def test_sixteen_silent_ports_take_about_one_timeout(server):
-    servers = [server("silent") for dummy in range(16)]
-    timeout = 1.0
-    start = time.monotonic()
-    dummy, report = run([LOCAL], [s.port for s in servers], timeout=timeout)
-    took = time.monotonic() - start
-    assert [r["state"] for r in report["results"]] == ["no_banner"] * 16
-    assert took < 1.2 * timeout + 1.5, took
-
-
-def test_max_workers_bounds_concurrency(server):
-    servers = [server("silent") for dummy in range(6)]
-    start = time.monotonic()
-    dummy, report = run([LOCAL], [s.port for s in servers], timeout=0.4, max_workers=2)
-    took = time.monotonic() - start
-    assert [r["state"] for r in report["results"]] == ["no_banner"] * 6
-    assert took >= 3 * 0.4 - 0.05, took  # three waves of two
-    assert took < 3 * 0.4 + 1.0, took
-
-
 # ---------------------------------------------------------------------------
-# Summary logic with real probes
+# mutation testing (issue 21)
 
 
-def test_recommended_follows_prefer_order_and_needs_tls(server):
-    plain = server("plain")
-    starttls = server("starttls")
-    implicit = server("implicit")
-    ports = [plain.port, starttls.port, implicit.port]
-    dummy, report = run(
-        [LOCAL], ports, implicit_tls_ports=[implicit.port], prefer=[plain.port, implicit.port, starttls.port]
-    )
-    assert report["open_ports"] == sorted(ports)
-    assert report["recommended_port"] == implicit.port
-    assert report["recommended_wrappermode"] is True
-    assert report["recommended_by_host"] == {LOCAL: implicit.port}
-
-    dummy, report = run(
-        [LOCAL], ports, implicit_tls_ports=[implicit.port], prefer=[plain.port, starttls.port, implicit.port]
-    )
-    assert report["recommended_port"] == starttls.port
-    assert report["recommended_wrappermode"] is False
+def test_a_new_result_has_every_key_and_nothing_set():
+    assert smtp_probe._new_result("mx.example.net", 587, "192.0.2.1") == {
+        "host": "mx.example.net",
+        "port": 587,
+        "address": "192.0.2.1",
+        "state": None,
+        "banner": None,
+        "latency_ms": None,
+        "starttls": None,
+        "tls_version": None,
+        "tls_cipher": None,
+        "tls_verified": None,
+        "auth_mechanisms": [],
+        "error": None,
+    }
 
 
-def test_recommended_requires_every_host(server):
+@pytest.mark.parametrize(
+    "exc",
+    [ConnectionRefusedError("Connection refused"), ConnectionRefusedError()],
+    ids=["without-errno", "without-text"],
+)
+def test_a_connection_refused_error_is_refused_whatever_its_errno_and_text(exc):
+    assert smtp_probe._classify_connect_error(exc) == ("refused", "Connection refused")
+
+
+def test_an_implicit_tls_port_closed_after_the_client_hello_is_a_failed_handshake():
+    """The peer reads the ClientHello and closes (FIN; closing before reading it would be a reset)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOCAL, 0))
+    listener.listen(1)
+
+    def read_hello_and_close():
+        conn, dummy = listener.accept()
+        conn.settimeout(3)
+        try:
+            conn.recv(65536)
+        except OSError:
+            pass
+        conn.close()
+
+    thread = threading.Thread(target=read_hello_and_close)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port])
+    finally:
+        thread.join(5)
+        listener.close()
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"] == "TLS handshake failed: connection closed by server during the handshake"
+    assert res["banner"] is None and res["tls_verified"] is None
+
+
+def test_a_failed_verification_gives_openssl_s_verify_message(server, pki):
+    """The reason is OpenSSL's verify message, not the exception's whole text."""
     srv = server("starttls")
-    dummy, report = run([LOCAL, BAD_NAME], [srv.port], prefer=[srv.port])
-    assert report["recommended_by_host"] == {LOCAL: srv.port, BAD_NAME: None}
-    assert report["recommended_port"] is None
-
-
-def test_unusable_message_lists_host_and_ports(server):
-    plain = server("plain")
-    silent = server("silent")
-    broken = server("broken_tls")
-    refused = smtp_servers.closed_port()
-    prefer = [refused, silent.port, broken.port, plain.port, 1]
-    options, report = run(
-        [LOCAL, BAD_NAME],
-        [refused, silent.port, broken.port, plain.port],
-        prefer=prefer,
-        timeout=0.5,
-        require_recommended=True,
+    dummy, report = run([LOCAL], [srv.port], ca_file=pki["other_ca_file"])
+    assert (
+        only(report)["error"]
+        == "certificate verification against ca_file failed: unable to get local issuer certificate"
     )
-    assert report["recommended_port"] is None
-    message = smtp_probe.unusable_message(report, options)
-    assert message.startswith("require_recommended: no usable relay port on 127.0.0.1: ")
-    assert "%d refused (Connection refused)" % refused in message
-    assert "%d no_banner (no greeting within 0.5s)" % silent.port in message
-    assert "%d tls_failed (TLS handshake failed" % broken.port in message
-    assert "%d open without TLS (STARTTLS not offered)" % plain.port in message
-    assert "1 not probed (not in ports)" in message
-    assert "no usable relay port on %s: name resolution failed" % BAD_NAME in message
+    dummy, report = run([LOCAL], [srv.port])
+    assert (
+        only(report)["error"]
+        == "certificate not verified against the system CA store: unable to get local issuer certificate"
+    )
 
 
-def test_summary_port25_logic():
-    """port25_blocked from synthetic results (the real-probe variant needs port 25: see the netns tests)."""
-    options = smtp_probe.ProbeOptions(["a.example.net", "b.example.net"], ports=[25, 587], timeout=1)
+def test_plaintext_smtp_on_an_implicit_tls_port_says_what_it_may_be(server):
+    srv = server("plain")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+    assert only(report)["error"] == (
+        "plaintext SMTP greeting on an implicit-TLS port: the server (or a middlebox in the path) "
+        "does not speak TLS here; it may expect STARTTLS on this port"
+    )
 
-    def res(host, port, state, tls=None):
-        item = smtp_probe._new_result(host, port, "192.0.2.10")
-        item["state"] = state
-        item["tls_version"] = tls
-        return item
 
-    blocked = [
-        res("a.example.net", 25, "filtered"),
-        res("a.example.net", 587, "open", "TLSv1.3"),
-        res("b.example.net", 25, "refused"),
-        res("b.example.net", 587, "filtered"),
-    ]
-    summary = smtp_probe.summarize(blocked, options)
-    assert summary["port25_blocked"] is True
-    assert summary["blocked_ports"] == [25]
-    assert summary["recommended_port"] is None  # b has no usable port
-    assert summary["recommended_by_host"] == {"a.example.net": 587, "b.example.net": None}
+def test_an_implicit_tls_port_reset_after_the_client_hello_is_a_failed_handshake():
+    """The peer reads the ClientHello and resets the connection: the reader's reason is in the message."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOCAL, 0))
+    listener.listen(1)
 
-    one_open = blocked[:2] + [res("b.example.net", 25, "rejected"), res("b.example.net", 587, "open", "TLSv1.2")]
-    summary = smtp_probe.summarize(one_open, options)
-    assert summary["port25_blocked"] is False
-    assert summary["recommended_port"] == 587
+    def read_hello_and_reset():
+        conn, dummy = listener.accept()
+        conn.settimeout(3)
+        try:
+            conn.recv(65536)
+        except OSError:
+            pass
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
 
-    nothing = [
-        res("a.example.net", 25, "filtered"),
-        res("a.example.net", 587, "unreachable"),
-        res("b.example.net", 25, "dns_error"),
-        res("b.example.net", 587, "dns_error"),
-    ]
-    assert smtp_probe.summarize(nothing, options)["port25_blocked"] is None
+    thread = threading.Thread(target=read_hello_and_reset)
+    thread.start()
+    port = listener.getsockname()[1]
+    try:
+        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port])
+    finally:
+        thread.join(5)
+        listener.close()
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"] == "TLS handshake failed: connection lost (Connection reset by peer)"
 
-    no25 = smtp_probe.ProbeOptions(["a.example.net"], ports=[587])
-    assert smtp_probe.summarize([res("a.example.net", 587, "open")], no25)["port25_blocked"] is None
+
+def test_plaintext_after_the_starttls_reply_is_discarded_and_counted(server):
+    """Bytes after the 220 to STARTTLS are not TLS (the command injection pattern): dropped, and said so."""
+    srv = server("starttls", starttls_reply="220 2.0.0 Ready\r\n250 injected")
+    dummy, report = run([LOCAL], [srv.port], timeout=1)
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"].endswith(
+        " (the server sent 14 bytes of plaintext after its reply to STARTTLS, which were discarded)"
+    ), res["error"]

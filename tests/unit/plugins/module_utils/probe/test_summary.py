@@ -1,0 +1,139 @@
+# Copyright (c) egress.mail contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Tests of plugins/module_utils/probe/summary.py: port 25, the recommended port, the message when none is usable.
+
+Through the public face module_utils/smtp_probe, against real SMTP test servers on 127.0.0.1.
+No socket call is mocked. Only loopback addresses are contacted; the one name that is
+resolved is under .invalid with an over-long label, which fails inside the resolver
+library before any query is sent.
+"""
+
+import pytest
+
+from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
+from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
+from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
+    BAD_NAME,
+    LOCAL,
+    run,
+)
+
+
+@pytest.mark.parametrize("state", ["open", "rejected", "no_banner", "intercepted", "tls_failed"])
+def test_any_connected_state_on_25_means_not_blocked(state):
+    options = smtp_probe.ProbeOptions(["mx.example.net"], ports=[25, 587], timeout=1)
+    on25 = smtp_probe._new_result("mx.example.net", 25, "192.0.2.1")
+    on25["state"] = state
+    other = smtp_probe._new_result("mx.example.net", 587, "192.0.2.1")
+    other["state"] = "open"
+    summary = smtp_probe.summarize([on25, other], options)
+    assert summary["port25_blocked"] is False
+    assert summary["blocked_ports"] == []
+
+
+@pytest.mark.parametrize("state", ["filtered", "refused", "unreachable"])
+def test_any_blocking_state_on_25_means_blocked(state):
+    options = smtp_probe.ProbeOptions(["mx.example.net"], ports=[25, 587], timeout=1)
+    on25 = smtp_probe._new_result("mx.example.net", 25, "192.0.2.1")
+    on25["state"] = state
+    other = smtp_probe._new_result("mx.example.net", 587, "192.0.2.1")
+    other["state"] = "rejected"
+    summary = smtp_probe.summarize([on25, other], options)
+    assert summary["port25_blocked"] is True
+    assert summary["blocked_ports"] == [25]
+
+
+# ---------------------------------------------------------------------------
+# Summary logic with real probes
+
+
+def test_recommended_follows_prefer_order_and_needs_tls(server):
+    plain = server("plain")
+    starttls = server("starttls")
+    implicit = server("implicit")
+    ports = [plain.port, starttls.port, implicit.port]
+    dummy, report = run(
+        [LOCAL], ports, implicit_tls_ports=[implicit.port], prefer=[plain.port, implicit.port, starttls.port]
+    )
+    assert report["open_ports"] == sorted(ports)
+    assert report["recommended_port"] == implicit.port
+    assert report["recommended_wrappermode"] is True
+    assert report["recommended_by_host"] == {LOCAL: implicit.port}
+
+    dummy, report = run(
+        [LOCAL], ports, implicit_tls_ports=[implicit.port], prefer=[plain.port, starttls.port, implicit.port]
+    )
+    assert report["recommended_port"] == starttls.port
+    assert report["recommended_wrappermode"] is False
+
+
+def test_recommended_requires_every_host(server):
+    srv = server("starttls")
+    dummy, report = run([LOCAL, BAD_NAME], [srv.port], prefer=[srv.port])
+    assert report["recommended_by_host"] == {LOCAL: srv.port, BAD_NAME: None}
+    assert report["recommended_port"] is None
+
+
+def test_unusable_message_lists_host_and_ports(server):
+    plain = server("plain")
+    silent = server("silent")
+    broken = server("broken_tls")
+    refused = smtp_servers.closed_port()
+    prefer = [refused, silent.port, broken.port, plain.port, 1]
+    options, report = run(
+        [LOCAL, BAD_NAME],
+        [refused, silent.port, broken.port, plain.port],
+        prefer=prefer,
+        timeout=0.5,
+        require_recommended=True,
+    )
+    assert report["recommended_port"] is None
+    message = smtp_probe.unusable_message(report, options)
+    assert message.startswith("require_recommended: no usable relay port on 127.0.0.1: ")
+    assert "%d refused (Connection refused)" % refused in message
+    assert "%d no_banner (no greeting within 0.5s)" % silent.port in message
+    assert "%d tls_failed (TLS handshake failed" % broken.port in message
+    assert "%d open without TLS (STARTTLS not offered)" % plain.port in message
+    assert "1 not probed (not in ports)" in message
+    assert "no usable relay port on %s: name resolution failed" % BAD_NAME in message
+
+
+def test_summary_port25_logic():
+    """port25_blocked from synthetic results (the real-probe variant needs port 25: see the netns tests)."""
+    options = smtp_probe.ProbeOptions(["a.example.net", "b.example.net"], ports=[25, 587], timeout=1)
+
+    def res(host, port, state, tls=None):
+        item = smtp_probe._new_result(host, port, "192.0.2.10")
+        item["state"] = state
+        item["tls_version"] = tls
+        return item
+
+    blocked = [
+        res("a.example.net", 25, "filtered"),
+        res("a.example.net", 587, "open", "TLSv1.3"),
+        res("b.example.net", 25, "refused"),
+        res("b.example.net", 587, "filtered"),
+    ]
+    summary = smtp_probe.summarize(blocked, options)
+    assert summary["port25_blocked"] is True
+    assert summary["blocked_ports"] == [25]
+    assert summary["recommended_port"] is None  # b has no usable port
+    assert summary["recommended_by_host"] == {"a.example.net": 587, "b.example.net": None}
+
+    one_open = blocked[:2] + [res("b.example.net", 25, "rejected"), res("b.example.net", 587, "open", "TLSv1.2")]
+    summary = smtp_probe.summarize(one_open, options)
+    assert summary["port25_blocked"] is False
+    assert summary["recommended_port"] == 587
+
+    nothing = [
+        res("a.example.net", 25, "filtered"),
+        res("a.example.net", 587, "unreachable"),
+        res("b.example.net", 25, "dns_error"),
+        res("b.example.net", 587, "dns_error"),
+    ]
+    assert smtp_probe.summarize(nothing, options)["port25_blocked"] is None
+
+    no25 = smtp_probe.ProbeOptions(["a.example.net"], ports=[587])
+    assert smtp_probe.summarize([res("a.example.net", 587, "open")], no25)["port25_blocked"] is None
