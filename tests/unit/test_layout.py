@@ -30,11 +30,6 @@ UNTESTED_HERE = {
     "plugins/module_utils/mail_queue_nullmailer.py": "the queue readers share test_mail_queue_readers.py",
     "plugins/module_utils/mail_queue_postfix.py": "the queue readers share test_mail_queue_readers.py",
     "plugins/module_utils/mail_queue_summary.py": "the queue readers share test_mail_queue_readers.py",
-    "plugins/module_utils/probe/channel.py": "pending merge of helper mutation",
-    "plugins/module_utils/probe/options.py": "pending merge of helper mutation",
-    "plugins/module_utils/probe/runner.py": "pending merge of helper mutation",
-    "plugins/module_utils/probe/session.py": "pending merge of helper mutation",
-    "plugins/module_utils/probe/summary.py": "pending merge of helper mutation",
 }
 
 # Test files under tests/unit/plugins whose name is not test_<a code file's name>[_<aspect>].py.

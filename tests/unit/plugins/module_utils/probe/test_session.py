@@ -468,7 +468,9 @@ def test_unverified_retry_shares_the_deadline(server):
     dummy, report = run([LOCAL], [srv.port], timeout=1.0)
     took = time.monotonic() - start
     res = only(report)
-    assert took < 1.0 + 0.4, took
+    # A second connection with a deadline of its own would end at about 0.9 + 1.0 s; the
+    # margin is for a loaded machine.
+    assert took < 1.0 + 0.6, took
     assert res["state"] == "open"
     assert res["starttls"] is True and res["tls_version"] is None and res["tls_verified"] is False
     assert "not verified against the system CA store" in res["error"]
