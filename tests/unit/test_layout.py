@@ -21,20 +21,10 @@ PUBLIC_FACES = {
 }
 
 # Code files without tests/unit/<same dir>/test_<name>.py.
-UNTESTED_HERE = {
-    "plugins/filter/pmta.py": "tested with pmta_settings, in tests/unit/plugins/module_utils/test_pmta_settings.py",
-    "plugins/module_utils/mail_address.py": "tested through relay_settings (test_relay_settings.py, test_relay_properties.py)",
-    "plugins/module_utils/postfix_parameters.py": "tested through relay_settings (test_relay_settings.py and others)",
-    "plugins/module_utils/mail_queue_detect.py": "tested in test_mail_queue_info.py",
-    "plugins/module_utils/mail_queue_exim.py": "the queue readers share test_mail_queue_readers.py",
-    "plugins/module_utils/mail_queue_nullmailer.py": "the queue readers share test_mail_queue_readers.py",
-    "plugins/module_utils/mail_queue_postfix.py": "the queue readers share test_mail_queue_readers.py",
-    "plugins/module_utils/mail_queue_summary.py": "the queue readers share test_mail_queue_readers.py",
-}
+UNTESTED_HERE = {}
 
 # Test files under tests/unit/plugins whose name is not test_<a code file's name>[_<aspect>].py.
 NAMED_OTHERWISE = {
-    "tests/unit/plugins/module_utils/test_mail_queue_readers.py": "the four queue readers (mail_queue_<mta>.py)",
     "tests/unit/plugins/module_utils/test_relay_fallback.py": "relay_settings: the fallback relays",
     "tests/unit/plugins/module_utils/test_relay_properties.py": "relay_settings: properties (hypothesis)",
     "tests/unit/plugins/module_utils/test_pmta_properties.py": "pmta_config and pmta_settings: properties (hypothesis)",

@@ -2,62 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""mail_queue_info.collect and mail_queue_detect on the real MTAs' fixture spools."""
+"""mail_queue_info.collect on the real MTAs' fixture spools."""
 
 import os
 
-import pytest
+from ansible_collections.egress.mail.plugins.module_utils import mail_queue_info
+from ansible_collections.egress.mail.tests.unit.helpers.mail_queue import FIXTURES, runner
 
-from ansible_collections.egress.mail.plugins.module_utils import mail_queue_detect, mail_queue_info
-
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "mail_queue")
 with open(os.path.join(FIXTURES, "postfix", "postqueue-j.jsonl")) as _handle:
     POSTQUEUE_OUT = _handle.read()
-
-
-def runner(answers):
-    calls = []
-
-    def run(args):
-        calls.append(args)
-        for prefix, answer in answers.items():
-            if " ".join(args).startswith(prefix):
-                return answer
-        raise OSError("%s not found" % args[0])
-
-    run.calls = calls
-    return run
-
-
-@pytest.mark.parametrize(
-    "out, mta, package",
-    [
-        ("exim4-daemon-light: /usr/sbin/exim4\n", "exim4", "exim4-daemon-light"),
-        ("nullmailer: /usr/sbin/sendmail\n", "nullmailer", "nullmailer"),
-        ("postfix: /usr/sbin/sendmail\n", "postfix", "postfix"),
-        ("msmtp-mta: /usr/sbin/sendmail\n", "msmtp", "msmtp-mta"),
-        ("dma: /usr/sbin/dma\n", "dma", "dma"),
-        ("sendmail-bin: /usr/sbin/sendmail-mta\n", "sendmail", "sendmail-bin"),
-        ("opensmtpd: /usr/sbin/smtpctl\n", "opensmtpd", "opensmtpd"),
-        ("diversion by foo from: /usr/sbin/sendmail\nbusybox-mta: /usr/sbin/sendmail\n", "unknown", "busybox-mta"),
-    ],
-    ids=["exim4", "nullmailer", "postfix", "msmtp", "dma", "sendmail", "opensmtpd", "unknown"],
-)
-def test_owner_debian(out, mta, package):
-    run = runner({"dpkg-query -S": (0, out, "")})
-    found = mail_queue_detect.owner(run, realpath=lambda p: "/usr/sbin/x", exists=lambda p: True)
-    assert found == (mta, package, "/usr/sbin/x")
-
-
-def test_owner_rhel_alternative():
-    run = runner({"rpm -qf": (0, "sendmail\n", "")})
-    found = mail_queue_detect.owner(run, realpath=lambda p: "/usr/sbin/sendmail.sendmail", exists=lambda p: True)
-    assert found == ("sendmail", "sendmail", "/usr/sbin/sendmail.sendmail")
-    assert run.calls[-1] == ["rpm", "-qf", "--qf", "%{NAME}\n", "/usr/sbin/sendmail.sendmail"]
-
-
-def test_owner_without_sendmail():
-    assert mail_queue_detect.owner(runner({}), exists=lambda p: False) == (None, None, None)
 
 
 def test_collect_every_queue():
@@ -116,15 +69,6 @@ def test_postfix_down_counts_files(tmp_path):
     assert result["warnings"] == [
         "postqueue -j failed (69): postqueue: fatal: Queue report unavailable; counted the queue files instead"
     ]
-
-
-def test_unparsed_queues_are_counted(tmp_path):
-    (tmp_path / "qfABC").write_text("x")
-    (tmp_path / "dfABC").write_text("x")
-    assert len(mail_queue_detect.count_files("sendmail", str(tmp_path))) == 1
-    (tmp_path / "queue" / "ab").mkdir(parents=True)
-    (tmp_path / "queue" / "ab" / "ab123456").mkdir()
-    assert [m.queue_id for m in mail_queue_detect.count_files("opensmtpd", str(tmp_path))] == ["queue/ab/ab123456"]
 
 
 def test_collect_until_empty_polls_until_the_queue_drains():

@@ -5,7 +5,7 @@
 """Tests for plugins/module_utils/pmta_settings.py (the powermta_relay role's checks).
 
 The role's defaults are the base; each case changes one variable and names the variable the
-error must start with. The role's own filter (egress.mail.pmta_settings) is tested at the end.
+error must start with.
 The value types are tested in test_pmta_values.py, the listeners, users, sources and
 http-access in test_pmta_access.py.
 """
@@ -18,9 +18,6 @@ import os
 import pytest
 import yaml
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.egress.mail.plugins.filter.pmta import pmta_settings as pmta_filter
 from ansible_collections.egress.mail.plugins.module_utils import pmta_settings as ps
 from ansible_collections.egress.mail.tests.unit.helpers.pmta_settings_cases import (
     EXPOSED,
@@ -339,22 +336,6 @@ def test_not_a_dict():
         ps.check({}, prefix=None)
 
 
-def test_filter_wraps_errors_and_names_the_variable():
-    assert pmta_filter(defaults())["relay"]["host"] == "smtp.example.net"
-    with pytest.raises(AnsibleFilterError, match="^powermta_relay_sources\\[0\\].match: "):
-        pmta_filter(settings_with(sources=[{"match": "0/0", "always_allow_relaying": True}]))
-
-
-def test_filter_is_documented():
-    path = os.path.join(ROOT, "plugins", "filter", "pmta_settings.yml")
-    with open(path) as handle:
-        doc = yaml.safe_load(handle)
-    assert doc["DOCUMENTATION"]["name"] == "pmta_settings"
-    assert set(ps.SETTINGS_KEYS) <= set(
-        doc["DOCUMENTATION"]["options"]["_input"]["description"][1].replace(",", " ").replace(".", " ").split()
-    )
-
-
 def test_settings_keys_match_the_role_variables():
     with open(os.path.join(ROOT, "roles", "powermta_relay", "meta", "argument_specs.yml")) as handle:
         spec = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
@@ -526,18 +507,3 @@ def test_result_carries_the_dkim_keys_ca_file_and_smtp_host():
     assert result["dkim_keys"] == ["s1,example.com,/etc/pmta/s1.pem"]
     assert result["tls_ca_file"] == "/etc/ssl/certs/ca-certificates.crt"
     assert result["relay"]["smtp_host"] == "[IPv6:2001:db8::1]"
-
-
-def test_the_filter_warns_about_the_route_alias(monkeypatch):
-    from ansible.utils.display import Display
-
-    seen = []
-    monkeypatch.setattr(Display, "warning", lambda self, msg, *a, **k: seen.append(msg))
-    pmta_filter(settings_with(route_directive="route"))
-    assert seen == [
-        "powermta_relay_route_directive: route is deprecated by the PowerMTA reference (section "
-        '3.3.10.88, "use smtp-hosts instead"); the role still renders it, but set smtp-hosts'
-    ]
-    seen[:] = []
-    pmta_filter(settings_with())
-    assert seen == []

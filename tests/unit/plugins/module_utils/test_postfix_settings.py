@@ -10,7 +10,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.egress.mail.plugins.module_utils import postfix_parameters
 from ansible_collections.egress.mail.plugins.module_utils.postfix_settings import (
     check_local_settings,
     validate_aliases,
@@ -367,30 +366,6 @@ def test_extra_config_accepted_as_postconf_writes_it(extra, expected):
         _refused({"extra_config": extra}, P + "extra_config.notify_classes", "classes")
         return
     assert resolve(dict(BASE, extra_config=extra), P)["extra_config"] == expected
-
-
-def test_extra_config_allow_list_holds_nothing_the_role_manages_or_that_is_security_relevant():
-    assert not set(postfix_parameters.ALLOWED) & set(postfix_parameters.MANAGED)
-    for name in postfix_parameters.ALLOWED:
-        assert not any(
-            word in name
-            for word in (
-                "tls",
-                "sasl",
-                "relay",
-                "transport",
-                "maps",
-                "network",
-                "restriction",
-                "bcc",
-                "domain",
-                "filter",
-                "milter",
-            )
-        ), name
-    assert len(postfix_parameters.ALLOWED) == sum(len(g[2]) for g in postfix_parameters.GROUPS)
-    assert set(postfix_parameters.ALLOWED.values()) <= set(postfix_parameters.KINDS)
-    assert all(g[1] for g in postfix_parameters.GROUPS)  # every group says why it is safe
 
 
 ADDRESS_BAD = [

@@ -28,7 +28,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.egress.mail.plugins.module_utils import network_policy, pmta_settings, postfix_parameters
+from ansible_collections.egress.mail.plugins.module_utils import network_policy, pmta_settings
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve
 
 P = "postfix_relay_"
@@ -181,11 +181,6 @@ def test_the_refused_self_reference_is_what_stops_postfix(postfix_bin, tmp_path)
     (tmp_path / "master.cf").write_text("")
     proc = postfix_bin.run([postfix_bin.postconf, "-c", str(tmp_path), "-x", "-h", "smtpd_banner"])
     assert proc.returncode != 0 and "unreasonable macro call nesting" in proc.stderr
-
-
-def test_the_kind_is_documented_with_the_expansions():
-    assert "$myhostname, $mydomain, $myorigin, $mail_name, $mail_version" in postfix_parameters.KINDS["text"][1]
-    assert postfix_parameters.KINDS["text"][1] in postfix_parameters.allow_list_markdown()
 
 
 EXTRA_HELD = [

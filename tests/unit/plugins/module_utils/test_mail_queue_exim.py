@@ -2,35 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The queue readers on spool files made by the real MTAs (fixtures/mail_queue/README.md says how)."""
+"""mail_queue_exim.read on the spool of a real Exim 4.96."""
 
 import os
 import shutil
 
 import pytest
 
-from ansible_collections.egress.mail.plugins.module_utils import (
-    mail_queue_exim,
-    mail_queue_nullmailer,
-    mail_queue_postfix,
-)
-from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import (
-    QueueReadError,
-    reason_lines,
-    summarize,
-)
-
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "mail_queue")
-EXIM = os.path.join(FIXTURES, "exim4")
-NULLMAILER = os.path.join(FIXTURES, "nullmailer")
-POSTQUEUE = os.path.join(FIXTURES, "postfix", "postqueue-j.jsonl")
-
-
-def by_message_id(messages):
-    return dict((m.message_id, m) for m in messages)
-
-
-# --- Exim 4.96 ---------------------------------------------------------------------------------
+from ansible_collections.egress.mail.plugins.module_utils import mail_queue_exim
+from ansible_collections.egress.mail.tests.unit.helpers.mail_queue import EXIM, by_message_id
 
 
 def test_exim_envelopes():
@@ -141,87 +121,3 @@ def test_exim_without_spool(tmp_path):
 def test_exim_extended_recipient_line():
     assert mail_queue_exim._EXTENDED_RCPT_RE.match("a@x errors@y 8,0#1").group(1) == "a@x"
     assert mail_queue_exim._EXTENDED_RCPT_RE.match("a@x") is None
-
-
-# --- nullmailer 2.2 ----------------------------------------------------------------------------
-
-
-def test_nullmailer_envelopes_and_content():
-    found = by_message_id(mail_queue_nullmailer.read(NULLMAILER))
-    assert sorted(found) == ["<null.1@example.test>", "<null.2@example.test>", "<null.multi@example.test>"]
-    multi = found["<null.multi@example.test>"]
-    assert (multi.sender, multi.recipients, multi.arrival_time) == (
-        "multi@example.test",
-        ["x@example.test", "y@example.test"],
-        1796127013,
-    )
-    content = multi.content()
-    assert content.startswith(b"Received: (nullmailer pid 167 invoked by uid 0);\n\t")
-    assert content.endswith(b"\n\n.dot line\n")
-
-
-def test_nullmailer_failed_and_corrupt(tmp_path):
-    spool = str(tmp_path / "nullmailer")
-    shutil.copytree(NULLMAILER, spool)
-    os.makedirs(os.path.join(spool, "failed"), exist_ok=True)  # git keeps no empty directory
-    os.rename(os.path.join(spool, "queue", "1796127010.159"), os.path.join(spool, "failed", "1796127010.159"))
-    with open(os.path.join(spool, "queue", "1796127099.1"), "wb") as handle:
-        handle.write(b"sender@x\n")
-    found = dict((m.queue_id, m) for m in mail_queue_nullmailer.read(spool))
-    assert found["1796127010.159"].state == "frozen" and found["1796127010.159"].queue == "failed"
-    assert found["1796127099.1"].state == "corrupt"
-
-
-# --- Postfix 3.7 -------------------------------------------------------------------------------
-
-
-def test_postfix_postqueue_json():
-    with open(POSTQUEUE) as handle:
-        messages = mail_queue_postfix.parse_postqueue_json(handle.read())
-    assert len(messages) == 6
-    deferred = [m for m in messages if m.queue == "deferred"]
-    summary = summarize("postfix", "deferred", deferred, 1796127100)
-    assert summary["count"] == 5
-    assert summary["oldest_age"] == 77
-    assert summary["reasons"] == [
-        {
-            "reason": "Host or domain name not found. Name service error for name=takeover-nowhere type=AAAA: "
-            "Host not found, try again",
-            "count": 3,
-        },
-        {"reason": "connect to 10.88.0.6[10.88.0.6]:2525: Connection refused", "count": 2},
-    ]
-    assert [m.queue for m in messages].count("hold") == 1
-
-
-@pytest.mark.parametrize(
-    "text, fragment",
-    [
-        ("not json\n", "not JSON (line 1)"),
-        ("{}\n", "without queue_name"),
-    ],
-)
-def test_postfix_bad_output(text, fragment):
-    with pytest.raises(QueueReadError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
-        mail_queue_postfix.parse_postqueue_json(text)
-
-
-def test_postfix_read_failure():
-    def run(args):
-        return 69, "", "postqueue: fatal: Queue report unavailable - mail system is down\n"
-
-    with pytest.raises(QueueReadError, match="mail system is down"):
-        mail_queue_postfix.read(run, "/usr/sbin/postqueue")
-
-
-def test_reason_lines():
-    summaries = [
-        summarize("exim4", "input", mail_queue_exim.read(EXIM), 1796127100),
-        summarize("nullmailer", "queue", mail_queue_nullmailer.read(NULLMAILER), 1796127100),
-        summarize("postfix", "hold", [], 1796127100),
-    ]
-    assert reason_lines(summaries) == [
-        "exim4 input: 10.88.0.6 [10.88.0.6]: Connection refused: 2",
-        "nullmailer queue: 3 waiting",
-    ]
-    assert summaries[0]["frozen"] == 1 and summaries[0]["oldest_age"] == 104
