@@ -19,16 +19,12 @@ from ansible_collections.egress.mail.plugins.module_utils.postfix_settings impor
     validate_sender,
 )
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve
-
-
-P = "postfix_relay_"
-SECRET = "p:a ss#w0rd$%"
-
-
-def _s(**kwargs):
-    settings = {"host": "smtp.example.com"}
-    settings.update(kwargs)
-    return settings
+from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import (
+    BASE,
+    P,
+    refused as _refused,
+    settings as _s,
+)
 
 
 def test_sender_dependent_defaults_and_wrappermode():
@@ -185,19 +181,6 @@ def test_local_settings_accepted():
 
 
 # --- issue 12: regression cases (each was accepted, or crashed, on main 283c62b) ---------------
-BASE = {"host": "smtp.example.net", "username": "u", "password": SECRET}
-
-
-def _refused(extra, name, fragment=""):
-    settings = dict(BASE)
-    settings.update(extra)
-    with pytest.raises(ValueError) as exc:
-        resolve(settings, P)
-    message = str(exc.value)
-    assert message.startswith(name), message
-    assert fragment in message, message
-    assert SECRET not in message
-    return message
 
 
 MYNETWORKS_BAD = [

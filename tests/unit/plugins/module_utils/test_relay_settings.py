@@ -17,17 +17,16 @@ import pytest
 from ansible_collections.egress.mail.plugins.module_utils.net_values import nexthop
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import apply_probed_ports, resolve
 from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import DEFAULT_CANDIDATE_PORTS
+from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import (
+    BASE,
+    P,
+    SECRET,
+    refused as _refused,
+    settings as _s,
+)
 
 
-P = "postfix_relay_"
-SECRET = "p:a ss#w0rd$%"
 AUTH = {"username": "relayuser", "password_set": True}
-
-
-def _s(**kwargs):
-    settings = {"host": "smtp.example.com"}
-    settings.update(kwargs)
-    return settings
 
 
 # (id, settings, variable the message must start with, fragment the message must contain)
@@ -359,19 +358,6 @@ def test_empty_strings_and_none_are_unset():
 
 
 # --- issue 12: regression cases (each was accepted, or crashed, on main 283c62b) ---------------
-BASE = {"host": "smtp.example.net", "username": "u", "password": SECRET}
-
-
-def _refused(extra, name, fragment=""):
-    settings = dict(BASE)
-    settings.update(extra)
-    with pytest.raises(ValueError) as exc:
-        resolve(settings, P)
-    message = str(exc.value)
-    assert message.startswith(name), message
-    assert fragment in message, message
-    assert SECRET not in message
-    return message
 
 
 def test_protected_parameters_deny_list_is_gone():

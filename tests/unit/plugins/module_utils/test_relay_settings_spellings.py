@@ -30,6 +30,7 @@ import yaml
 
 from ansible_collections.egress.mail.plugins.module_utils import network_policy, pmta_settings
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve
+from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import refused
 
 P = "postfix_relay_"
 SECRET = "Zq9-audit-S3cret"
@@ -38,13 +39,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..",
 
 
 def _refused(extra, name, fragment=""):
-    with pytest.raises(ValueError) as exc:
-        resolve(dict(BASE, **extra), P)
-    message = str(exc.value)
-    assert message.startswith(name), message
-    assert fragment in message, message
-    assert SECRET not in message
-    return message
+    return refused(extra, name, fragment, base=BASE, secret=SECRET)
 
 
 # --- networks -----------------------------------------------------------------------------------

@@ -12,16 +12,7 @@ import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve
 from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import validate_password, validate_username
-
-
-P = "postfix_relay_"
-SECRET = "p:a ss#w0rd$%"
-
-
-def _s(**kwargs):
-    settings = {"host": "smtp.example.com"}
-    settings.update(kwargs)
-    return settings
+from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import P, SECRET, settings as _s
 
 
 @pytest.mark.parametrize(
