@@ -507,22 +507,33 @@ def test_a_connection_refused_error_is_refused_whatever_its_errno_and_text(exc):
     assert smtp_probe._classify_connect_error(exc) == ("refused", "Connection refused")
 
 
-def test_an_implicit_tls_port_closed_after_the_client_hello_is_a_failed_handshake():
-    """The peer reads the ClientHello and closes (FIN; closing before reading it would be a reset)."""
+@pytest.mark.parametrize(
+    "reset, error",
+    [
+        (False, "TLS handshake failed: connection closed by server during the handshake"),
+        (True, "TLS handshake failed: connection lost (Connection reset by peer)"),
+    ],
+    ids=["closed", "reset"],
+)
+def test_an_implicit_tls_port_that_ends_after_the_client_hello_is_a_failed_handshake(reset, error):
+    """The peer reads the ClientHello, then closes (FIN) or resets the connection; closing before
+    reading it would be a reset in both cases. The reader's reason is in the message."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind((LOCAL, 0))
     listener.listen(1)
 
-    def read_hello_and_close():
+    def read_hello_and_end():
         conn, dummy = listener.accept()
         conn.settimeout(3)
         try:
             conn.recv(65536)
         except OSError:
             pass
+        if reset:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         conn.close()
 
-    thread = threading.Thread(target=read_hello_and_close)
+    thread = threading.Thread(target=read_hello_and_end)
     thread.start()
     port = listener.getsockname()[1]
     try:
@@ -532,7 +543,7 @@ def test_an_implicit_tls_port_closed_after_the_client_hello_is_a_failed_handshak
         listener.close()
     res = only(report)
     assert res["state"] == "tls_failed"
-    assert res["error"] == "TLS handshake failed: connection closed by server during the handshake"
+    assert res["error"] == error
     assert res["banner"] is None and res["tls_verified"] is None
 
 
@@ -558,35 +569,6 @@ def test_plaintext_smtp_on_an_implicit_tls_port_says_what_it_may_be(server):
         "plaintext SMTP greeting on an implicit-TLS port: the server (or a middlebox in the path) "
         "does not speak TLS here; it may expect STARTTLS on this port"
     )
-
-
-def test_an_implicit_tls_port_reset_after_the_client_hello_is_a_failed_handshake():
-    """The peer reads the ClientHello and resets the connection: the reader's reason is in the message."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind((LOCAL, 0))
-    listener.listen(1)
-
-    def read_hello_and_reset():
-        conn, dummy = listener.accept()
-        conn.settimeout(3)
-        try:
-            conn.recv(65536)
-        except OSError:
-            pass
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        conn.close()
-
-    thread = threading.Thread(target=read_hello_and_reset)
-    thread.start()
-    port = listener.getsockname()[1]
-    try:
-        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port])
-    finally:
-        thread.join(5)
-        listener.close()
-    res = only(report)
-    assert res["state"] == "tls_failed"
-    assert res["error"] == "TLS handshake failed: connection lost (Connection reset by peer)"
 
 
 def test_plaintext_after_the_starttls_reply_is_discarded_and_counted(server):
