@@ -26,7 +26,7 @@ min=${MUTATION_MIN:-90}
 tu=tests/unit/plugins/module_utils
 
 declare -A tests=(
-  [relay_settings]="$tu/test_relay_settings.py $tu/test_settings_values.py $tu/test_net_values.py $tu/test_smarthost_settings.py $tu/test_postfix_settings.py"
+  [relay_settings]="$tu/test_relay_settings.py $tu/test_settings_values.py $tu/test_net_values.py $tu/test_smarthost_settings.py $tu/test_postfix_settings.py $tu/test_relay_fallback.py $tu/test_relay_settings_spellings.py"
   [smtp_probe]="$(for m in options summary runner channel session; do printf '%s ' "$tu/probe/test_$m.py"; done)$tu/test_smtp_probe_netns.py"
   [pmta_config]="$tu/test_pmta_config.py $(ls $tu/pmta/test_*.py | tr '\n' ' ')"
   [postfix_maps]="$tu/test_postfix_maps.py"
