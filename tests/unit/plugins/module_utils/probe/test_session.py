@@ -482,20 +482,9 @@ def test_unverified_retry_shares_the_deadline(server):
 
 
 def test_a_new_result_has_every_key_and_nothing_set():
-    assert smtp_probe._new_result("mx.example.net", 587, "192.0.2.1") == {
-        "host": "mx.example.net",
-        "port": 587,
-        "address": "192.0.2.1",
-        "state": None,
-        "banner": None,
-        "latency_ms": None,
-        "starttls": None,
-        "tls_version": None,
-        "tls_cipher": None,
-        "tls_verified": None,
-        "auth_mechanisms": [],
-        "error": None,
-    }
+    unset = "state banner latency_ms starttls tls_version tls_cipher tls_verified error".split()
+    expected = dict(host="mx.example.net", port=587, address="192.0.2.1", auth_mechanisms=[], **dict.fromkeys(unset))
+    assert smtp_probe._new_result("mx.example.net", 587, "192.0.2.1") == expected
 
 
 @pytest.mark.parametrize(
