@@ -104,7 +104,10 @@ def entries(settings, prefix, key, keys, required=(), allow_empty=True):
 
 
 def token(value, name, what, vtype=None, allow_empty=False):
-    """A one-token string for the configuration, checked with the linter's own value type."""
+    """A one-token string for the configuration, checked with the linter's own value type.
+    None (a role default left unset) counts as the empty string."""
+    if value is None:
+        value = ""
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError("%s: must be %s (a string), got %s" % (name, what, type(value).__name__))
     if value == "":
