@@ -285,10 +285,18 @@ def test_validate_yml_is_one_filter_call(role):
         "ansible.builtin.setup",
         "ansible.builtin.include_vars",
         "ansible.builtin.set_fact",
+        "ansible.builtin.set_fact",
     ]
-    [check] = [t for t in tasks if "ansible.builtin.set_fact" in t]
+    check, keep = tasks[2:]
     calls = re.findall(r"egress\.mail\.\w+", yaml.safe_dump(check))
     assert calls == ["egress.mail.role_settings"]
+    assert re.findall(r"egress\.mail\.\w+", yaml.safe_dump(tasks)) == ["egress.mail.role_settings"]
+    # The result is a fact, templated once; the second task only splits it.
+    assert list(check["ansible.builtin.set_fact"]) == ["__%s_checked" % role]
+    assert keep["ansible.builtin.set_fact"] == {
+        "__%s" % role: "{{ __%s_checked.settings }}" % role,
+        "__%s_oauth2" % role: "{{ __%s_checked.oauth2 }}" % role,
+    }
     assert "query('ansible.builtin.varnames', '^%s_')" % role in text
     # No variable is mapped to its key by hand (`key: "{{ <role>_key }}"`, `'key': <role>_key,`); what
     # `computed` passes is computed (a default, a condition).
