@@ -5,6 +5,7 @@
 # Prints killed / survived / timeout / suspicious and the kill rate per file, and fails when a
 # file's kill rate is below MUTATION_MIN (percent, default 90).
 #   MUTATION_FILES="postconf postfix_maps" scripts/mutation.sh   # a subset
+#   MUTATION_ONLY="plugins/module_utils/net_values.py" scripts/mutation.sh   # some sources only
 #   MUTATION_RESUME=1 scripts/mutation.sh   # continue from .cache/mutmut/<file>.db: mutmut keeps
 #     its killed mutants killed and tests the others (untested, and after a change to the tests
 #     the survivors and timeouts) again; <file>.seconds is then the time of this run only.
@@ -42,6 +43,18 @@ declare -A sources=(
   [postconf]="$mu/postconf.py"
 )
 files=${MUTATION_FILES:-relay_settings smtp_probe pmta_config postfix_maps postconf}
+# MUTATION_ONLY="plugins/module_utils/net_values.py ...": mutate only these sources of each name
+# (to share one name's run between checkouts: each runs a part, against the same test list).
+if [ -n "${MUTATION_ONLY:-}" ]; then
+  for f in $files; do
+    kept=
+    for src in ${sources[$f]}; do
+      case " $MUTATION_ONLY " in *" $src "*) kept+="$src " ;; esac
+    done
+    [ -n "$kept" ] || { echo "mutation: MUTATION_ONLY names no source of '$f' (${sources[$f]})" >&2; exit 2; }
+    sources[$f]=${kept% }
+  done
+fi
 for f in $files; do
   [ -n "${tests[$f]:-}" ] || { echo "mutation: no test list for '$f' (known: ${!tests[*]})" >&2; exit 2; }
 done
