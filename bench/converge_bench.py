@@ -16,8 +16,12 @@ ratio to the floor measured in the same run, so runs on a busy machine stay comp
 Controller CPU per host is the CPU the controller spent (ansible-playbook, its workers and their
 ssh clients) divided by N: what carries over to a fleet on real machines.
 --profile keeps each run's ansible.posix.profile_tasks output in bench/results/.
+--anchor DIR also measures first converge and re-run of another Postfix relay role (a checkout
+of it: issue 19 compares with Oefenweb's ansible-postfix, `git clone
+https://github.com/Oefenweb/ansible-postfix`) with the same relay settings (bench/anchor.yml),
+on its own fresh hosts; its re-run is not required to change nothing (its changed count is shown).
 
-    python3 bench/converge_bench.py [--ns 1,5] [--reruns 5] [--test-message] [--profile]
+    python3 bench/converge_bench.py [--ns 1,5] [--reruns 5] [--test-message] [--profile] [--anchor DIR]
 """
 
 import argparse
@@ -29,6 +33,7 @@ import lab  # noqa: E402
 
 SITE = os.path.join(lab.ROOT, "playbooks", "site.yml")
 FLOOR = os.path.join(lab.ROOT, "bench", "floor.yml")
+ANCHOR = os.path.join(lab.ROOT, "bench", "anchor.yml")
 PROFILE = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks", "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "60"}
 
 
@@ -37,10 +42,10 @@ def tasks_per_host(recap, hosts):
     return max(counts)
 
 
-def measure(inv, play, n, profile, label, check_unchanged=True):
-    environ = PROFILE if profile else None
-    seconds, recap, out = lab.playbook(inv, play, forks=n, environ=environ)
-    hosts = [h for h in recap if h.startswith("bench-mh-")]
+def measure(inv, play, n, profile, label, check_unchanged=True, extra=(), environ=None, prefix="bench-mh-"):
+    environ = dict(PROFILE if profile else {}, **(environ or {}))
+    seconds, recap, out = lab.playbook(inv, play, *extra, forks=n, environ=environ)
+    hosts = [h for h in recap if h.startswith(prefix)]
     changed = sum(recap[h]["changed"] for h in hosts)
     if check_unchanged and changed:
         raise RuntimeError("%s changed %d tasks:\n%s" % (label, changed, out[-3000:]))
@@ -53,12 +58,31 @@ def measure(inv, play, n, profile, label, check_unchanged=True):
         "hosts_cpu": lab.LAST_CPU["hosts"],
         "load": lab.LAST_CPU["load"],
         "tasks": tasks_per_host(recap, hosts),
+        "changed": changed,
     }
 
 
 def median_of(runs):
     best = sorted(runs, key=lambda r: r["s"])[len(runs) // 2]
     return dict(best, loads=[r["load"] for r in runs])
+
+
+def run_anchor(n, reruns, extra_vars, anchor):
+    """The anchor role on N fresh hosts of its own: first converge and median re-run."""
+    hosts = ["bench-an-%02d" % i for i in range(1, n + 1)]
+    lab.start(hosts)
+    try:
+        lab.enable_ssh(hosts)
+        inv = lab.inventory(hosts, os.path.join(lab.WORK, "anchor-%d.json" % n), connection="ssh", **extra_vars)
+        lab.prepare(inv, limit=",".join(hosts))
+        extra = ("-e", "bench_anchor_role=" + os.path.basename(anchor.rstrip("/")))
+        environ = {"ANSIBLE_ROLES_PATH": os.path.dirname(os.path.abspath(anchor.rstrip("/")))}
+        kwargs = dict(check_unchanged=False, extra=extra, environ=environ, prefix="bench-an-")
+        first = measure(inv, ANCHOR, n, False, "anchor-first", **kwargs)
+        rerun = median_of([measure(inv, ANCHOR, n, False, "anchor-rerun", **kwargs) for dummy in range(reruns)])
+        return {"first": first, "rerun": rerun}
+    finally:
+        lab.remove(hosts)
 
 
 def run(n, reruns, extra_vars, profile):
@@ -84,7 +108,10 @@ def main():
         "--test-message", action="store_true", help="set postfix_relay_test_recipient (a test message on every run)"
     )
     parser.add_argument("--profile", action="store_true", help="keep profile_tasks output in bench/results/")
+    parser.add_argument("--anchor", metavar="DIR", help="a checkout of another Postfix role to compare with")
     args = parser.parse_args()
+    if args.anchor and not os.path.isfile(os.path.join(args.anchor, "tasks", "main.yml")):
+        parser.error("--anchor %s: not a role directory (no tasks/main.yml)" % args.anchor)
     ns = [int(n) for n in args.ns.split(",")]
     extra_vars = {"postfix_relay_test_recipient": "bench@example.test"} if args.test_message else {}
     lab.setup_network()
@@ -94,6 +121,8 @@ def main():
     try:
         for n in ns:
             rows.append(run(n, args.reruns, extra_vars, args.profile))
+            if args.anchor:
+                rows[-1]["anchor"] = run_anchor(n, args.reruns, extra_vars, args.anchor)
             print("  measured N=%d" % n, file=sys.stderr)
     finally:
         lab.teardown([])
@@ -135,6 +164,37 @@ def main():
                 max(b["loads"]),
             )
         )
+    anchored = [r for r in rows if "anchor" in r]
+    if anchored:
+        print()
+        print("anchor: %s (bench/anchor.yml, the same relay settings), on its own fresh hosts" % args.anchor)
+        print(
+            "| N | anchor first (s) | postfix_relay first / anchor first | anchor re-run (s) | "
+            "postfix_relay re-run / anchor re-run | anchor re-run / floor | anchor re-run changed | "
+            "CPU/host anchor first (s) | CPU/host anchor re-run (s) | tasks/host (first, re-run) | load (first; re-run) |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in anchored:
+            f, a, b, n = r["floor"], r["anchor"]["first"], r["anchor"]["rerun"], r["n"]
+            print(
+                "| %d | %.1f | %.2fx | %.2f | %.2fx | %.2fx | %d | %.2f | %.2f | %d, %d | %.1f; %.1f-%.1f |"
+                % (
+                    n,
+                    a["s"],
+                    r["first"]["s"] / a["s"],
+                    b["s"],
+                    r["rerun"]["s"] / b["s"],
+                    b["s"] / f["s"],
+                    b["changed"],
+                    a["cpu"] / n,
+                    b["cpu"] / n,
+                    a["tasks"],
+                    b["tasks"],
+                    a["load"],
+                    min(b["loads"]),
+                    max(b["loads"]),
+                )
+            )
 
 
 if __name__ == "__main__":
