@@ -128,3 +128,31 @@ def test_is_ip_address(host, ok):
 def test_nexthop():
     assert nexthop("smtp.example.com", 587) == "[smtp.example.com]:587"
     assert nexthop("2001:db8::1", 2525) == "[ipv6:2001:db8::1]:2525"
+
+
+from ansible_collections.egress.mail.plugins.module_utils.net_values import validate_dns_name  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: validate_dns_name(5, "h"), "h: must be a host name (a string), got int"),
+        (lambda: validate_dns_name("a b", "h"), "h: the host name contains whitespace"),
+        (lambda: validate_host("", "h"), "h: is empty"),
+        (lambda: validate_host("  ", "h"), "h: is empty"),
+        (lambda: validate_host("a\nb", "h"), "h: the host contains a newline"),
+        (lambda: validate_host("a\tb", "h"), "h: the host contains a control character or line separator"),
+        (lambda: validate_port(True, "p"), "p: must be a port number (1-65535) or 'auto', not a boolean"),
+        (lambda: validate_port(True, "p", allow_auto=False), "p: must be a port number (1-65535), not a boolean"),
+        (lambda: validate_port("x", "p"), "p: 'x' is not a port number (1-65535) or 'auto'"),
+        (lambda: validate_port("x", "p", allow_auto=False), "p: 'x' is not a port number (1-65535)"),
+        (lambda: validate_port(1.5, "p"), "p: must be a port number (1-65535) or 'auto', got float"),
+        (lambda: validate_port(1.5, "p", allow_auto=False), "p: must be a port number (1-65535), got float"),
+    ],
+)
+def test_messages_are_exact(call, message):
+    """The whole message, not a search in it: the variable, what is wrong, and (only where
+    'auto' is accepted) that 'auto' is."""
+    with pytest.raises(ValueError) as err:
+        call()
+    assert str(err.value) == message

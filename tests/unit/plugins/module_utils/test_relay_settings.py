@@ -703,3 +703,76 @@ def test_probe_hosts_sorted_unique():
     )
     assert result["probe_hosts"] == ["a.example.com", "z.example.com"]
     assert resolve({"host": "z.example.com"}, P)["probe_hosts"] == []
+
+
+def test_without_a_prefix_messages_name_the_bare_setting():
+    with pytest.raises(ValueError) as exc:
+        resolve({"host": "h", "port": 0})
+    assert str(exc.value) == "port: 0 is out of range (1-65535)"
+    with pytest.raises(ValueError) as exc:
+        apply_probed_ports(resolve({"host": "h", "port": "auto"}), {}, [465])
+    assert str(exc.value) == "port: auto: no port of the probe is open with TLS on h; set the port"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (({"host": "h"}, 5), "relay settings: the variable prefix must be a string"),
+    ],
+)
+def test_resolve_arguments_exact_messages(args, message):
+    with pytest.raises(ValueError) as exc:
+        resolve(*args)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(
+    "relay, ports, implicit, message",
+    [
+        ("x", {}, [465], P + "port: auto: the probe result must be a dict of host -> port"),
+        (None, "x", [465], P + "port: auto: the probe result must be a dict of host -> port"),
+        (None, {}, "465", P + "port: auto: the implicit TLS ports must be a list of ports"),
+        (None, {"h": 587}, ["x"], P + "probe implicit TLS ports: 'x' is not a port number (1-65535)"),
+        (None, {"h": 587}, ["auto"], P + "probe implicit TLS ports: 'auto' is not a port number (1-65535)"),
+    ],
+)
+def test_apply_probed_ports_arguments_exact_messages(relay, ports, implicit, message):
+    if relay is None:
+        relay = resolve({"host": "h", "port": "auto"}, P)
+    with pytest.raises(ValueError) as exc:
+        apply_probed_ports(relay, ports, implicit, P)
+    assert str(exc.value) == message
+
+
+def test_port_auto_implicit_tls_with_plaintext_level_exact_message():
+    result = resolve({"host": "h", "port": "auto", "tls_security_level": "may", "allow_plaintext": True}, P)
+    with pytest.raises(ValueError) as exc:
+        apply_probed_ports(result, {"h": 465}, [465], P)
+    assert str(exc.value) == (
+        P
+        + "port: auto: the probe chose port 465 (implicit TLS), which cannot be combined with "
+        + P
+        + "tls_security_level 'may'"
+    )
+
+
+def test_port_auto_fallback_relays_are_probed():
+    """A fallback relay with port auto is probed like the main one and gets its nexthop."""
+    fallback = [{"host": "f.example", "port": "auto"}, {"host": "g.example", "port": 2525}]
+    result = resolve({"host": "h", "port": 587, "fallback_relays": fallback}, P)
+    assert result["probe_hosts"] == ["f.example"]
+    assert [(r["port"], r["nexthop"]) for r in result["fallback_relays"]] == [
+        ("auto", None),
+        (2525, "[g.example]:2525"),
+    ]
+    probed = apply_probed_ports(result, {"f.example": 2525}, [465], P)
+    assert [(r["port"], r["wrappermode"], r["nexthop"]) for r in probed["fallback_relays"]] == [
+        (2525, False, "[f.example]:2525"),
+        (2525, False, "[g.example]:2525"),
+    ]
+    assert probed["probe_hosts"] == []
+    with pytest.raises(ValueError) as exc:
+        apply_probed_ports(result, {}, [465], P)
+    assert str(exc.value) == (
+        P + "fallback_relays[0].port: auto: no port of the probe is open with TLS on f.example; set the port"
+    )

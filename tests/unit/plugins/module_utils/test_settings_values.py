@@ -116,3 +116,24 @@ def test_dict_keys_sorted_and_checked():
     with pytest.raises(ValueError) as exc:
         list(dict_keys({"a b": 1}, "v", "{k: v}", "a key", "the key"))
     assert str(exc.value) == "v: the key contains whitespace"
+
+
+def test_check_entry_messages_are_exact():
+    from ansible_collections.egress.mail.plugins.module_utils.settings_values import check_entry
+
+    keys = ("sender", "host")
+    with pytest.raises(ValueError) as exc:
+        check_entry({"host": "h", "hots": 1}, "x[0]", keys)
+    assert str(exc.value) == "x[0]: unknown key 'hots' (valid keys: sender, host)"
+    with pytest.raises(ValueError) as exc:
+        check_entry("h", "x[0]", keys)
+    assert str(exc.value) == "x[0]: must be a dict (keys: sender, host)"
+    assert check_entry({"host": "h"}, "x[0]", keys) == {"host": "h"}
+
+
+def test_check_token_messages_are_exact():
+    from ansible_collections.egress.mail.plugins.module_utils.settings_values import check_token
+
+    with pytest.raises(ValueError) as exc:
+        check_token("a\nb", "x", "the host")
+    assert str(exc.value) == "x: the host contains a newline"
