@@ -538,3 +538,104 @@ def test_dict_variables_refuse_the_same_shapes(value, canonical_error, aliases_e
 @pytest.mark.parametrize("unset", [None, "", {}])
 def test_dict_variables_unset(unset):
     assert validate_canonical_map(unset, "v") == [] and validate_aliases(unset, "v") == []
+
+
+from ansible_collections.egress.mail.plugins.module_utils.postfix_settings import (  # noqa: E402
+    validate_address,
+    validate_extra_config,
+    validate_message_size_limit,
+    validate_sasl_mechanisms,
+)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: validate_sender("", "s"), "s: is empty"),
+        (lambda: validate_sender("  ", "s"), "s: is empty"),
+        (lambda: validate_sender("a\nb", "s"), "s: the sender contains a newline"),
+        (lambda: validate_address("a\nb@x.example", "a"), "a: the address contains a newline"),
+        (
+            lambda: validate_sasl_mechanisms(["a b"], "s"),
+            "s[0]: 'a b' is not one mechanism name or pattern (plain, login, !gssapi, ...): "
+            "no whitespace, line breaks, quotes or backslashes",
+        ),
+        (lambda: validate_interfaces(["a", ""], "i"), "i: must be all, loopback-only or a list of addresses"),
+        (
+            lambda: validate_interfaces(["loopback-only", "127.0.0.1"], "i"),
+            "i: all and loopback-only stand alone, not in a list with other items",
+        ),
+        (
+            lambda: validate_interfaces(["[127.0.0.1"], "i"),
+            "i[0]: '[127.0.0.1' contains the invalid character '[' (allowed: letters, digits, '-' and '.')",
+        ),
+        (
+            lambda: validate_interfaces(["127.0.0.1]"], "i"),
+            "i[0]: '127.0.0.1]' contains the invalid character ']' (allowed: letters, digits, '-' and '.')",
+        ),
+        (lambda: validate_interfaces(["a b"], "i"), "i[0]: the host name or address contains whitespace"),
+        (
+            lambda: validate_canonical_map({"a@x.example": ""}, "c"),
+            "c[a@x.example]: must be an address local@domain or @domain (a string)",
+        ),
+        (
+            lambda: validate_canonical_map({"a@x.example": " "}, "c"),
+            "c[a@x.example]: must be an address local@domain or @domain (a string)",
+        ),
+        (
+            lambda: validate_canonical_map({"a@x.example": "b\n@x.example"}, "c"),
+            "c[a@x.example]: the address contains a newline",
+        ),
+        (
+            lambda: check_local_settings({"sender_rewrite": {"a\nb": "x@y.example"}}),
+            "sender_rewrite: a key contains a newline",
+        ),
+        (lambda: check_local_settings({"myhostname": "a b"}), "myhostname: the host name contains whitespace"),
+        (
+            lambda: validate_extra_config({"relayhost": "x"}, "e"),
+            "e: relayhost is written by the role from its checked variables (TLS, authentication, relay access "
+            "and routing): set host and port instead",
+        ),
+        (
+            lambda: validate_concurrency(4, "c", {"name": "office365", "max_connections": 3}),
+            "c: 4 is more than provider 'office365' allows (3 concurrent connections; more are refused with a "
+            "temporary error and delay mail)",
+        ),
+    ],
+)
+def test_postfix_messages_are_exact(call, message):
+    """The whole message: the variable, what is wrong, and the words a user acts on."""
+    with pytest.raises(ValueError) as exc:
+        call()
+    assert str(exc.value) == message
+
+
+def test_one_loopback_only_and_bracketed_ipv6_interfaces():
+    assert validate_interfaces("loopback-only", "i") == "loopback-only"
+    assert validate_interfaces(["loopback-only"], "i") == "loopback-only"
+    assert validate_interfaces(["[::1]"], "i") == "[::1]"
+
+
+def test_message_size_limit_bounds_are_exact():
+    """1 MiB is the least accepted; Postfix's default mailbox_size_limit the most, without extra_config."""
+    assert validate_message_size_limit(1048576, "m") == 1048576
+    assert validate_message_size_limit(51200000, "m") == 51200000
+    with pytest.raises(ValueError) as exc:
+        validate_message_size_limit(1048575, "m")
+    assert str(exc.value) == (
+        "m: 1048575 is less than 1048576 bytes (1 MiB); bounces carrying the original headers would be lost"
+        " (0, no limit, is refused too)"
+    )
+    with pytest.raises(ValueError) as exc:
+        validate_message_size_limit(51200001, "m")
+    assert str(exc.value) == (
+        "m: 51200001 is larger than mailbox_size_limit (51200000), which Postfix refuses; "
+        "raise extra_config.mailbox_size_limit"
+    )
+
+
+def test_root_alias_is_free_unless_root_forward_is_set():
+    assert validate_aliases({"root": "a@x.example"}, "al") == [["root", ["a@x.example"]]]
+    with pytest.raises(ValueError) as exc:
+        validate_aliases({"root": "a@x.example"}, "al", True, "p_")
+    assert str(exc.value) == "al: root is set by p_root_forward; give it there only"
