@@ -639,3 +639,15 @@ def test_root_alias_is_free_unless_root_forward_is_set():
     with pytest.raises(ValueError) as exc:
         validate_aliases({"root": "a@x.example"}, "al", True, "p_")
     assert str(exc.value) == "al: root is set by p_root_forward; give it there only"
+
+
+def test_root_forward_refuses_only_the_root_alias_and_bare_names_without_prefix():
+    from ansible_collections.egress.mail.plugins.module_utils.postfix_settings import check_address_settings
+
+    assert validate_aliases({"ops": "a@x.example"}, "al", True) == [["ops", ["a@x.example"]]]
+    with pytest.raises(ValueError) as exc:
+        validate_aliases({"root": "a@x.example"}, "al", True)
+    assert str(exc.value) == "al: root is set by root_forward; give it there only"
+    with pytest.raises(ValueError) as exc:
+        check_address_settings({"sender_canonical": {"a@x.example": ""}})
+    assert str(exc.value) == "sender_canonical[a@x.example]: must be an address local@domain or @domain (a string)"

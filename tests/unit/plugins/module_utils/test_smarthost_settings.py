@@ -181,3 +181,72 @@ def test_password_set_and_username_from_preset():
     assert result["password_set"] is True
     result = resolve({"host": "h", "username": "", "password": "   "}, P)
     assert result["username"] is None and result["password_set"] is False
+
+
+from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import (  # noqa: E402
+    credentials,
+    validate_ca_file,
+    wrappermode,
+)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: validate_username("a\nb", "u"), "u: the user name contains a newline"),
+        (
+            lambda: validate_password(" x", "p"),
+            "p: starts or ends with whitespace, which the configuration file cannot keep (postmap and PowerMTA "
+            "strip it): the login would fail (remove it, or fix the vault or file it comes from)",
+        ),
+        (lambda: validate_ca_file(5, "c"), "c: must be a file path (a string), got int"),
+        (lambda: validate_ca_file("/a\nb", "c"), "c: the path contains a newline"),
+        (lambda: credentials("u", None, False, ("U", "P"), "apikey"), "P: is required when U is set (apikey)"),
+        (
+            lambda: credentials(None, "pw", False, ("U", "P"), "apikey"),
+            "U: is empty but P is set; the relay needs both (user name: apikey)",
+        ),
+        (lambda: credentials("u", None, False, ("U", "P")), "P: is required when U is set"),
+        (lambda: credentials(None, "pw", False, ("U", "P")), "U: is empty but P is set; the relay needs both"),
+        (
+            lambda: resolve({"provider": "nope"}, "p_"),
+            "p_provider: unknown provider 'nope'; valid providers: brevo, gmail, google_relay, mailgun, mailjet, "
+            "office365, postmark, sendgrid, ses, sparkpost",
+        ),
+        (
+            lambda: resolve({"provider": "ses", "provider_region": 5}, "p_"),
+            "p_provider_region: must be a region name (a string), got int",
+        ),
+        (
+            lambda: resolve({"provider": "mailgun"}, "p_"),
+            "p_username: provider 'mailgun' requires SMTP AUTH; set p_username (the sending domain's SMTP login, "
+            "e.g. postmaster@your-domain) and p_password",
+        ),
+        (
+            lambda: resolve(
+                {
+                    "host": "h",
+                    "port": 587,
+                    "tls_security_level": "may",
+                    "allow_plaintext": True,
+                    "sender_dependent": [{"sender": "@a.example", "host": "r", "port": 465}],
+                },
+                "p_",
+            ),
+            "p_sender_dependent[0].port: port 465 uses implicit TLS (wrappermode), which cannot be combined with "
+            "p_tls_security_level 'may'",
+        ),
+    ],
+)
+def test_smarthost_messages_are_exact(call, message):
+    with pytest.raises(ValueError) as exc:
+        call()
+    assert str(exc.value) == message
+
+
+def test_wrappermode():
+    assert wrappermode(465, None) is True
+    assert wrappermode(587, None) is False
+    assert wrappermode("auto", None) is False
+    assert wrappermode(2465, {"tls_wrapper_ports": [465, 2465]}) is True
+    assert wrappermode(2587, {"tls_wrapper_ports": [465, 2465]}) is False
