@@ -776,3 +776,10 @@ def test_port_auto_fallback_relays_are_probed():
     assert str(exc.value) == (
         P + "fallback_relays[0].port: auto: no port of the probe is open with TLS on f.example; set the port"
     )
+
+
+def test_port_auto_main_relay_probed_to_implicit_tls_sets_wrappermode():
+    result = resolve({"host": "h", "port": "auto"}, P)
+    assert result["wrappermode"] is False
+    probed = apply_probed_ports(result, {"h": 465}, [465], P)
+    assert (probed["port"], probed["wrappermode"]) == (465, True)
