@@ -651,3 +651,38 @@ def test_root_forward_refuses_only_the_root_alias_and_bare_names_without_prefix(
     with pytest.raises(ValueError) as exc:
         check_address_settings({"sender_canonical": {"a@x.example": ""}})
     assert str(exc.value) == "sender_canonical[a@x.example]: must be an address local@domain or @domain (a string)"
+
+
+def test_provider_size_limit_messages_are_exact():
+    relays = [{"max_message_size": 100, "provider": "x"}]
+    with pytest.raises(ValueError) as exc:
+        validate_message_size_limit(None, "m", relays, {"message_size_limit": "0"}, "p_")
+    assert str(exc.value) == (
+        "p_extra_config.message_size_limit: no limit (0) is more than provider 'x' accepts (100 bytes); "
+        "larger messages would be accepted here and bounced later"
+    )
+    with pytest.raises(ValueError) as exc:
+        validate_message_size_limit(2000000, "m", [{"max_message_size": 1500000, "provider": "x"}])
+    assert str(exc.value) == (
+        "m: 2000000 is more than provider 'x' accepts (1500000 bytes); larger messages would be "
+        "accepted here and bounced later"
+    )
+
+
+def test_the_lowest_provider_connection_limit_covers_every_relay():
+    """Today only office365 documents a limit; two made-up presets show the lowest one wins."""
+    from ansible_collections.egress.mail.plugins.module_utils.postfix_settings import check_postfix_settings
+
+    def relay(limit, provider):
+        return {"port": 587, "max_connections": limit, "provider": provider, "max_message_size": None}
+
+    smarthost = {
+        "main": relay(5, "five"),
+        "fallback_relays": [relay(None, None), relay(2, "two"), relay(4, "four")],
+        "tls_security_level": "encrypt",
+        "preset": None,
+    }
+    assert check_postfix_settings({}, P, smarthost)["concurrency_limit"] == 2
+    with pytest.raises(ValueError) as exc:
+        check_postfix_settings({"concurrency_limit": 3}, P, smarthost)
+    assert str(exc.value).startswith(P + "concurrency_limit: 3 is more than provider 'two' allows (2 concurrent")
