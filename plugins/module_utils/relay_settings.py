@@ -70,6 +70,7 @@ from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings imp
     TLS_LEVELS,
     WRAPPER_PORT,
     check_relay_entry,
+    check_distinct_relays,
     check_same_tls_mode,
     resolve_smarthost,
     validate_ca_file,
@@ -100,6 +101,7 @@ __all__ = [
     "check_local_settings",
     "check_postfix_settings",
     "check_relay_entry",
+    "check_distinct_relays",
     "check_same_tls_mode",
     "check_settings_dict",
     "check_text",
@@ -262,6 +264,7 @@ def apply_probed_ports(relay, ports_by_host, implicit_tls_ports, prefix=""):
             entry["nexthop"] = nexthop(entry["host"], entry["port"])
             entries.append(entry)
         result[key] = entries
+    check_distinct_relays(result, result["fallback_relays"], prefix)
     check_same_tls_mode(result, result["fallback_relays"], prefix)
     result["probe_hosts"] = []
     return result

@@ -247,22 +247,34 @@ def resolve_fallback_relays(value, prefix, main, tls_level):
     """<prefix>fallback_relays: relays tried in order after the main one (see resolve)."""
     name = prefix + "fallback_relays"
     result = []
-    seen = {} if main["port"] == "auto" else {(main["host"], main["port"]): prefix + "host"}
     for index, entry in enumerate(entry_list(value, name, RELAY_KEYS)):
         ename = "%s[%d]" % (name, index)
         relay = check_relay_entry(entry, ename, default_port=main["port"])
         relay["index"] = index
-        key = (relay["host"], relay["port"])
-        if relay["port"] != "auto" and key in seen:
-            raise ValueError(
-                "%s: %s is already the relay of %s (each relay once: one login per [host]:port)"
-                % (ename, relay["nexthop"], seen[key])
-            )
-        seen[key] = ename
         check_wrapper_level(relay, ename, prefix, tls_level)
         result.append(relay)
+    check_distinct_relays(main, result, prefix)
     check_same_tls_mode(main, result, prefix)
     return result
+
+
+def check_distinct_relays(main, fallbacks, prefix):
+    """Each relay of the list once: one login per [host]:port.
+
+    ``auto`` counts as one port: the probe chooses one port per host, so two entries of one host
+    with port ``auto`` always end on the same [host]:port. An ``auto`` entry and a fixed port of
+    the same host are checked again once the probe chose the port (apply_probed_ports).
+    """
+    seen = {(main["host"], main["port"]): prefix + "host"}
+    for relay in fallbacks:
+        key = (relay["host"], relay["port"])
+        ename = "%sfallback_relays[%d]" % (prefix, relay["index"])
+        if key in seen:
+            raise ValueError(
+                "%s: %s is already the relay of %s (each relay once: one login per [host]:port)"
+                % (ename, nexthop(relay["host"], relay["port"]), seen[key])
+            )
+        seen[key] = ename
 
 
 def check_same_tls_mode(main, fallbacks, prefix):

@@ -455,3 +455,27 @@ def test_address_maps_accept_only_plain_addresses(variable, value):
     for key, target in result[variable]:
         for item in [key] + (target if isinstance(target, list) else [target]):
             assert not set(item) & set("|/:#$%!\"'`{}[], =\\\n\r\t"), item
+
+
+def test_port_auto_twice_on_one_host_is_one_relay_twice():
+    """The probe picks one port per host: two `auto` entries of one host would be one
+    [host]:port with two logins, so they are refused before any probe."""
+    with pytest.raises(ValueError) as exc:
+        _r(port="auto", fallback_relays=[_fb(host="smtp.example.net", port="auto")])
+    assert str(exc.value) == (
+        F + "[0]: [smtp.example.net]:auto is already the relay of " + P + "host"
+        " (each relay once: one login per [host]:port)"
+    )
+    with pytest.raises(ValueError) as exc:
+        _r(fallback_relays=[_fb(host="a.example", port="auto"), _fb(host="a.example", port="auto")])
+    assert str(exc.value).startswith(F + "[1]: [a.example]:auto is already the relay of " + F + "[0] (")
+
+
+def test_port_auto_next_to_a_fixed_port_of_its_host_is_checked_after_the_probe():
+    fallback = [_fb(host="a.example", port="auto"), _fb(host="a.example", port=2525)]
+    result = _r(fallback_relays=fallback)
+    probed = apply_probed_ports(result, {"a.example": 587}, [465], P)
+    assert [r["nexthop"] for r in probed["fallback_relays"]] == ["[a.example]:587", "[a.example]:2525"]
+    with pytest.raises(ValueError) as exc:
+        apply_probed_ports(result, {"a.example": 2525}, [465], P)
+    assert str(exc.value).startswith(F + "[1]: [a.example]:2525 is already the relay of " + F + "[0] (")
