@@ -250,3 +250,13 @@ def test_wrappermode():
     assert wrappermode("auto", None) is False
     assert wrappermode(2465, {"tls_wrapper_ports": [465, 2465]}) is True
     assert wrappermode(2587, {"tls_wrapper_ports": [465, 2465]}) is False
+
+
+def test_mixed_tls_modes_message_is_exact():
+    with pytest.raises(ValueError) as exc:
+        resolve({"host": "h", "port": 587, "fallback_relays": [{"host": "f.example", "port": 465}]}, "p_")
+    assert str(exc.value) == (
+        "p_fallback_relays[0].port: port 465 uses implicit TLS but p_port (port 587) uses STARTTLS; the relays "
+        "are tried in one delivery through one Postfix transport, so all of them need the same TLS mode (give a "
+        "port of the same kind)"
+    )
