@@ -25,6 +25,7 @@ on its own fresh hosts; its re-run is not required to change nothing (its change
 """
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -67,37 +68,37 @@ def median_of(runs):
     return dict(best, loads=[r["load"] for r in runs])
 
 
-def run_anchor(n, reruns, extra_vars, anchor):
-    """The anchor role on N fresh hosts of its own: first converge and median re-run."""
-    hosts = ["bench-an-%02d" % i for i in range(1, n + 1)]
+@contextlib.contextmanager
+def fresh_hosts(prefix, n, label, extra_vars):
+    """N fresh mail hosts named <prefix>NN, reached over SSH and prepared; yields the inventory."""
+    hosts = ["%s%02d" % (prefix, i) for i in range(1, n + 1)]
     lab.start(hosts)
     try:
         lab.enable_ssh(hosts)
-        inv = lab.inventory(hosts, os.path.join(lab.WORK, "anchor-%d.json" % n), connection="ssh", **extra_vars)
+        inv = lab.inventory(hosts, os.path.join(lab.WORK, "%s-%d.json" % (label, n)), connection="ssh", **extra_vars)
         lab.prepare(inv, limit=",".join(hosts))
+        yield inv
+    finally:
+        lab.remove(hosts)
+
+
+def run_anchor(n, reruns, extra_vars, anchor):
+    """The anchor role on N fresh hosts of its own: first converge and median re-run."""
+    with fresh_hosts("bench-an-", n, "anchor", extra_vars) as inv:
         extra = ("-e", "bench_anchor_role=" + os.path.basename(anchor.rstrip("/")))
         environ = {"ANSIBLE_ROLES_PATH": os.path.dirname(os.path.abspath(anchor.rstrip("/")))}
         kwargs = dict(check_unchanged=False, extra=extra, environ=environ, prefix="bench-an-")
         first = measure(inv, ANCHOR, n, False, "anchor-first", **kwargs)
         rerun = median_of([measure(inv, ANCHOR, n, False, "anchor-rerun", **kwargs) for dummy in range(reruns)])
         return {"first": first, "rerun": rerun}
-    finally:
-        lab.remove(hosts)
 
 
 def run(n, reruns, extra_vars, profile):
-    hosts = ["bench-mh-%02d" % i for i in range(1, n + 1)]
-    lab.start(hosts)
-    try:
-        lab.enable_ssh(hosts)
-        inv = lab.inventory(hosts, os.path.join(lab.WORK, "converge-%d.json" % n), connection="ssh", **extra_vars)
-        lab.prepare(inv, limit=",".join(hosts))
+    with fresh_hosts("bench-mh-", n, "converge", extra_vars) as inv:
         floor = median_of([measure(inv, FLOOR, n, False, "floor") for dummy in range(reruns)])
         first = measure(inv, SITE, n, profile, "first", check_unchanged=False)
         rerun = median_of([measure(inv, SITE, n, profile, "rerun") for dummy in range(reruns)])
         return {"n": n, "floor": floor, "first": first, "rerun": rerun}
-    finally:
-        lab.remove(hosts)
 
 
 def main():

@@ -38,3 +38,11 @@ def refused(extra, name, fragment="", base=None, secret=SECRET):
     assert fragment in message, message
     assert secret not in message
     return message
+
+
+def assert_message(call, message):
+    """``call()`` raises ValueError with exactly ``message`` (not a search in it: text around
+    the message, or a changed word, fails)."""
+    with pytest.raises(ValueError) as exc:
+        call()
+    assert str(exc.value) == message

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import assert_message
 from ansible_collections.egress.mail.plugins.module_utils.net_values import validate_host, validate_port
 
 
@@ -153,6 +154,4 @@ from ansible_collections.egress.mail.plugins.module_utils.net_values import vali
 def test_messages_are_exact(call, message):
     """The whole message, not a search in it: the variable, what is wrong, and (only where
     'auto' is accepted) that 'auto' is."""
-    with pytest.raises(ValueError) as err:
-        call()
-    assert str(err.value) == message
+    assert_message(call, message)

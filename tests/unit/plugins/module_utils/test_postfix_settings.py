@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import assert_message
 from ansible_collections.egress.mail.plugins.module_utils.postfix_settings import (
     check_local_settings,
     validate_aliases,
@@ -605,9 +606,7 @@ from ansible_collections.egress.mail.plugins.module_utils.postfix_settings impor
 )
 def test_postfix_messages_are_exact(call, message):
     """The whole message: the variable, what is wrong, and the words a user acts on."""
-    with pytest.raises(ValueError) as exc:
-        call()
-    assert str(exc.value) == message
+    assert_message(call, message)
 
 
 def test_one_loopback_only_and_bracketed_ipv6_interfaces():

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import assert_message
 from ansible_collections.egress.mail.plugins.module_utils.relay_settings import resolve
 from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import validate_password, validate_username
 from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import P, SECRET, settings as _s
@@ -239,9 +240,7 @@ from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings imp
     ],
 )
 def test_smarthost_messages_are_exact(call, message):
-    with pytest.raises(ValueError) as exc:
-        call()
-    assert str(exc.value) == message
+    assert_message(call, message)
 
 
 def test_wrappermode():
