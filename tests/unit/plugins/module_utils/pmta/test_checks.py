@@ -536,3 +536,30 @@ def test_summary_keys_and_the_password_without_user_warning():
         {"address": "127.0.0.1", "port": 25, "loopback": True, "line": 1, "listener": "127.0.0.1:25"}
     ]
     assert "auth-password is set in <domain *> but auth-username is not" in [w.message for w in report.warnings]
+
+
+# --- mutation testing (issue 21): the width rule of a relaying source, at its boundaries ---------
+@pytest.mark.parametrize(
+    "text, wide",
+    [
+        ("0/0", True),
+        ("::/0", True),
+        # Public ranges (documentation ranges count as private in ipaddress); no traffic is sent.
+        ("8.8.8.0/24", False),  # 256 addresses: the widest accepted
+        ("8.8.8.0/23", True),
+        ("2a00:1450:4001:2::/64", False),  # a /64 is the widest accepted
+        ("2a00:1450:4001:2::/63", True),
+        ("10.0.0.0/8", False),  # private ranges may be wide
+        ("127.0.0.0/8", False),
+        ("fd00::/8", False),
+        ("198.51.100.7", False),
+    ],
+)
+def test_the_width_of_a_relaying_source_at_its_boundaries(text, wide):
+    from ansible_collections.egress.mail.plugins.module_utils.pmta.checks import _is_wide
+    from ansible_collections.egress.mail.plugins.module_utils.pmta.values import parse_network
+
+    net = parse_network(text)
+    assert net is not None, text
+    assert _is_wide(net) is wide
+    assert _is_wide(None) is False
