@@ -563,3 +563,24 @@ def test_the_width_of_a_relaying_source_at_its_boundaries(text, wide):
     assert net is not None, text
     assert _is_wide(net) is wide
     assert _is_wide(None) is False
+
+
+def test_the_report_and_a_source_summary_carry_every_key_with_its_value():
+    text = GOOD.replace(
+        "<source 0/0>\n    smtp-service yes\n    require-auth yes\n",
+        "<source 0/0>\n    smtp-service no\n    require-auth yes\n    allow-starttls yes\n"
+        "    require-starttls-before-auth yes\n",
+    )
+    assert text != GOOD
+    report = pc.validate(text).as_dict()
+    assert sorted(report) == ["errors", "summary", "valid", "warnings"] and report["valid"] is True
+    (source,) = [s for s in report["summary"]["sources"] if s["match"] == "0/0"]
+    assert source == {
+        "match": "0/0",
+        "line": source["line"],
+        "always_allow_relaying": None,
+        "require_auth": True,
+        "allow_starttls": True,
+        "require_starttls_before_auth": True,
+        "smtp_service": False,
+    }
