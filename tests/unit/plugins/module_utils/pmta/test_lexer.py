@@ -29,3 +29,11 @@ def test_only_blanks_and_tabs_separate_tokens():
     for blank in ("\u00a0", "\u3000", "\u2003"):
         text = HEAD.replace("always-allow-relaying yes", "always-allow-relaying%syes" % blank) + DOMAIN
         assert not pc.validate(text).valid
+
+
+def test_only_space_and_tab_separate_tokens():
+    """Mutation testing (issue 21): no other character splits a token (an upper-case X did not
+    occur in any token of the tests)."""
+    from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import split_tokens
+
+    assert split_tokens('XmtaX  a\tb "c d" Zz') == ["XmtaX", "a", "b", "c d", "Zz"]
