@@ -584,3 +584,12 @@ def test_the_report_and_a_source_summary_carry_every_key_with_its_value():
         "require_starttls_before_auth": True,
         "smtp_service": False,
     }
+
+
+def test_a_repeated_directive_message_is_exact_and_the_report_keeps_the_tree():
+    text = HEAD + "<domain *>\n    smtp-hosts smtp.example.net:587\n    max-smtp-out 5\n    max-smtp-out 6\n</domain>\n"
+    report = pc.validate(text)
+    assert [(w.line, w.message) for w in report.warnings if "repeated" in w.message] == [
+        (8, "directive 'max-smtp-out' repeated in <domain *> (first on line 7)")
+    ]
+    assert [getattr(child, "key", None) for child in report.root.children] == ["smtp-listener", "source", "domain"]
