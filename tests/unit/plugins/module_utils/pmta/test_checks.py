@@ -593,3 +593,46 @@ def test_a_repeated_directive_message_is_exact_and_the_report_keeps_the_tree():
         (8, "directive 'max-smtp-out' repeated in <domain *> (first on line 7)")
     ]
     assert [getattr(child, "key", None) for child in report.root.children] == ["smtp-listener", "source", "domain"]
+
+
+@pytest.mark.parametrize(
+    "body, kind, line, message",
+    [
+        (
+            "    smtp-hosts smtp.example.net:587\n    route smtp.example.org:587\n",
+            "error",
+            7,
+            "second route for <domain *>: 'route' here and 'smtp-hosts' on line 6; exactly one route or "
+            "smtp-hosts is allowed",
+        ),
+        (
+            "    smtp-hosts smtp.example.net\n",
+            "warning",
+            6,
+            "'smtp-hosts smtp.example.net' has no port: PowerMTA would use port 25, which most clouds block; "
+            "add :587 or :2525",
+        ),
+        (
+            "    smtp-hosts smtp.example.net:587,smtp.example.org:587\n",
+            "warning",
+            6,
+            "smtp-hosts lists several hosts (1 preference level(s)); the summary reports the first",
+        ),
+    ],
+)
+def test_route_messages_are_exact(body, kind, line, message):
+    report = pc.validate(HEAD + "<domain *>\n" + body + "</domain>\n")
+    found = report.errors if kind == "error" else report.warnings
+    assert (line, message) in [(m.line, m.message) for m in found]
+
+
+def test_one_route_of_one_host_gives_no_route_message():
+    report = pc.validate(HEAD + "<domain *>\n    smtp-hosts smtp.example.net:587\n</domain>\n")
+    messages_ = [m.message for m in report.errors + report.warnings]
+    for text in ("second route", "several hosts", "has no port", "uses port 25"):
+        assert not [m for m in messages_ if text in m], messages_
+
+
+def test_a_duplicate_stanza_message_is_exact():
+    report = pc.validate(HEAD + "<source 10.1.1.1>\n</source>\n<source 10.1.1.1>\n</source>\n")
+    assert [(w.line, w.message) for w in report.warnings] == [(7, "duplicate <source 10.1.1.1> (first on line 5)")]
