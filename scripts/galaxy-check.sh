@@ -44,7 +44,7 @@ forbidden = [
     (r'(^|/)\.git(/|$)', 'git metadata'),
     (r'(^|/)\.ansible(/|$)', 'ansible local data'),
     (r'(^|/)\.molecule(/|$)', 'molecule ephemeral data'),
-    (r'(^|/)(\.pytest_cache|__pycache__|\.tox|\.nox|\.mypy_cache)(/|$)', 'a Python cache'),
+    (r'(^|/)(\.pytest_cache|__pycache__|\.tox|\.nox|\.mypy_cache|\.hypothesis|\.ruff_cache|\.mutmut-cache)(/|$)', 'a Python or test cache'),
     (r'\.py[co]$', 'compiled Python'),
     (r'^build(/|$)', 'build output'),
     (r'^tests/output(/|$)', 'ansible-test output'),
@@ -54,7 +54,7 @@ forbidden = [
     (r'^changelogs/\.plugin-cache\.yaml$', 'the antsibull-changelog plugin cache'),
     (r'\.(tar\.gz|tgz|zip|whl|log|retry|swp)$', 'an archive, log or editor file'),
     (r'^(scripts|demo|\.ci)(/|$)', 'local tooling (build_ignore in galaxy.yml)'),
-    (r'^(Makefile|ansible\.cfg|requirements-test\.txt|requirements-galaxy\.txt|pytest\.ini)$',
+    (r'^(Makefile|ansible\.cfg|requirements-test\.txt|requirements-mutation\.txt|requirements-galaxy\.txt|pytest\.ini)$',
      'local tooling (build_ignore in galaxy.yml)'),
     (r'(^|/)(vault-password|\.vault_pass)[^/]*$|\.pem$|\.key$', 'a secret or key'),
 ]
