@@ -91,6 +91,12 @@ def is_ip_address(host):
     return ":" in host or bool(re.fullmatch(r"[0-9.]+", host))
 
 
+def same_host_key(host):
+    """What validate_host returned, in one spelling per host: IP addresses in their compressed
+    form (2001:DB8:0::1 and 2001:db8::1 are one host), host names as they are (already lower-case)."""
+    return ipaddress.ip_address(host).compressed if is_ip_address(host) else host
+
+
 def validate_port(value, name, allow_auto=True):
     """Validate a port: int 1-65535, a numeric string or 'auto'. Returns int or 'auto'."""
     if isinstance(value, bool):

@@ -16,7 +16,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.egress.mail.plugins.module_utils.net_values import nexthop, validate_host, validate_port
+from ansible_collections.egress.mail.plugins.module_utils.net_values import (
+    nexthop,
+    same_host_key,
+    validate_host,
+    validate_port,
+)
 from ansible_collections.egress.mail.plugins.module_utils.providers import PRESETS, get_preset, provider_names
 from ansible_collections.egress.mail.plugins.module_utils.settings_values import (
     check_entry,
@@ -261,13 +266,14 @@ def resolve_fallback_relays(value, prefix, main, tls_level):
 def check_distinct_relays(main, fallbacks, prefix):
     """Each relay of the list once: one login per [host]:port.
 
-    ``auto`` counts as one port: the probe chooses one port per host, so two entries of one host
+    Hosts are compared in one spelling each (same_host_key). ``auto`` counts as one port: the
+    probe chooses one port per host, so two entries of one host
     with port ``auto`` always end on the same [host]:port. An ``auto`` entry and a fixed port of
     the same host are checked again once the probe chose the port (apply_probed_ports).
     """
-    seen = {(main["host"], main["port"]): prefix + "host"}
+    seen = {(same_host_key(main["host"]), main["port"]): prefix + "host"}
     for relay in fallbacks:
-        key = (relay["host"], relay["port"])
+        key = (same_host_key(relay["host"]), relay["port"])
         ename = "%sfallback_relays[%d]" % (prefix, relay["index"])
         if key in seen:
             raise ValueError(

@@ -155,3 +155,11 @@ def test_messages_are_exact(call, message):
     """The whole message, not a search in it: the variable, what is wrong, and (only where
     'auto' is accepted) that 'auto' is."""
     assert_message(call, message)
+
+
+def test_same_host_key_gives_one_spelling_per_host():
+    from ansible_collections.egress.mail.plugins.module_utils.net_values import same_host_key
+
+    assert same_host_key("2001:DB8:0::1") == same_host_key("2001:db8::1") == "2001:db8::1"
+    assert same_host_key("192.0.2.1") == "192.0.2.1"
+    assert same_host_key("smtp.example.net") == "smtp.example.net"

@@ -479,3 +479,12 @@ def test_port_auto_next_to_a_fixed_port_of_its_host_is_checked_after_the_probe()
     with pytest.raises(ValueError) as exc:
         apply_probed_ports(result, {"a.example": 2525}, [465], P)
     assert str(exc.value).startswith(F + "[1]: [a.example]:2525 is already the relay of " + F + "[0] (")
+
+
+def test_one_ip_address_in_two_spellings_is_one_relay():
+    with pytest.raises(ValueError) as exc:
+        _r(fallback_relays=[_fb(host="2001:db8::1", port=587), _fb(host="2001:DB8:0::1", port=587)])
+    assert str(exc.value).startswith(F + "[1]: [ipv6:2001:DB8:0::1]:587 is already the relay of " + F + "[0] (")
+    with pytest.raises(ValueError) as exc:
+        _r(port="auto", host="2001:db8::1", fallback_relays=[_fb(host="2001:0db8::1", port="auto")])
+    assert str(exc.value).startswith(F + "[0]: [ipv6:2001:0db8::1]:auto is already the relay of " + P + "host (")
