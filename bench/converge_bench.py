@@ -85,8 +85,9 @@ def fresh_hosts(prefix, n, label, extra_vars):
 def run_anchor(n, reruns, extra_vars, anchor):
     """The anchor role on N fresh hosts of its own: first converge and median re-run."""
     with fresh_hosts("bench-an-", n, "anchor", extra_vars) as inv:
-        extra = ("-e", "bench_anchor_role=" + os.path.basename(anchor.rstrip("/")))
-        environ = {"ANSIBLE_ROLES_PATH": os.path.dirname(os.path.abspath(anchor.rstrip("/")))}
+        anchor = os.path.abspath(anchor)  # no trailing slash: the role's name and its parent
+        extra = ("-e", "bench_anchor_role=" + os.path.basename(anchor))
+        environ = {"ANSIBLE_ROLES_PATH": os.path.dirname(anchor)}
         kwargs = dict(check_unchanged=False, extra=extra, environ=environ, prefix="bench-an-")
         first = measure(inv, ANCHOR, n, False, "anchor-first", **kwargs)
         rerun = median_of([measure(inv, ANCHOR, n, False, "anchor-rerun", **kwargs) for dummy in range(reruns)])

@@ -19,6 +19,7 @@ from ansible_collections.egress.mail.plugins.module_utils.relay_settings import 
 from ansible_collections.egress.mail.plugins.module_utils.smarthost_settings import DEFAULT_CANDIDATE_PORTS
 from ansible_collections.egress.mail.tests.unit.helpers.relay_cases import (
     BASE,
+    assert_message,
     P,
     SECRET,
     refused as _refused,
@@ -706,12 +707,11 @@ def test_probe_hosts_sorted_unique():
 
 
 def test_without_a_prefix_messages_name_the_bare_setting():
-    with pytest.raises(ValueError) as exc:
-        resolve({"host": "h", "port": 0})
-    assert str(exc.value) == "port: 0 is out of range (1-65535)"
-    with pytest.raises(ValueError) as exc:
-        apply_probed_ports(resolve({"host": "h", "port": "auto"}), {}, [465])
-    assert str(exc.value) == "port: auto: no port of the probe is open with TLS on h; set the port"
+    assert_message(lambda: resolve({"host": "h", "port": 0}), "port: 0 is out of range (1-65535)")
+    assert_message(
+        lambda: apply_probed_ports(resolve({"host": "h", "port": "auto"}), {}, [465]),
+        "port: auto: no port of the probe is open with TLS on h; set the port",
+    )
 
 
 @pytest.mark.parametrize(
@@ -721,9 +721,7 @@ def test_without_a_prefix_messages_name_the_bare_setting():
     ],
 )
 def test_resolve_arguments_exact_messages(args, message):
-    with pytest.raises(ValueError) as exc:
-        resolve(*args)
-    assert str(exc.value) == message
+    assert_message(lambda: resolve(*args), message)
 
 
 @pytest.mark.parametrize(
@@ -739,20 +737,17 @@ def test_resolve_arguments_exact_messages(args, message):
 def test_apply_probed_ports_arguments_exact_messages(relay, ports, implicit, message):
     if relay is None:
         relay = resolve({"host": "h", "port": "auto"}, P)
-    with pytest.raises(ValueError) as exc:
-        apply_probed_ports(relay, ports, implicit, P)
-    assert str(exc.value) == message
+    assert_message(lambda: apply_probed_ports(relay, ports, implicit, P), message)
 
 
 def test_port_auto_implicit_tls_with_plaintext_level_exact_message():
     result = resolve({"host": "h", "port": "auto", "tls_security_level": "may", "allow_plaintext": True}, P)
-    with pytest.raises(ValueError) as exc:
-        apply_probed_ports(result, {"h": 465}, [465], P)
-    assert str(exc.value) == (
+    assert_message(
+        lambda: apply_probed_ports(result, {"h": 465}, [465], P),
         P
         + "port: auto: the probe chose port 465 (implicit TLS), which cannot be combined with "
         + P
-        + "tls_security_level 'may'"
+        + "tls_security_level 'may'",
     )
 
 
@@ -771,10 +766,9 @@ def test_port_auto_fallback_relays_are_probed():
         (2525, False, "[g.example]:2525"),
     ]
     assert probed["probe_hosts"] == []
-    with pytest.raises(ValueError) as exc:
-        apply_probed_ports(result, {}, [465], P)
-    assert str(exc.value) == (
-        P + "fallback_relays[0].port: auto: no port of the probe is open with TLS on f.example; set the port"
+    assert_message(
+        lambda: apply_probed_ports(result, {}, [465], P),
+        P + "fallback_relays[0].port: auto: no port of the probe is open with TLS on f.example; set the port",
     )
 
 
