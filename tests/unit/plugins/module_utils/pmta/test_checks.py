@@ -636,3 +636,17 @@ def test_one_route_of_one_host_gives_no_route_message():
 def test_a_duplicate_stanza_message_is_exact():
     report = pc.validate(HEAD + "<source 10.1.1.1>\n</source>\n<source 10.1.1.1>\n</source>\n")
     assert [(w.line, w.message) for w in report.warnings] == [(7, "duplicate <source 10.1.1.1> (first on line 5)")]
+
+
+def test_the_route_summary_of_each_directive_is_exact():
+    """A `route` has one host: its summary has no `levels` (those are smtp-hosts' preference levels)."""
+    route = pc.validate(HEAD + "<domain *>\n    route smtp.example.net:2525\n</domain>\n").summary["route"]
+    assert route == {"directive": "route", "host": "smtp.example.net", "port": 2525, "line": 6}
+    hosts = pc.validate(HEAD + "<domain *>\n    smtp-hosts smtp.example.net:587\n</domain>\n").summary["route"]
+    assert hosts == {
+        "directive": "smtp-hosts",
+        "host": "smtp.example.net",
+        "port": 587,
+        "line": 6,
+        "levels": [[{"host": "smtp.example.net", "port": 587, "kind": "name"}]],
+    }
