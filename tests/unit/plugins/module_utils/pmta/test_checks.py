@@ -613,6 +613,12 @@ def test_a_repeated_directive_message_is_exact_and_the_report_keeps_the_tree():
             "add :587 or :2525",
         ),
         (
+            "    smtp-hosts smtp.example.net:25\n",
+            "warning",
+            6,
+            "'smtp-hosts' uses port 25, which most clouds block outbound",
+        ),
+        (
             "    smtp-hosts smtp.example.net:587,smtp.example.org:587\n",
             "warning",
             6,
@@ -650,3 +656,21 @@ def test_the_route_summary_of_each_directive_is_exact():
         "line": 6,
         "levels": [[{"host": "smtp.example.net", "port": 587, "kind": "name"}]],
     }
+
+
+def test_a_listener_after_a_malformed_one_is_still_read():
+    """A listener the linter cannot read is reported by its own check; the ones after it still count."""
+    report = pc.validate("smtp-listener 127.0.0.1 2525\n" + HEAD + DOMAIN)
+    assert [d["listener"] for d in report.summary["listener_details"]] == ["127.0.0.1:25"]
+    assert "no smtp-listener" not in " ".join(m.message for m in report.errors)
+
+
+def test_http_access_after_a_none_level_is_still_checked_and_its_message_is_exact():
+    report = pc.validate(HEAD + "http-access 0/0 none\nhttp-access 10.0.0.5 Admin\n" + DOMAIN)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (
+            6,
+            "http-access 10.0.0.5 admin: the admin level lets anyone there reload or change PowerMTA; "
+            "give it only to loopback addresses (127.0.0.1, ::1)",
+        )
+    ]
