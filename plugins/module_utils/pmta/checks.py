@@ -245,7 +245,7 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
 
     # --- sources -----------------------------------------------------------
     sources = root.stanzas("source")
-    named_sources = set(s.arg for s in sources if s.arg and s.arg.startswith("{"))
+    source_args = set(s.arg for s in sources)
     catch_alls = []
     open_networks = []
     for stanza in sources:
@@ -305,7 +305,8 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         if method == "password" and stanza.first("password") is None:
             error(stanza.line, "<smtp-user %s> has no password" % stanza.arg)
         for directive in stanza.directives("source"):
-            if directive.args and directive.args[0] not in named_sources:
+            # A value without braces is the schema's error ("expects a source name in braces").
+            if directive.args and directive.args[0].startswith("{") and directive.args[0] not in source_args:
                 error(
                     directive.line,
                     "<smtp-user %s> refers to %s but no <source %s> is defined"
@@ -326,7 +327,7 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
             if policy:
                 # Whether a virtual MTA's <domain *> inherits the top-level one is not in the
                 # reference transcription: its own route must carry its own TLS floor.
-                _check_tls_floor(inner, [], error)
+                _check_tls_floor(inner, error)
     pools = {}
     pool_lines = {}
     for stanza in root.stanzas("virtual-mta-pool"):
@@ -366,7 +367,7 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         route = _check_routes(wildcard, rule, note, "<domain *>")
         has_route = any(d.key in ROUTE_DIRECTIVES for s in wildcard for d in s.directives())
         if policy and has_route:
-            _check_tls_floor(wildcard, [], error)
+            _check_tls_floor(wildcard, error)
             if _last_value(wildcard, "smtp-tls-ca-file") is None:
                 warn(
                     wildcard[0].line,
@@ -466,24 +467,27 @@ def _bool_value(value):
 _TLS_DEFAULTS = {"tlsv1": False, "tlsv1.1": True}
 
 
-def _check_tls_floor(stanzas, inherited, error):  # inherited: stanzas whose values apply when unset
-    """Under the relay policy no TLS below 1.2 towards the smarthost: TLSv1 and TLSv1.1 must be off."""
+def _check_tls_floor(stanzas, error):
+    """Under the relay policy no TLS below 1.2 towards the smarthost: TLSv1 and TLSv1.1 must be off.
+
+    Only ``stanzas`` count: an unset version has the reference's default, never a value of
+    another block (whether a virtual MTA's <domain *> inherits the top-level one is not in the
+    reference transcription)."""
     routes = [d for s in stanzas for d in s.directives() if d.key in ROUTE_DIRECTIVES]
     if not routes:
         return
     for version, default in sorted(_TLS_DEFAULTS.items()):
         name = "smtp-tls-allow-" + version
         value = _bool_value(_last_value(stanzas, name))
-        if value is None:
-            value = _bool_value(_last_value(inherited, name))
-        if value is None:
+        unset = value is None
+        if unset:
             value = default
         if value:
             error(
                 routes[0].line,
                 "relay policy: %s is %s for this route (%s); TLS below 1.2 must be off "
                 "towards the smarthost: add '%s no'"
-                % (name, "on by default" if default else "on", REFERENCE[name], name),
+                % (name, "on by default" if unset else "on", REFERENCE[name], name),
             )
 
 

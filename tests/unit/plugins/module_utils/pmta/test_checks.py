@@ -674,3 +674,251 @@ def test_http_access_after_a_none_level_is_still_checked_and_its_message_is_exac
             "give it only to loopback addresses (127.0.0.1, ::1)",
         )
     ]
+
+
+# --- mutation testing (issue 21): every finding of validate(), whole, with its line --------------
+# Each case lists all errors and all warnings of one configuration, in the report's order; a
+# changed word, another line or a finding too many or too few fails it.
+_L = "smtp-listener 127.0.0.1:25\n"
+_SRC = "<source 127.0.0.1>\nalways-allow-relaying yes\n</source>\n"
+_D = (
+    "<domain *>\nsmtp-hosts smtp.example.net:587\nuse-starttls yes\nrequire-starttls yes\n"
+    "smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt\nsmtp-tls-allow-tlsv1 no\nsmtp-tls-allow-tlsv1.1 no\n"
+    "</domain>\n"
+)
+_RELAY = "always-allow-relaying yes\n</source>\n"
+_PUBLIC = "relays for public addresses without authentication; make sure every address in it is yours"
+_FLOOR = (
+    "relay policy: smtp-tls-allow-%s is %s for this route (section 3.3.10.95.%d); TLS below 1.2 must be off "
+    "towards the smarthost: add 'smtp-tls-allow-%s no'"
+)
+_FINDINGS = [
+    (
+        "no_listener",
+        _SRC + _D,
+        [(None, "no smtp-listener: declare the listener explicitly (for example 'smtp-listener 127.0.0.1:25')")],
+        [],
+    ),
+    (
+        "no_domain",
+        _L + _SRC,
+        [(None, "no <domain *> stanza: all mail must be routed to the smarthost with route or smtp-hosts")],
+        [],
+    ),
+    (
+        # no route: no TLS floor and no CA file warning either (they are about the route)
+        "domain_without_route_or_ca_file",
+        _L + _SRC + "<domain *>\nuse-starttls yes\n</domain>\n",
+        [(5, "<domain *> has no route or smtp-hosts: mail would go straight to each recipient's MX on port 25")],
+        [],
+    ),
+    (
+        "no_ca_file",
+        _L + _SRC + _D.replace("smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt\n", ""),
+        [],
+        [(5, "<domain *> has no smtp-tls-ca-file: PowerMTA does not verify the smarthost's certificate")],
+    ),
+    (
+        # a named source is skipped by the network checks, and the sources after it are still checked
+        "named_source_then_open_relay",
+        _L + "<source {auth}>\nallow-starttls yes\n</source>\n<source 0/0>\n" + _RELAY + _D,
+        [(5, "open relay: <source 0/0> has always-allow-relaying yes without require-auth yes")],
+        [],
+    ),
+    (
+        "public_relay_and_starttls_without_certificate",
+        _L
+        + "<source 8.8.8.0/28>\n"
+        + _RELAY
+        + "<source 10.0.0.0/8>\nrequire-starttls-before-auth yes\n</source>\n"
+        + _D,
+        [],
+        [
+            (2, "<source 8.8.8.0/28> " + _PUBLIC),
+            (5, "<source 10.0.0.0/8> offers STARTTLS but no smtp-server-tls-certificate is set"),
+        ],
+    ),
+    (
+        # together exactly a /24 and a /64 of public space: allowed
+        "public_relays_at_the_limit",
+        _L
+        + "".join(
+            "<source %s>\n" % net + _RELAY
+            for net in ("8.8.8.0/25", "8.8.9.0/25", "2001:4860::/65", "2001:4860:0:0:8000::/65")
+        )
+        + _D,
+        [],
+        [
+            (line, "<source %s> " % net + _PUBLIC)
+            for line, net in (
+                (2, "8.8.8.0/25"),
+                (5, "8.8.9.0/25"),
+                (8, "2001:4860::/65"),
+                (11, "2001:4860:0:0:8000::/65"),
+            )
+        ],
+    ),
+    (
+        "public_relays_one_address_over_the_limit",
+        _L
+        + "".join(
+            "<source %s>\n" % net + _RELAY
+            for net in ("8.8.8.0/25", "8.8.9.0/25", "8.8.10.1", "2001:4860::/64", "2001:4861::1")
+        )
+        + _D,
+        [
+            (
+                None,
+                "open relay: together the <source> stanzas with always-allow-relaying yes and no require-auth cover "
+                "257 public IPv4 and 18446744073709551617 public IPv6 addresses (at most a /24 and a /64)",
+            )
+        ],
+        [
+            (line, "<source %s> " % net + _PUBLIC)
+            for line, net in (
+                (2, "8.8.8.0/25"),
+                (5, "8.8.9.0/25"),
+                (8, "8.8.10.1"),
+                (11, "2001:4860::/64"),
+                (14, "2001:4861::1"),
+            )
+        ],
+    ),
+    (
+        "exposed_listener_and_auth_without_users",
+        "smtp-listener 192.0.2.1:25\n<source 10.0.0.0/8>\nrequire-auth yes\n</source>\n" + _D,
+        [
+            (
+                1,
+                "listener '192.0.2.1:25' is not on a loopback address: add <source 0/0> with require-auth yes "
+                "(clients must log in) or smtp-service no (only the allow-listed sources may connect)",
+            )
+        ],
+        [(None, "a source requires authentication but no <smtp-user> is defined")],
+    ),
+    (
+        # a user of another authentication method needs no password
+        "smtp_users",
+        _L
+        + _SRC
+        + "<smtp-user ann>\nsource {nowhere}\n</smtp-user>\n<smtp-user sys>\nauthentication-method system\n</smtp-user>\n"
+        + "<smtp-user bob>\npassword s3cret\nsource {auth}\n</smtp-user>\n<source {auth}>\nrequire-auth yes\n</source>\n"
+        + _D,
+        [
+            (5, "<smtp-user ann> has no password"),
+            (6, "<smtp-user ann> refers to {nowhere} but no <source {nowhere}> is defined"),
+        ],
+        [],
+    ),
+    (
+        # a value without braces is the schema's error alone, not also "no <source 127.0.0.1>"
+        "smtp_user_source_without_braces",
+        _L + _SRC + "<smtp-user bob>\npassword pw\nsource 127.0.0.1\n</smtp-user>\n" + _D,
+        [(7, "directive 'source' expects a source name in braces such as {relay-users}, got '127.0.0.1'")],
+        [],
+    ),
+    (
+        # a pool's own <domain *> is checked like the top-level one; a member without a name is skipped
+        "virtual_mtas",
+        _L
+        + "<source 127.0.0.1>\nalways-allow-relaying yes\ndefault-virtual-mta nothing\n</source>\n"
+        + "<virtual-mta mta1>\nsmtp-source-host 192.0.2.10 mta1.example.com\n</virtual-mta>\n"
+        + "<virtual-mta-pool pool1>\nvirtual-mta\nvirtual-mta mta1\nvirtual-mta ghost\n"
+        + "<domain *>\nsmtp-hosts smtp.example.net:25\n</domain>\n</virtual-mta-pool>\n"
+        + "<virtual-mta-pool empty>\n</virtual-mta-pool>\n"
+        + _D,
+        [
+            (4, "default-virtual-mta 'nothing' is neither a <virtual-mta> nor a <virtual-mta-pool>"),
+            (10, "directive 'virtual-mta' expects 1 value, got 0"),
+            (12, "<virtual-mta-pool pool1> lists unknown virtual MTA 'ghost'"),
+            (14, _FLOOR % ("tlsv1.1", "on by default", 7, "tlsv1.1")),
+            (17, "<virtual-mta-pool empty> has no members"),
+        ],
+        [(14, "'smtp-hosts' uses port 25, which most clouds block outbound")],
+    ),
+    (
+        "credentials_without_require_starttls",
+        _L + _SRC + _D.replace("require-starttls yes\n", "auth-username relayuser\nauth-password pw\n"),
+        [],
+        [(5, "credentials for the smarthost without 'require-starttls yes': they could be sent before TLS is up")],
+    ),
+    (
+        # <domain *> in two stanzas: the later one completes the first; the warning is on the first
+        "use_starttls_no_with_require_starttls_yes_in_a_second_stanza",
+        _L
+        + _SRC
+        + "<domain *>\nsmtp-hosts smtp.example.net:587\nuse-starttls no\nauth-username relayuser\nauth-password pw\n"
+        + "</domain>\n<domain *>\nrequire-starttls yes\nsmtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt\n"
+        + "smtp-tls-allow-tlsv1 no\nsmtp-tls-allow-tlsv1.1 no\n</domain>\n",
+        [],
+        [
+            (5, "<domain *> has use-starttls no but require-starttls yes"),
+            (11, "duplicate <domain *> (first on line 5)"),
+        ],
+    ),
+    (
+        "use_starttls_no_require_starttls_unset",
+        _L + _SRC + _D.replace("use-starttls yes\nrequire-starttls yes\n", "use-starttls no\n"),
+        [],
+        [],
+    ),
+    (
+        "use_starttls_no_require_starttls_no",
+        _L + _SRC + _D.replace("use-starttls yes\nrequire-starttls yes\n", "use-starttls no\nrequire-starttls no\n"),
+        [],
+        [],
+    ),
+    (
+        # the reference's defaults: TLSv1 off, TLSv1.1 on
+        "tls_floor_unset",
+        _L + _SRC + _D.replace("smtp-tls-allow-tlsv1 no\nsmtp-tls-allow-tlsv1.1 no\n", ""),
+        [(6, _FLOOR % ("tlsv1.1", "on by default", 7, "tlsv1.1"))],
+        [],
+    ),
+    (
+        "tls_floor_set_on",
+        _L
+        + _SRC
+        + _D.replace(
+            "smtp-tls-allow-tlsv1 no\nsmtp-tls-allow-tlsv1.1 no\n",
+            "smtp-tls-allow-tlsv1 yes\nsmtp-tls-allow-tlsv1.1 yes\n",
+        ),
+        [(6, _FLOOR % ("tlsv1", "on", 6, "tlsv1")), (6, _FLOOR % ("tlsv1.1", "on", 7, "tlsv1.1"))],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize("text, errors, warnings", [c[1:] for c in _FINDINGS], ids=[c[0] for c in _FINDINGS])
+def test_every_finding_of_a_configuration_is_exact(text, errors, warnings):
+    report = pc.validate(text)
+    assert [(m.line, m.message) for m in report.errors] == errors
+    assert [(m.line, m.message) for m in report.warnings] == warnings
+
+
+def test_the_summary_of_tls_certificate_users_and_virtual_mtas_is_exact():
+    text = (
+        _L
+        + "smtp-server-tls-certificate /etc/pmta/server.pem\n"
+        + _SRC
+        + "<virtual-mta mta1>\nsmtp-source-host 192.0.2.10 mta1.example.com\n</virtual-mta>\n"
+        + _D
+    )
+    summary = pc.validate(text).summary
+    assert summary["server_tls_certificate"] == "/etc/pmta/server.pem"
+    assert summary["virtual_mtas"] == [
+        {"name": "mta1", "line": 6, "source_hosts": [["192.0.2.10", "mta1.example.com"]]}
+    ]
+    assert summary["auth_user"] is None
+    assert summary["auth_password_set"] is False
+    assert summary["tls"] == {
+        "tlsv1": False,
+        "tlsv1.1": False,
+        "tlsv1.2": None,
+        "tlsv1.3": None,
+        "ca_file": "/etc/ssl/certs/ca-certificates.crt",
+        "log_tls": None,
+    }
+    bare = pc.validate(_L + _SRC + _D.replace("smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt\n", "")).summary
+    assert bare["tls"]["ca_file"] is None
+    assert bare["server_tls_certificate"] is None
