@@ -118,3 +118,48 @@ def test_applied_marker(tmp_path):
 def test_digest_is_of_the_bytes():
     assert files.digest(b"a") != files.digest(b"b")
     assert len(files.digest(b"")) == 64
+
+
+# --- mutation testing (issue 21) -------------------------------------------------------------
+
+
+def test_the_backup_name_is_the_one_the_role_restores_from():
+    """roles/powermta_relay rolls back from ``<config>.egress-previous``: the module must write that name."""
+    assert files.BACKUP_SUFFIX == ".egress-previous"
+    role_vars = os.path.join(os.path.dirname(__file__), *[".."] * 5, "roles", "powermta_relay", "vars", "main.yml")
+    with open(role_vars) as handle:
+        assert '__powermta_relay_backup: "{{ powermta_relay_config_path }}.egress-previous"' in handle.read()
+
+
+def test_a_rewrite_without_backup_leaves_no_backup_file(tmp_path):
+    dest = tmp_path / "config"
+    dest.write_text("old\n")
+    _data, result = files.write(str(dest), TEXT, "0640", ME, MY_GROUP)
+    assert "backup_file" not in result
+    assert sorted(os.listdir(str(tmp_path))) == ["config"]
+    assert dest.read_text() == TEXT
+
+
+def test_the_marker_digest_is_stable_across_versions():
+    """A marker written by an earlier version still says "applied": the digest's prefix is fixed."""
+    assert files.digest(b"a") == "6c45daf0bba465fa44a7fb0dcf33dbd61be6770ad59c9f1c004c5d79965ea28e"
+
+
+def test_the_message_of_a_bad_mode_is_exact():
+    with pytest.raises(files.FileError) as raised:
+        files.parse_mode("rw")
+    assert str(raised.value) == "mode must be an octal string such as 0640, got 'rw'"
+
+
+def test_the_diff_is_masked_and_names_the_file_and_replaces_bytes_that_are_not_utf8(tmp_path):
+    dest = tmp_path / "config"
+    dest.write_bytes(b"old \xff line\n<domain *>\n    auth-password Old-secret\n</domain>\n")
+    _data, result = files.write(str(dest), TEXT, "0640", ME, MY_GROUP, check_mode=True, diff=True)
+    assert set(result["diff"]) == {"before_header", "after_header", "before", "after"}
+    assert result["diff"]["before_header"] == result["diff"]["after_header"] == str(dest)
+    assert result["diff"]["before"].startswith("old \ufffd line\n")
+    assert "Old-secret" not in result["diff"]["before"] and "Hunter2" not in result["diff"]["after"]
+    assert result["secrets_changed"] is True
+    new = tmp_path / "new"
+    _data, result = files.write(str(new), TEXT, "0640", ME, MY_GROUP, check_mode=True, diff=True)
+    assert result["diff"]["before"] == ""

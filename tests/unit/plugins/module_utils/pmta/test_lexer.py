@@ -37,3 +37,31 @@ def test_only_space_and_tab_separate_tokens():
     from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import split_tokens
 
     assert split_tokens('XmtaX  a\tb "c d" Zz') == ["XmtaX", "a", "b", "c d", "Zz"]
+
+
+# --- mutation testing (issue 21): stanza tags and compact comments, at the lexer -----------------
+
+
+def test_a_tag_is_found_right_after_a_lone_angle_bracket():
+    from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import _find_tags
+
+    assert _find_tags("<<c>") == [(1, (False, "c", None, 4))]
+    assert _find_tags("a < b </c> <d x>") == [(6, (True, "c", None, 10)), (11, (False, "d", "x", 16))]
+
+
+def test_a_tag_holding_another_angle_bracket_is_not_a_tag():
+    from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import _parse_tag
+
+    assert _parse_tag("<a <b>") is None
+    assert _parse_tag("<a b>") == (False, "a", "b", 5)
+
+
+def test_a_compact_comment_ends_at_the_next_directive_name_even_right_after_the_mark():
+    from ansible_collections.egress.mail.plugins.module_utils.pmta.lexer import _strip_comment_compact
+
+    def known(token):
+        return token in ("use-starttls", "require-starttls")
+
+    assert _strip_comment_compact("a-b 1 #use-starttls yes", known) == "a-b 1  use-starttls yes"
+    assert _strip_comment_compact("a-b 1 # x-y use-starttls yes", known) == "a-b 1  use-starttls yes"
+    assert _strip_comment_compact("a-b 1 #x#use-starttls yes", known) == "a-b 1 "
