@@ -5,16 +5,20 @@
 """Tests of plugins/module_utils/probe/runner.py: name resolution, many probes on bounded threads.
 
 Through the public face module_utils/smtp_probe, against real SMTP test servers on 127.0.0.1.
-No socket call is mocked. Only loopback addresses are contacted; the one name that is
+No socket call is mocked, except the resolver's answer in the tests marked "mutation testing"
+(answers this machine's resolver cannot be made to give). Only loopback addresses are contacted; the one name that is
 resolved is under .invalid with an over-long label, which fails inside the resolver
 library before any query is sent.
 """
 
+import socket
+import threading
 import time
 
 
 import pytest
 
+from ansible_collections.egress.mail.plugins.module_utils.probe import runner
 from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
     BAD_NAME,
     LOCAL,
@@ -63,3 +67,88 @@ def test_max_workers_bounds_concurrency(server):
     assert [r["state"] for r in report["results"]] == ["no_banner"] * 6
     assert took >= 3 * 0.4 - 0.05, took  # three waves of two
     assert took < 3 * 0.4 + 1.0, took
+
+
+# --- mutation testing (issue 21): the threads, the resolver's answers, the DNS messages --------
+# The resolver cannot be made to answer with an unsupported family, duplicates, no address or
+# not at all on this machine, so these tests give runner's own functions those answers.
+
+
+def _wait_for_no_probe_threads():
+    deadline = time.monotonic() + 10
+    while any(t.name == "smtp_probe" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "smtp_probe threads still running"
+        time.sleep(0.01)
+
+
+def test_bounded_map_keeps_order_and_exceptions_on_named_daemon_threads(monkeypatch):
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    seen = []
+
+    def func(item):
+        seen.append((threading.current_thread().name, threading.current_thread().daemon))
+        if item == 2:
+            raise ValueError("two")
+        return item * 10
+
+    _wait_for_no_probe_threads()
+    outcomes = runner._bounded_map(func, [1, 2, 3, 4], 2)
+    _wait_for_no_probe_threads()
+    assert [o[0] for o in outcomes] == [True, False, True, True]
+    assert [o[1] for o in outcomes if o[0]] == [10, 30, 40]
+    assert isinstance(outcomes[1][1], ValueError) and str(outcomes[1][1]) == "two"
+    assert set(seen) == {("smtp_probe", True)}
+    assert crashes == []  # no worker went past the last item
+
+
+def test_resolve_keeps_ip_addresses_once_each_in_resolver_order(monkeypatch):
+    unix = getattr(socket, "AF_UNIX", 1)
+    answer = [
+        (unix, socket.SOCK_STREAM, 0, "", "/tmp/x"),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", 0)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", 0)),
+        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2001:db8::1", 0, 0, 0)),
+        (unix, socket.SOCK_STREAM, 0, "", "/tmp/y"),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.2", 0)),
+    ]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args: answer)
+    assert runner._resolve("relay.example") == [
+        (socket.AF_INET, ("192.0.2.1", 0)),
+        (socket.AF_INET6, ("2001:db8::1", 0, 0, 0)),
+        (socket.AF_INET, ("192.0.2.2", 0)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "exc, text",
+    [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "Name or service not known (EAI_NONAME)"),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure"), "Temporary failure (EAI_AGAIN)"),
+        (socket.gaierror("no errno"), "no errno"),
+        (UnicodeError("label too long"), "label too long"),
+    ],
+)
+def test_dns_error_texts_are_exact(exc, text):
+    assert runner._dns_error_text(exc) == text
+
+
+def test_a_name_without_address_and_a_lookup_that_does_not_finish_are_dns_errors(monkeypatch):
+    release = threading.Event()
+
+    def resolve(host):
+        if host == "hangs.example":
+            release.wait(30)
+        return []
+
+    monkeypatch.setattr(runner, "_resolve", resolve)
+    try:
+        dummy, report = run(["empty.example", "hangs.example"], [587, 2525], timeout=0.5)
+    finally:
+        release.set()
+    assert [(r["host"], r["port"], r["state"], r["address"], r["error"]) for r in report["results"]] == [
+        ("empty.example", 587, "dns_error", None, "name has no IPv4 or IPv6 address"),
+        ("empty.example", 2525, "dns_error", None, "name has no IPv4 or IPv6 address"),
+        ("hangs.example", 587, "dns_error", None, "name resolution did not finish within 0.5s"),
+        ("hangs.example", 2525, "dns_error", None, "name resolution did not finish within 0.5s"),
+    ]
