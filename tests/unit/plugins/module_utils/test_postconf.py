@@ -522,6 +522,8 @@ class FakePostfix(object):
 
     def __call__(self, args):
         self.calls.append(args)
+        if args[1] != "-c":  # both programs take the configuration directory only as -c DIR
+            return 1, "", "%s: invalid option -- '%s'\n" % (os.path.basename(args[0]), args[1])
         prog, config_dir, rest = os.path.basename(args[0]), args[2], args[3:]
         if config_dir not in self.stages and os.path.basename(config_dir).startswith("egress-postfix-stage-"):
             self.stages.append(config_dir)
@@ -1171,3 +1173,45 @@ def test_the_last_five_journal_lines_are_joined_by_one_space():
     journal = "".join("postfix: line %d in /tmp/stage\n" % n for n in range(1, 8))
     reason = _logged_reason(lambda args: (0, journal, ""), ["journalctl"], 0, "/tmp/stage", "/etc/postfix")
     assert reason == " ".join("postfix: line %d in /etc/postfix" % n for n in range(3, 8))
+
+
+def test_a_stage_that_cannot_be_copied_names_the_entry(live):
+    os.mkfifo(str(live / "a-pipe"))
+    with pytest.raises(PostconfError) as excinfo:
+        staged_apply(live, FakePostfix(), {"relayhost": "[r]:587"})
+    assert str(excinfo.value) == "cannot copy %s to a staging directory: `%s/a-pipe` is a named pipe" % (live, live)
+
+
+def test_the_staged_checks_are_postconf_m_and_postfix_check_on_the_stage(live):
+    fake = FakePostfix()
+    staged_apply(live, fake, {"relayhost": "[r]:587"})
+    [stage] = fake.stages
+    checks = [call for call in fake.calls if call[3:] in (["-M"], ["check"])]
+    assert checks == [["/usr/sbin/postconf", "-c", stage, "-M"], ["/usr/sbin/postfix", "-c", stage, "check"]]
+
+
+def test_the_reason_in_the_message_is_cut_at_2000_characters(live):
+    class Verbose(FakePostfix):
+        def __call__(self, args):
+            rc, out, err = super(Verbose, self).__call__(args)
+            return (1, "", "y" * 1999 + "z" + "w" * 1000) if args[3:] == ["check"] else (rc, out, err)
+
+    with pytest.raises(PostconfError) as excinfo:
+        staged_apply(live, Verbose(), {"relayhost": "[r]:587"})
+    assert str(excinfo.value).endswith("postfix check (on a staged copy) failed: " + "y" * 1999 + "z")
+
+
+def test_the_journal_is_read_from_one_second_before_the_check(live):
+    fake = QuietPostfix(["postfix[1]: fatal: bad\n"])
+    before = time.time()
+    with pytest.raises(PostconfError):
+        staged_apply(live, fake, {"default_process_limit": "abc"}, log_command=["journalctl"])
+    after = time.time()
+    [call] = fake.log_calls
+    assert call[1] == "--since"
+    assert int(before) - 1 <= int(call[2][1:]) <= int(after) - 1
+
+
+def test_a_missing_name_does_not_stop_the_copies_of_the_next_ones(live, tmp_path):  # pylint: disable=redefined-outer-name
+    written, skipped = backup(str(live), ["absent.cf", "main.cf", "master.cf"], str(tmp_path / "backups"), 3)
+    assert [os.path.basename(p).split(".2")[0] for p in written] == ["main.cf", "master.cf"] and skipped == []
