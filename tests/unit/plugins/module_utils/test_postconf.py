@@ -1215,3 +1215,35 @@ def test_the_journal_is_read_from_one_second_before_the_check(live):
 def test_a_missing_name_does_not_stop_the_copies_of_the_next_ones(live, tmp_path):  # pylint: disable=redefined-outer-name
     written, skipped = backup(str(live), ["absent.cf", "main.cf", "master.cf"], str(tmp_path / "backups"), 3)
     assert [os.path.basename(p).split(".2")[0] for p in written] == ["main.cf", "master.cf"] and skipped == []
+
+
+def test_a_backup_keeps_the_bytes_of_a_main_cf_that_is_not_utf8(live, tmp_path):  # pylint: disable=redefined-outer-name
+    data = b"relayhost =\n# caf\xe9 in Latin-1\n"
+    (live / "main.cf").write_bytes(data)
+    [path], dummy = backup(str(live), ["main.cf"], str(tmp_path / "backups"), 3)
+    assert open(path, "rb").read() == data
+
+
+def test_backups_belong_to_the_user_running_the_module_and_pruning_touches_only_copies(live, tmp_path):  # pylint: disable=redefined-outer-name
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    for other in ("main.cf.keep-me", "master.cf.20260101T000000.000000Z", "notes"):
+        (backups / other).write_text("x")
+    first, dummy = backup(str(live), ["main.cf"], str(backups), 1, now=1767225600.25)
+    second, dummy = backup(str(live), ["main.cf"], str(backups), 1, now=1767225601.5)
+    assert sorted(os.listdir(str(backups))) == sorted(
+        ["main.cf.keep-me", "master.cf.20260101T000000.000000Z", "notes", os.path.basename(second[0])]
+    )
+    info = os.stat(second[0])
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (os.getuid(), os.getgid(), 0o600)
+
+
+def test_the_message_of_a_backup_that_cannot_be_kept_is_exact(live, tmp_path):  # pylint: disable=redefined-outer-name
+    (tmp_path / "file").write_text("x")
+    target = tmp_path / "file" / "sub"
+    with pytest.raises(PostconfError) as excinfo:
+        backup(str(live), ["main.cf"], str(target), 2)
+    assert str(excinfo.value) == "cannot keep a copy of the configuration in %s: [Errno 20] Not a directory: '%s'" % (
+        target,
+        target,
+    )
