@@ -79,3 +79,30 @@ def test_mask_and_diff_hide_a_password_after_any_blank(sep):
     assert SECRET not in pc.mask_secrets(text)
     assert SECRET not in "\n".join(pc.masked_diff("", text))
     assert pc.secret_values(text) == [SECRET]
+
+
+# --- mutation testing (issue 21): the diff whole, a secret name with no value ---------------------
+
+
+def test_masked_diff_is_exact_with_and_without_a_final_newline_and_an_absent_side():
+    assert pc.masked_diff("a\nauth-password x\n", "a\nauth-password y\nb") == [
+        "--- config (current)",
+        "+++ config (new)",
+        "@@ -1,2 +1,3 @@",
+        " a",
+        " auth-password ********",
+        "+b",
+    ]
+    assert pc.masked_diff(None, "a\n") == ["--- config (current)", "+++ config (new)", "@@ -0,0 +1 @@", "+a"]
+    assert pc.masked_diff("a\n", None, "/etc/pmta/config") == [
+        "--- /etc/pmta/config (current)",
+        "+++ /etc/pmta/config (new)",
+        "@@ -1 +0,0 @@",
+        "-a",
+    ]
+
+
+@pytest.mark.parametrize("line", ["    auth-password", "auth-password \t", "password"])
+def test_a_secret_name_without_a_value_has_nothing_to_mask(line):
+    assert pc.mask_secrets(line) == line
+    assert pc.secret_values(line) == []
