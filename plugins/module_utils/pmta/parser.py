@@ -86,10 +86,6 @@ class Stanza(object):
     def key(self):
         return self.name.lower()
 
-    @property
-    def context(self):
-        return self.key
-
     def directives(self, name=None):
         return [c for c in self.children if isinstance(c, Directive) and (name is None or c.key == name)]
 

@@ -309,3 +309,117 @@ def test_a_stanza_closed_by_its_parent_ends_on_the_parent_closing_line():
     vmta = root.stanzas("virtual-mta")[0]
     assert vmta.end_line == 3 and vmta.stanzas("domain")[0].end_line == 3
     assert errors
+
+
+# --- mutation testing (issue 21): every finding of the builder, whole, with its line -----------
+# Each case lists all errors and warnings pc.parse() reports for one text, in its order.
+_PARSE_FINDINGS = [
+    (
+        "stanzas",
+        "<domain x.example>\n<source 10.0.0.1>\n</source>\n<rewrite-list r>\nanything goes here\n</rewrite-list>\n</domain>\n<frobnicate a>\nbogus-directive 1\n</frobnicate>\n",
+        [
+            (2, "stanza <source> is not allowed in <domain x.example>"),
+            (4, "stanza <rewrite-list> is not allowed in <domain x.example>"),
+            (8, "unknown stanza <frobnicate>"),
+        ],
+        [(4, "contents of <rewrite-list> are not validated")],
+    ),
+    (
+        "tags",
+        "<domain y.example>\n<virtual-mta v>\n</domain extra>\n</source>\n",
+        [
+            (2, "stanza <virtual-mta> is not allowed in <domain y.example>"),
+            (3, "closing tag </domain> takes no argument"),
+            (2, "<virtual-mta v> opened here is not closed before </domain> on line 3"),
+            (4, "stray </source> without a matching <source>"),
+        ],
+        [],
+    ),
+    (
+        "directives",
+        "smtp-hosts a.example:587\nfoo-bar 1\ninclude /etc/pmta/more.conf\n<smtp-pattern-list p>\nreply /x/ mode=backoff\nfoo 1\n</smtp-pattern-list>\n<domain z.example>\nroute a.example:587\ndelivery-priority 1\nenable-signals yes\n</domain>\n<source 10.0.0.4>\ninclude /x\n</source>\n",
+        [
+            (1, "directive 'smtp-hosts' is not allowed in the top level (it belongs in <domain>)"),
+            (2, "unknown directive 'foo-bar'"),
+            (11, "directive 'enable-signals' is not allowed in <domain> (it belongs in the top level)"),
+            (14, "directive 'include' is not allowed in <source> (it belongs in the top level or <domain>)"),
+        ],
+        [
+            (3, "included file '/etc/pmta/more.conf' is not validated"),
+            (6, "'foo' in <smtp-pattern-list> is not in the directive table; it is not validated"),
+            (9, "'route' is deprecated by the PowerMTA reference (section 3.3.10.88); use smtp-hosts"),
+            (
+                10,
+                "directive 'delivery-priority' is in the PowerMTA reference (section 3.3.10.17) but the linter does not check its value",
+            ),
+            (10, "'delivery-priority' is deprecated by the PowerMTA reference (section 3.3.10.17)"),
+        ],
+    ),
+    (
+        "labels",
+        "<rewrite-list auth-password>\n</rewrite-list>\n<domain password.example>\n<source 10.0.0.1>\n</source>\n</domain>\n<bounce-processor>\n<source 10.0.0.3>\n</source>\n</bounce-processor>\n",
+        [
+            (4, "stanza <source> is not allowed in <domain> of line 3"),
+            (8, "stanza <source> is not allowed in <bounce-processor>"),
+        ],
+        [
+            (
+                1,
+                "this line holds a password and looks odd; it is not quoted: check the directive name, where it is and that it has exactly one value",
+            )
+        ],
+    ),
+    (
+        "secret_lines",
+        "auth-password Hunter2 x\n<domain w.example>\nauth-password\n</domain>\n<source 10.0.0.2 password=x>\n</source>\n",
+        [
+            (1, "directive 'auth-password' is not allowed in the top level (it belongs in <domain>)"),
+            (3, "directive 'auth-password' expects exactly one value"),
+            (
+                5,
+                "this line holds a password and is not valid here; it is not quoted: check the directive name, where it is and that it has exactly one value",
+            ),
+        ],
+        [],
+    ),
+    (
+        "args",
+        "<domain v.example>\nsmtp-hosts\nmax-smtp-out\n</domain>\n<domain u.example>\nsmtp-hosts a.example:99999\n</domain>\n",
+        [
+            (
+                2,
+                "directive 'smtp-hosts' expects host names (bare, with an optional :port), [IPv4] or [IPv6:address] literals or lookup-mx:domain, ',' within a preference level and ';' between levels",
+            ),
+            (3, "directive 'max-smtp-out' expects 1 value, got 0"),
+            (
+                6,
+                "directive 'smtp-hosts' expects host names (bare, with an optional :port), [IPv4] or [IPv6:address] literals or lookup-mx:domain, ',' within a preference level and ';' between levels: 'a.example:99999': the port must be 1-65535",
+            ),
+        ],
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "text, errors, warnings", [c[1:] for c in _PARSE_FINDINGS], ids=[c[0] for c in _PARSE_FINDINGS]
+)
+def test_every_finding_of_the_builder_is_exact(text, errors, warnings):
+    _root, found_errors, found_warnings = pc.parse(text)
+    assert [(m.line, m.message) for m in found_errors] == errors
+    assert [(m.line, m.message) for m in found_warnings] == warnings
+
+
+def test_an_unclosed_stanza_has_no_end_line_and_a_directive_value_joins_by_one_space():
+    root, _errors, _warnings = pc.parse("<domain a.example>\nsmtp-hosts  a.example:587,\tb.example:587\n")
+    domain = root.stanzas("domain")[0]
+    assert domain.end_line is None
+    assert domain.first("smtp-hosts").value == "a.example:587, b.example:587"
+
+
+def test_a_source_on_a_password_line_is_not_shown_in_the_summary():
+    text = BASE_HEAD + "<source 10.0.0.2 password=x>\n</source>\n" + BASE_DOMAIN
+    assert [s["match"] for s in pc.validate(text, policy=False).summary["sources"]] == [
+        "127.0.0.1",
+        "(not shown: its line holds a password)",
+    ]
