@@ -152,3 +152,22 @@ def test_a_name_without_address_and_a_lookup_that_does_not_finish_are_dns_errors
         ("hangs.example", 587, "dns_error", None, "name resolution did not finish within 0.5s"),
         ("hangs.example", 2525, "dns_error", None, "name resolution did not finish within 0.5s"),
     ]
+
+
+def test_a_probe_that_raises_is_filtered_with_the_error_and_its_address(monkeypatch):
+    def probe_address(host, port, family, sockaddr, options):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(runner, "probe_address", probe_address)
+    dummy, report = run([LOCAL], [2525], timeout=0.5)
+    res = only(report)
+    assert (res["address"], res["state"], res["error"]) == (LOCAL, "filtered", "unexpected error: ValueError('boom')")
+
+
+def test_elapsed_ms_is_the_run_s_own_wall_time_in_milliseconds(server):
+    srv = server("silent")
+    start = time.monotonic()
+    dummy, report = run([LOCAL], [srv.port], timeout=0.5)
+    took_ms = (time.monotonic() - start) * 1000.0
+    assert isinstance(report["elapsed_ms"], float)
+    assert 500.0 <= report["elapsed_ms"] <= took_ms

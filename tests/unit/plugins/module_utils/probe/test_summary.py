@@ -13,6 +13,9 @@ library before any query is sent.
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
+from ansible_collections.egress.mail.plugins.module_utils.probe import summary as probe_summary
+from ansible_collections.egress.mail.plugins.module_utils.probe.options import ProbeOptions
+from ansible_collections.egress.mail.plugins.module_utils.probe.session import _new_result
 from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
 from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
     BAD_NAME,
@@ -137,3 +140,38 @@ def test_summary_port25_logic():
 
     no25 = smtp_probe.ProbeOptions(["a.example.net"], ports=[587])
     assert smtp_probe.summarize([res("a.example.net", 587, "open")], no25)["port25_blocked"] is None
+
+
+# --- mutation testing (issue 21): summarize and the descriptions on given results ---------------
+
+
+def _result(host, port, state, **keys):
+    result = _new_result(host, port, None if state == "dns_error" else "192.0.2.1")
+    result.update(state=state, **keys)
+    return result
+
+
+def test_a_host_whose_name_failed_does_not_unblock_a_port():
+    options = ProbeOptions(["gone.example", "relay.example"], ports=[587, 2525], implicit_tls_ports=[])
+    results = [
+        _result("gone.example", 587, "dns_error"),
+        _result("gone.example", 2525, "dns_error"),
+        _result("relay.example", 587, "filtered"),
+        _result("relay.example", 2525, "open", starttls=True, tls_version="TLSv1.3"),
+    ]
+    assert probe_summary.summarize(results, options)["blocked_ports"] == [587]
+
+
+@pytest.mark.parametrize(
+    "port, starttls_option, starttls, text",
+    [
+        (465, True, None, "open without TLS"),
+        (587, False, True, "open without TLS (STARTTLS offered, but starttls=false)"),
+        (587, True, True, "open without TLS"),
+        (587, True, False, "open without TLS (STARTTLS not offered)"),
+    ],
+)
+def test_the_description_of_a_port_open_without_tls(port, starttls_option, starttls, text):
+    options = ProbeOptions(["relay.example"], ports=[port], implicit_tls_ports=[465], starttls=starttls_option)
+    result = _result("relay.example", port, "open", starttls=starttls)
+    assert probe_summary._describe(result, options) == text
