@@ -11,6 +11,7 @@ library before any query is sent.
 """
 
 import errno
+import os
 import socket
 import struct
 import threading
@@ -19,6 +20,8 @@ import time
 
 import pytest
 
+from ansible_collections.egress.mail.plugins.module_utils.probe import session
+from ansible_collections.egress.mail.plugins.module_utils.probe.options import ProbeOptions
 from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
 from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
 from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
@@ -569,3 +572,28 @@ def test_plaintext_after_the_starttls_reply_is_discarded_and_counted(server):
     assert res["error"].endswith(
         " (the server sent 14 bytes of plaintext after its reply to STARTTLS, which were discarded)"
     ), res["error"]
+
+
+# --- mutation testing (issue 21): a socket that cannot be made, no time left ---------------------
+
+
+def _options():
+    return ProbeOptions(["relay.example"], ports=[2525], implicit_tls_ports=[], timeout=2)
+
+
+def test_a_socket_of_an_unsupported_family_is_unreachable_with_the_reason():
+    """As on a host booted with IPv6 off, where a socket of that family cannot be made."""
+    options = _options()
+    result = session.probe_address("relay.example", 2525, 255, ("192.0.2.1", 0), options)
+    assert (result["address"], result["state"]) == ("192.0.2.1", "unreachable")
+    assert result["error"] == "%s (EAFNOSUPPORT: address family not supported on this system)" % os.strerror(
+        errno.EAFNOSUPPORT
+    )
+
+
+def test_no_time_left_before_the_connect_is_filtered_and_says_so():
+    options = _options()
+    result = session._attempt(
+        "relay.example", 2525, socket.AF_INET, ("192.0.2.1", 0), options, None, False, time.monotonic() - 1
+    )
+    assert (result["state"], result["error"]) == ("filtered", "no time left within the 2s deadline")
