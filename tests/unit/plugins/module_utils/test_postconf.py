@@ -1247,3 +1247,29 @@ def test_the_message_of_a_backup_that_cannot_be_kept_is_exact(live, tmp_path):  
         target,
         target,
     )
+
+
+def test_apply_defaults_check_with_postfix_on_the_path_and_keep_five_copies(live, tmp_path):  # pylint: disable=redefined-outer-name
+    backups = tmp_path / "backups"
+    for n in range(7):
+        fake = FakePostfix()
+        apply(
+            fake, "/usr/sbin/postconf", str(live), {"relayhost": "[r%d]:587" % n}, stage=True, backup_dir=str(backups)
+        )
+    assert [call[0] for call in fake.calls if call[3:] == ["check"]] == ["postfix"]
+    assert len([n for n in os.listdir(str(backups)) if n.startswith("main.cf.")]) == 5
+
+
+def test_apply_of_a_master_cf_block_alone_diffs_master_cf_with_its_headers(live):
+    result = apply(FakePostfix(), "/usr/sbin/postconf", str(live), master_cf_block=BLOCK, master_cf_marker=MARKER)
+    assert result["changed"] is True and result["changed_parameters"] == [] and result["master_cf_changed"] is True
+    main_diff, master_diff = result["diff"]
+    master = str(live / "master.cf")
+    assert (master_diff["before_header"], master_diff["after_header"]) == (master, master)
+    assert BLOCK in master_diff["after"] and BLOCK not in master_diff["before"]
+
+
+def test_the_warning_for_a_main_cf_holding_a_password_is_exact(live, tmp_path):  # pylint: disable=redefined-outer-name
+    (live / "main.cf").write_text("smtp_sasl_password_maps = static:user:S3cret\n")
+    result = _backup_apply(live, tmp_path / "backups", {"relayhost": "[r]:587"}, master_cf_block=None)
+    assert result["warnings"] == ["main.cf holds a password (inline SASL password map): no copy kept"]
