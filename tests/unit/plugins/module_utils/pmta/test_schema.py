@@ -13,6 +13,7 @@ import os
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+from ansible_collections.egress.mail.plugins.module_utils.pmta import schema
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
 
@@ -169,3 +170,48 @@ def test_the_directive_docs_are_generated_from_the_table():
             handle.write(wanted)
     with open(path) as handle:
         assert handle.read() == wanted, "run: PMTA_DOCS_UPDATE=1 pytest %s" % __file__
+
+
+# --- mutation testing (issue 21): the tables built from the rows, arity, findings ------------------
+
+
+@pytest.mark.parametrize(
+    "spec, arity, text",
+    [
+        (("name",), (1, 1), "1 value"),
+        (("?name",), (0, 1), "0 to 1 values"),
+        (("name", "?int", "?int"), (1, 3), "1 to 3 values"),
+        (("*string",), (1, None), "at least 1 value"),
+        (("name", "*string"), (2, None), "at least 2 values"),
+    ],
+)
+def test_arity_and_its_description(spec, arity, text):
+    assert schema._arity(spec) == arity
+    assert schema._describe_arity(spec) == text
+
+
+def test_tables_built_from_the_rows():
+    assert schema.OPAQUE_ARGS == {"rewrite-list": "name", "pattern-list": "name", "bounce-category-patterns": None}
+    assert schema.DEPRECATED == {
+        "backoff-max-msg-per-hour",
+        "deliver-local-dsn",
+        "delivery-priority",
+        "max-msg-per-hour",
+        "max-smtp-out-per-source-ip",
+        "route",
+    }
+    # a row without a section names its source up to the first comma or parenthesis
+    assert schema.REFERENCE["smtp-listener"] == "SparkPost"
+    assert schema.REFERENCE["postmaster"] == "the vendor's sample /etc/pmta/config"
+    assert schema.REFERENCE["route"] == "section 3.3.10.88"
+
+
+def test_findings_as_dict_repr_text_and_order():
+    finding = schema.Finding(3, "x")
+    assert finding.as_dict() == {"line": 3, "message": "x"}
+    assert repr(finding) == "Finding(3, 'x')"
+    assert str(finding) == "line 3: x"
+    assert schema.format_error({"line": None}) == "config: "
+    assert schema.format_errors([schema.Finding(None, "a"), {"line": 2, "message": "b"}]) == "config: a\nline 2: b"
+    findings = [schema.Finding(1, "b"), schema.Finding(None, "c"), schema.Finding(1, "a")]
+    assert [f.message for f in sorted(findings, key=schema._sort_key)] == ["c", "a", "b"]
