@@ -193,3 +193,57 @@ def test_a_send_to_a_closed_peer_is_connection_lost():
     finally:
         chan.close()
     assert str(excinfo.value) == "connection lost (Broken pipe)"
+
+
+# --- mutation testing (issue 21): the line reader on a socket pair ------------------------------
+
+
+def _pair_channel():
+    mine, theirs = socket.socketpair()
+    return channel._Channel(mine, time.monotonic() + 5, 5), theirs
+
+
+def test_a_line_over_two_reads_and_bytes_that_are_not_utf8():
+    chan, theirs = _pair_channel()
+    try:
+        theirs.sendall(b"220 caf\xe9 X")
+        sender = threading.Timer(0.1, theirs.sendall, (b"X\r\n250 ok\n",))
+        sender.start()
+        assert chan.readline() == "220 caf\ufffd XX"
+        sender.join()
+        assert chan.readline() == "250 ok"
+    finally:
+        chan.sock.close()
+        theirs.close()
+
+
+def test_the_line_reader_errors_are_exact():
+    chan, theirs = _pair_channel()
+    try:
+        theirs.sendall(b"x" * 300 + b"\r\n")
+        with pytest.raises(channel._ProtocolError) as raised:
+            chan.read_reply()
+        assert str(raised.value) == "not an SMTP reply: %r" % ("x" * 200)
+        theirs.sendall(b"".join(b"250-line %d\r\n" % n for n in range(channel.MAX_REPLY_LINES)))
+        with pytest.raises(channel._ProtocolError) as raised:
+            chan.read_reply()
+        assert (str(raised.value), raised.value.line) == ("reply with more than 200 lines", "250-line 0")
+        theirs.sendall(b"\xe9" * (channel.MAX_LINE_BYTES + 1))
+        with pytest.raises(channel._ProtocolError) as raised:
+            chan.readline()
+        assert (str(raised.value), raised.value.line) == ("reply line longer than 8192 bytes", "\ufffd" * 200)
+    finally:
+        chan.sock.close()
+        theirs.close()
+
+
+def test_what_was_read_before_the_peer_closed_is_kept_replaced_where_not_utf8():
+    chan, theirs = _pair_channel()
+    theirs.sendall(b"220 caf\xe9")
+    theirs.close()
+    try:
+        with pytest.raises(channel._Closed) as raised:
+            chan.readline()
+        assert raised.value.partial == "220 caf\ufffd"
+    finally:
+        chan.sock.close()
