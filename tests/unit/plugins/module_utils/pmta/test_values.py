@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+from ansible_collections.egress.mail.plugins.module_utils.pmta import values
 from ansible_collections.egress.mail.tests.unit.helpers.pmta_texts import (
     HEAD,
     DOMAIN,
@@ -114,3 +115,92 @@ def test_non_ascii_digit_in_route_is_not_taken_as_default_port():
     )
     report = pc.validate(text)
     assert not report.valid and report.summary["route"]["port"] is None
+
+
+# --- mutation testing (issue 21): host lists, host:port, networks and host names, whole -------
+_SMTP_HOSTS = [
+    (
+        "a.example:587, b.example; [10.1.1.1]:2525;lookup-mx:example.net",
+        (
+            [
+                [
+                    {"host": "a.example", "port": 587, "kind": "name"},
+                    {"host": "b.example", "port": None, "kind": "name"},
+                ],
+                [{"host": "10.1.1.1", "port": 2525, "kind": "ipv4"}],
+                [{"host": "example.net", "port": None, "kind": "lookup-mx"}],
+            ],
+            None,
+        ),
+    ),
+    ("lookup-mx:", (None, "'lookup-mx:': lookup-mx: must be followed by a domain name")),
+    ("LOOKUP-MX:mx.example.", ([[{"host": "mx.example.", "port": None, "kind": "lookup-mx"}]], None)),
+    ("[10.1.1.1", (None, "'[10.1.1.1': unclosed '['")),
+    ("[10.1.1.1]x", (None, "'[10.1.1.1]x': only ':port' may follow ']'")),
+    ("[10.1.1.1]:0", (None, "'[10.1.1.1]:0': only ':port' may follow ']'")),
+    ("[10.1.1.1]:65536", (None, "'[10.1.1.1]:65536': only ':port' may follow ']'")),
+    ("[IPv6:2001:db8::1]:465", ([[{"host": "2001:db8::1", "port": 465, "kind": "ipv6"}]], None)),
+    ("[IPv6:::1]", ([[{"host": "::1", "port": None, "kind": "ipv6"}]], None)),
+    ("[ipv6:zz]", (None, "'[ipv6:zz]': not an IPv6 address after IPv6:")),
+    ("[2001:db8::1]", (None, "'[2001:db8::1]': write an IPv6 literal as [IPv6:2001:db8::1]")),
+    (
+        "[relay.example]",
+        (
+            None,
+            "'[relay.example]': brackets are for IP address literals only; write a host name bare, as in relay.example:587",
+        ),
+    ),
+    ("2001:db8::1", (None, "'2001:db8::1': write an IPv6 address as [IPv6:address]")),
+    ("a.example:70000", (None, "'a.example:70000': the port must be 1-65535")),
+    ("bad!name", (None, "'bad!name': not a host name")),
+    ("a.example,,b.example", (None, "an empty host between separators")),
+    ("", ([], None)),
+]
+_HOSTPORTS = [
+    ("relay.example", ("relay.example", None, False)),
+    ("relay.example:587", ("relay.example", 587, False)),
+    ("[relay.example]:2525", ("relay.example", 2525, True)),
+    ("[10.0.0.1]", ("10.0.0.1", None, True)),
+    ("[10.0.0.1", None),
+    ("[10.0.0.1]x", None),
+    ("[10.0.0.1]:", None),
+    ("a:b:c", None),
+    ("relay.example.:25,", ("relay.example.", 25, False)),
+    (":25", None),
+]
+_NETWORKS = [
+    ("10/8", "10.0.0.0/8"),
+    ("10.1/16", "10.1.0.0/16"),
+    ("10.1.2/24", "10.1.2.0/24"),
+    ("10.1.2.3/24", "10.1.2.0/24"),
+    ("[10.0.0.0/8]", "10.0.0.0/8"),
+    ("[::1]", "::1/128"),
+    ("0/0", "0.0.0.0/0"),
+    ("10.0.0.1/x", None),
+    ("x10.0.0.1]", None),
+    ("[10.0.0.1x", None),
+]
+
+
+@pytest.mark.parametrize("text, parsed", _SMTP_HOSTS)
+def test_smtp_hosts_parse_or_error_is_exact(text, parsed):
+    assert values.parse_smtp_hosts(text) == parsed
+
+
+@pytest.mark.parametrize("text, parsed", _HOSTPORTS)
+def test_hostport_parse_is_exact(text, parsed):
+    assert values.parse_hostport(text) == parsed
+
+
+@pytest.mark.parametrize("text, network", _NETWORKS)
+def test_network_parse_is_exact(text, network):
+    parsed = values.parse_network(text)
+    assert (None if parsed is None else str(parsed)) == network
+
+
+def test_host_names_at_the_length_limit_and_with_a_final_dot():
+    longest = ("a" * 63 + ".") * 3 + "a" * 61  # 253 characters
+    assert values._is_hostname(longest) and values._is_hostname(longest + ".")
+    assert not values._is_hostname(longest + "a") and not values._is_hostname(longest + "a.")
+    assert not values._is_hostname("bad!name.") and not values._is_hostname(".")
+    assert values.parse_hostport("mx.exampleX,") == ("mx.exampleX", None, False)  # only commas are stripped
