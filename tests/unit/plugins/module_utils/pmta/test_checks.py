@@ -911,14 +911,6 @@ def test_the_summary_of_tls_certificate_users_and_virtual_mtas_is_exact():
     ]
     assert summary["auth_user"] is None
     assert summary["auth_password_set"] is False
-    assert summary["tls"] == {
-        "tlsv1": False,
-        "tlsv1.1": False,
-        "tlsv1.2": None,
-        "tlsv1.3": None,
-        "ca_file": "/etc/ssl/certs/ca-certificates.crt",
-        "log_tls": None,
-    }
     bare = pc.validate(_L + _SRC + _D.replace("smtp-tls-ca-file /etc/ssl/certs/ca-certificates.crt\n", "")).summary
     assert bare["tls"]["ca_file"] is None
     assert bare["server_tls_certificate"] is None
