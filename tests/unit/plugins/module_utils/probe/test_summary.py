@@ -175,3 +175,28 @@ def test_the_description_of_a_port_open_without_tls(port, starttls_option, start
     options = ProbeOptions(["relay.example"], ports=[port], implicit_tls_ports=[465], starttls=starttls_option)
     result = _result("relay.example", port, "open", starttls=starttls)
     assert probe_summary._describe(result, options) == text
+
+
+def test_the_unusable_message_is_exact_host_by_host_and_port_by_port():
+    options = ProbeOptions(
+        ["ok.example", "gone.example", "two.example"], ports=[587], implicit_tls_ports=[], prefer=[2525, 587]
+    )
+    usable = dict(starttls=True, tls_version="TLSv1.3")
+    results = [
+        _result("ok.example", 587, "open", **usable),
+        _result("gone.example", 587, "dns_error", error="Name or service not known (EAI_NONAME)"),
+        _result("two.example", 587, "open", **usable),
+        _result("two.example", 587, "filtered", error="timed out"),
+    ]
+    results[2]["address"], results[2]["state"], results[2]["tls_version"] = "192.0.2.7", "refused", None
+    report = dict(results=results, **probe_summary.summarize(results, options))
+    assert probe_summary.unusable_message(report, options) == (
+        "require_recommended: no usable relay port on gone.example: name resolution failed "
+        "(Name or service not known (EAI_NONAME)) | no usable relay port on two.example: "
+        "2525 not probed (not in ports); 587: 192.0.2.7 refused, 192.0.2.1 filtered (timed out)"
+    )
+    nothing = ProbeOptions(["two.example"], ports=[587], implicit_tls_ports=[], prefer=[])
+    report = dict(results=results[2:], **probe_summary.summarize(results[2:], nothing))
+    assert probe_summary.unusable_message(report, nothing) == (
+        "require_recommended: no usable relay port on two.example: prefer is empty"
+    )
