@@ -316,7 +316,8 @@ def test_a_stanza_closed_by_its_parent_ends_on_the_parent_closing_line():
 _PARSE_FINDINGS = [
     (
         "stanzas",
-        "<domain x.example>\n<source 10.0.0.1>\n</source>\n<rewrite-list r>\nanything goes here\n</rewrite-list>\n</domain>\n<frobnicate a>\nbogus-directive 1\n</frobnicate>\n",
+        "<domain x.example>\n<source 10.0.0.1>\n</source>\n<rewrite-list r>\nanything goes here\n"
+        "</rewrite-list>\n</domain>\n<frobnicate a>\nbogus-directive 1\n</frobnicate>\n",
         [
             (2, "stanza <source> is not allowed in <domain x.example>"),
             (4, "stanza <rewrite-list> is not allowed in <domain x.example>"),
@@ -337,7 +338,9 @@ _PARSE_FINDINGS = [
     ),
     (
         "directives",
-        "smtp-hosts a.example:587\nfoo-bar 1\ninclude /etc/pmta/more.conf\n<smtp-pattern-list p>\nreply /x/ mode=backoff\nfoo 1\n</smtp-pattern-list>\n<domain z.example>\nroute a.example:587\ndelivery-priority 1\nenable-signals yes\n</domain>\n<source 10.0.0.4>\ninclude /x\n</source>\n",
+        "smtp-hosts a.example:587\nfoo-bar 1\ninclude /etc/pmta/more.conf\n<smtp-pattern-list p>\nreply "
+        "/x/ mode=backoff\nfoo 1\n</smtp-pattern-list>\n<domain z.example>\nroute a.example:587\n"
+        "delivery-priority 1\nenable-signals yes\n</domain>\n<source 10.0.0.4>\ninclude /x\n</source>\n",
         [
             (1, "directive 'smtp-hosts' is not allowed in the top level (it belongs in <domain>)"),
             (2, "unknown directive 'foo-bar'"),
@@ -357,7 +360,8 @@ _PARSE_FINDINGS = [
     ),
     (
         "labels",
-        "<rewrite-list auth-password>\n</rewrite-list>\n<domain password.example>\n<source 10.0.0.1>\n</source>\n</domain>\n<bounce-processor>\n<source 10.0.0.3>\n</source>\n</bounce-processor>\n",
+        "<rewrite-list auth-password>\n</rewrite-list>\n<domain password.example>\n<source 10.0.0.1>\n"
+        "</source>\n</domain>\n<bounce-processor>\n<source 10.0.0.3>\n</source>\n</bounce-processor>\n",
         [
             (4, "stanza <source> is not allowed in <domain> of line 3"),
             (8, "stanza <source> is not allowed in <bounce-processor>"),
@@ -388,12 +392,15 @@ _PARSE_FINDINGS = [
         [
             (
                 2,
-                "directive 'smtp-hosts' expects host names (bare, with an optional :port), [IPv4] or [IPv6:address] literals or lookup-mx:domain, ',' within a preference level and ';' between levels",
+                "directive 'smtp-hosts' expects host names (bare, with an optional :port), [IPv4] or "
+                "[IPv6:address] literals or lookup-mx:domain, ',' within a preference level and ';' between levels",
             ),
             (3, "directive 'max-smtp-out' expects 1 value, got 0"),
             (
                 6,
-                "directive 'smtp-hosts' expects host names (bare, with an optional :port), [IPv4] or [IPv6:address] literals or lookup-mx:domain, ',' within a preference level and ';' between levels: 'a.example:99999': the port must be 1-65535",
+                "directive 'smtp-hosts' expects host names (bare, with an optional :port), [IPv4] or "
+                "[IPv6:address] literals or lookup-mx:domain, ',' within a preference level and ';' between "
+                "levels: 'a.example:99999': the port must be 1-65535",
             ),
         ],
         [],
