@@ -29,6 +29,7 @@ from ansible_collections.egress.mail.plugins.module_utils.pmta.schema import (
     _sort_key,
 )
 from ansible_collections.egress.mail.plugins.module_utils.pmta.values import (
+    _check_value,
     _is_port,
     parse_bool,
     parse_hostport,
@@ -305,8 +306,12 @@ def validate(text, compact=False, fragment=False, extra_directives=(), policy=Tr
         if method == "password" and stanza.first("password") is None:
             error(stanza.line, "<smtp-user %s> has no password" % stanza.arg)
         for directive in stanza.directives("source"):
-            # A value without braces is the schema's error ("expects a source name in braces").
-            if directive.args and directive.args[0].startswith("{") and directive.args[0] not in source_args:
+            # A value the schema refuses ("expects a source name in braces") is its error alone.
+            if (
+                directive.args
+                and _check_value("named_source", directive.args[0])
+                and directive.args[0] not in source_args
+            ):
                 error(
                     directive.line,
                     "<smtp-user %s> refers to %s but no <source %s> is defined"

@@ -692,6 +692,17 @@ _FLOOR = (
     "relay policy: smtp-tls-allow-%s is %s for this route (section 3.3.10.95.%d); TLS below 1.2 must be off "
     "towards the smarthost: add 'smtp-tls-allow-%s no'"
 )
+
+
+def _relaying_sources(nets):
+    """<source> stanzas that relay without login, one after the listener line each (3 lines a
+    stanza, from line 2), and the warning each gets."""
+    text = "".join("<source %s>\n" % net + _RELAY for net in nets)
+    return text, [(2 + 3 * i, "<source %s> " % net + _PUBLIC) for i, net in enumerate(nets)]
+
+
+_AT_LIMIT = _relaying_sources(("8.8.8.0/25", "8.8.9.0/25", "2001:4860::/65", "2001:4860:0:0:8000::/65"))
+_OVER_LIMIT = _relaying_sources(("8.8.8.0/25", "8.8.9.0/25", "8.8.10.1", "2001:4860::/64", "2001:4861::1"))
 _FINDINGS = [
     (
         "no_listener",
@@ -741,31 +752,13 @@ _FINDINGS = [
     (
         # together exactly a /24 and a /64 of public space: allowed
         "public_relays_at_the_limit",
-        _L
-        + "".join(
-            "<source %s>\n" % net + _RELAY
-            for net in ("8.8.8.0/25", "8.8.9.0/25", "2001:4860::/65", "2001:4860:0:0:8000::/65")
-        )
-        + _D,
+        _L + _AT_LIMIT[0] + _D,
         [],
-        [
-            (line, "<source %s> " % net + _PUBLIC)
-            for line, net in (
-                (2, "8.8.8.0/25"),
-                (5, "8.8.9.0/25"),
-                (8, "2001:4860::/65"),
-                (11, "2001:4860:0:0:8000::/65"),
-            )
-        ],
+        _AT_LIMIT[1],
     ),
     (
         "public_relays_one_address_over_the_limit",
-        _L
-        + "".join(
-            "<source %s>\n" % net + _RELAY
-            for net in ("8.8.8.0/25", "8.8.9.0/25", "8.8.10.1", "2001:4860::/64", "2001:4861::1")
-        )
-        + _D,
+        _L + _OVER_LIMIT[0] + _D,
         [
             (
                 None,
@@ -773,16 +766,7 @@ _FINDINGS = [
                 "257 public IPv4 and 18446744073709551617 public IPv6 addresses (at most a /24 and a /64)",
             )
         ],
-        [
-            (line, "<source %s> " % net + _PUBLIC)
-            for line, net in (
-                (2, "8.8.8.0/25"),
-                (5, "8.8.9.0/25"),
-                (8, "8.8.10.1"),
-                (11, "2001:4860::/64"),
-                (14, "2001:4861::1"),
-            )
-        ],
+        _OVER_LIMIT[1],
     ),
     (
         "exposed_listener_and_auth_without_users",
@@ -815,6 +799,12 @@ _FINDINGS = [
         "smtp_user_source_without_braces",
         _L + _SRC + "<smtp-user bob>\npassword pw\nsource 127.0.0.1\n</smtp-user>\n" + _D,
         [(7, "directive 'source' expects a source name in braces such as {relay-users}, got '127.0.0.1'")],
+        [],
+    ),
+    (
+        "smtp_user_source_with_broken_braces",
+        _L + _SRC + "<smtp-user bob>\npassword pw\nsource {auth\n</smtp-user>\n" + _D,
+        [(7, "directive 'source' expects a source name in braces such as {relay-users}, got '{auth'")],
         [],
     ),
     (
