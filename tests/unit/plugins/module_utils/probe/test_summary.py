@@ -15,7 +15,6 @@ import pytest
 from ansible_collections.egress.mail.plugins.module_utils import smtp_probe
 from ansible_collections.egress.mail.plugins.module_utils.probe import summary as probe_summary
 from ansible_collections.egress.mail.plugins.module_utils.probe.options import ProbeOptions
-from ansible_collections.egress.mail.plugins.module_utils.probe.session import _new_result
 from ansible_collections.egress.mail.tests.unit.helpers import smtp_servers
 from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
     BAD_NAME,
@@ -146,7 +145,7 @@ def test_summary_port25_logic():
 
 
 def _result(host, port, state, **keys):
-    result = _new_result(host, port, None if state == "dns_error" else "192.0.2.1")
+    result = smtp_probe._new_result(host, port, None if state == "dns_error" else "192.0.2.1")
     result.update(state=state, **keys)
     return result
 
