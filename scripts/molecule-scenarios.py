@@ -14,6 +14,7 @@ The exit status is non-zero when a scenario failed; all of them run anyway.
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -39,6 +40,10 @@ WEIGHTS = {
 STEPS = ("destroy", "create", "prepare", "converge", "idempotence", "check", "side_effect", "verify", "cleanup")
 EXECUTED = re.compile(r"\[(?P<scenario>[\w.-]+) > (?P<step>\w+)\] Executed: (?P<result>.*)$")
 PRINT_LOCK = threading.Lock()
+# The molecule runs under way, so that a stop (SIGTERM, Ctrl-C) of this script stops them too:
+# each runs in its own session (with the ansible-playbook runs it starts) and gets the signal.
+RUNNING = set()
+STOPPING = threading.Event()
 
 
 def scenarios():
@@ -64,7 +69,11 @@ def run(name, logdir, results):
             text=True,
             errors="replace",
             env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            start_new_session=True,
         )
+        RUNNING.add(proc)
+        if STOPPING.is_set():
+            stop(proc)
         for line in proc.stdout:
             now = time.monotonic()
             log.write("%7.1f %s" % (now - start, line))
@@ -75,6 +84,7 @@ def run(name, logdir, results):
                 steps[step] = steps.get(step, 0.0) + (now - last)
                 last = now
         rc = proc.wait()
+        RUNNING.discard(proc)
     seconds = time.monotonic() - start
     results[name] = (rc, seconds, steps)
     with PRINT_LOCK:
@@ -85,6 +95,22 @@ def run(name, logdir, results):
             % (name, "passed" if rc == 0 else "FAILED rc=%d" % rc, seconds, os.path.relpath(log_path, TOP))
         )
         sys.stdout.flush()
+
+
+def stop(proc):
+    """SIGTERM to a molecule run and everything it started (its session's process group). Its
+    containers stay; the next run's first step (destroy) removes them."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+
+
+def stop_all(signum, dummy_frame):
+    STOPPING.set()
+    for proc in list(RUNNING):
+        stop(proc)
+    print("molecule: stopped by signal %d; the scenarios under way were stopped" % signum, file=sys.stderr)
 
 
 def table(results, wall, jobs):
@@ -123,11 +149,13 @@ def main():
     def lane():
         while True:
             with lock:
-                if not pending:
+                if not pending or STOPPING.is_set():
                     return
                 name = pending.pop(0)
             run(name, logdir, results)
 
+    signal.signal(signal.SIGTERM, stop_all)
+    signal.signal(signal.SIGINT, stop_all)
     start = time.monotonic()
     threads = [threading.Thread(target=lane) for dummy in range(max(1, min(args.jobs, len(names))))]
     for thread in threads:
@@ -145,6 +173,9 @@ def main():
                 "%s\t%d\t%.1f\t%s\n" % (name, rc, seconds, " ".join("%s=%.1f" % item for item in sorted(steps.items())))
             )
     failed = sorted(n for n, r in results.items() if r[0] != 0)
+    if STOPPING.is_set():
+        print("molecule: stopped; not run: %s" % (" ".join(n for n in names if n not in results) or "none"))
+        return 1
     if failed:
         print("molecule: FAILED: %s" % " ".join(failed))
         return 1
