@@ -64,6 +64,14 @@ if ! "$py" -c 'import mutmut' 2>/dev/null; then
 fi
 
 mkdir -p "$out/orig"
+# One run per checkout: a run that is still ending (its mutmut still testing, its restore still to
+# come) would put the sources back and move the cache away under the next one. The lock is held
+# by every process of the run (they inherit the descriptor), so it is free only when all are gone.
+exec 9>"$out/.lock"
+if ! flock -n 9; then
+  echo "mutation: another run still uses this checkout ($out/.lock is held); wait until it has ended" >&2
+  exit 2
+fi
 clean_at_start=true
 git diff --quiet -- plugins/ || clean_at_start=false
 current=
