@@ -10,8 +10,10 @@ resolved is under .invalid with an over-long label, which fails inside the resol
 library before any query is sent.
 """
 
+import os
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -247,3 +249,65 @@ def test_what_was_read_before_the_peer_closed_is_kept_replaced_where_not_utf8():
         assert raised.value.partial == "220 caf\ufffd"
     finally:
         chan.sock.close()
+
+
+# --- mutation testing (issue 21): TLS on a socket pair: how a session ends ----------------------
+
+
+def _tls_pair(tls_context, pki, peer):
+    """A _Channel with TLS up on a socket pair. The other end is the test server's TLS context on a
+    thread: ``peer(tls)`` runs there after the handshake (a close without close_notify raises
+    there); what it returns or raises is in ``outcome``. Returns (chan, thread, outcome)."""
+    chan, theirs = _pair_channel()
+    outcome = []
+
+    def serve():
+        try:
+            with tls_context.wrap_socket(theirs, server_side=True, suppress_ragged_eofs=False) as tls:
+                outcome.append(peer(tls))
+        except OSError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    chan.start_tls(ssl.create_default_context(cafile=pki["ca_file"]), "localhost")
+    return chan, thread, outcome
+
+
+@pytest.mark.parametrize(
+    "peer, error",
+    [(lambda tls: tls.unwrap(), "connection closed by server"), (lambda tls: None, "TLS session closed by server")],
+    ids=["close_notify", "close-without-close_notify"],
+)
+def test_a_tls_session_the_server_ends_is_closed_by_server(tls_context, pki, peer, error):
+    """ssl reads a close_notify as the end of the data (b""); a close without it is an EOF error."""
+    chan, thread, dummy = _tls_pair(tls_context, pki, peer)
+    try:
+        with pytest.raises(channel._Closed) as raised:
+            chan.readline()
+    finally:
+        chan.close()
+        thread.join(5)
+    assert str(raised.value) == error
+
+
+def test_a_record_that_is_not_tls_after_the_handshake_is_a_broken_session(tls_context, pki):
+    """Bytes written under the TLS layer (an application-data record no key made): OpenSSL's reason."""
+    chan, thread, dummy = _tls_pair(tls_context, pki, lambda tls: os.write(tls.fileno(), b"\x17\x03\x03\x00\x05hello"))
+    try:
+        with pytest.raises(channel._Closed) as raised:
+            chan.readline()
+    finally:
+        chan.close()
+        thread.join(5)
+    match = re.fullmatch(r"TLS session broken \(([a-z0-9 ]+) \(([A-Z0-9_]+)\)\)", str(raised.value))
+    assert match, str(raised.value)
+    assert match.group(1) == match.group(2).lower().replace("_", " ")
+
+
+def test_close_ends_the_tls_session_with_close_notify(tls_context, pki):
+    """The server reads a clean end of the session (b""), not an EOF without close_notify (an error here)."""
+    chan, thread, outcome = _tls_pair(tls_context, pki, lambda tls: tls.recv(1))
+    chan.close()
+    thread.join(5)
+    assert outcome == [b""]

@@ -13,6 +13,7 @@ library before any query is sent.
 import errno
 import os
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -43,9 +44,10 @@ from ansible_collections.egress.mail.tests.unit.helpers.smtp_probe_run import (
             True,
             "connection closed by server before the greeting (received %r)" % ("220 " + "x" * 196),
         ),
+        (b"220 " + b"x" * 300, False, "no greeting within 1s (received %r)" % ("220 " + "x" * 196)),
         (b"", True, "connection closed by server before the greeting"),
     ],
-    ids=["closed", "silent", "quoted-200", "nothing"],
+    ids=["closed", "silent", "quoted-200", "quoted-200-silent", "nothing"],
 )
 def test_partial_greeting_is_quoted(server, sent, close, error):
     srv = server("plain", raw_greeting=sent, close_after_greeting=close)
@@ -597,3 +599,253 @@ def test_no_time_left_before_the_connect_is_filtered_and_says_so():
         "relay.example", 2525, socket.AF_INET, ("192.0.2.1", 0), options, None, False, time.monotonic() - 1
     )
     assert (result["state"], result["error"]) == ("filtered", "no time left within the 2s deadline")
+
+
+# --- mutation testing (issue 21): the TLS handshake and what the result keeps of it ------------
+
+
+def test_an_ehlo_line_without_a_keyword_is_skipped_not_the_end():
+    assert smtp_probe._parse_ehlo(["250-mail.test", "250-", "250 AUTH PLAIN"]) == ({"AUTH"}, ["PLAIN"])
+
+
+def test_a_socket_error_in_the_handshake_gives_its_reason():
+    """Neither a close nor a time-out: the channel's socket was closed under it (EBADF)."""
+    mine, peer = socket.socketpair()
+    chan = session._Channel(mine, time.monotonic() + 5, 5)
+    mine.close()
+    try:
+        with pytest.raises(session._TLSFailure) as failure:
+            session._handshake(
+                chan, smtp_probe._new_result(LOCAL, 25, LOCAL), ssl.create_default_context(), "mail.test", False, False
+            )
+    finally:
+        peer.close()
+    assert str(failure.value) == "TLS handshake failed: %s" % os.strerror(errno.EBADF)
+    assert (failure.value.state, failure.value.verified, failure.value.banner) == ("tls_failed", None, None)
+
+
+def test_the_cipher_is_its_name(server, pki):
+    srv = server("implicit")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port], ca_file=pki["ca_file"])
+    res = only(report)
+    assert res["tls_cipher"] in {cipher["name"] for cipher in ssl.create_default_context().get_ciphers()}
+
+
+@pytest.mark.parametrize(
+    "greeting, banner",
+    [
+        (b"220-mail.test first\r\n220 mail.test second", "220-mail.test first\n220 mail.test second"),
+        (b"220-mail.test first\r\nnot smtp\r\n220 mail.test", "220-mail.test first"),
+        (b"220 mail.test first\r\n220 mail.test second", "220 mail.test first"),
+        (b"220 caf\xe9 ESMTP", "220 caf\ufffd ESMTP"),
+    ],
+    ids=["multi-line", "up-to-a-line-not-smtp", "up-to-the-last-line", "not-utf8"],
+)
+def test_a_plaintext_greeting_on_an_implicit_tls_port_is_kept_as_its_first_reply(server, greeting, banner):
+    srv = server("plain", raw_greeting=greeting + b"\r\n")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port])
+    res = only(report)
+    assert (res["state"], res["banner"]) == ("intercepted", banner)
+
+
+def test_a_multi_line_greeting_is_the_banner_line_by_line(server):
+    srv = server("plain", banner="220-mail.test first\r\n220 mail.test second")
+    dummy, report = run([LOCAL], [srv.port])
+    res = only(report)
+    assert (res["state"], res["banner"]) == ("open", "220-mail.test first\n220 mail.test second")
+
+
+def test_a_certificate_is_checked_against_the_name_of_the_probed_host(server, pki):
+    """The address is 127.0.0.1, but the name probed is mail.test, which the certificate does not name."""
+    srv = server("starttls")
+    options = ProbeOptions(
+        ["mail.test"], ports=[srv.port], implicit_tls_ports=[], timeout=2, ca_file=pki["ca_file"], ehlo_name=EHLO
+    )
+    result = session.probe_address("mail.test", srv.port, socket.AF_INET, (LOCAL, 0), options)
+    assert (result["state"], result["tls_verified"]) == ("tls_failed", False)
+    assert (
+        result["error"]
+        == "certificate verification against ca_file failed: Hostname mismatch, certificate is not valid for 'mail.test'."
+    )
+    result = session.probe_address("localhost", srv.port, socket.AF_INET, (LOCAL, 0), options)
+    assert (result["state"], result["tls_verified"], result["error"]) == ("open", True, None)
+
+
+def test_a_failed_verification_on_an_implicit_tls_port_is_not_verified(server, pki):
+    srv = server("implicit")
+    dummy, report = run([LOCAL], [srv.port], implicit_tls_ports=[srv.port], ca_file=pki["other_ca_file"])
+    res = only(report)
+    assert (res["state"], res["tls_verified"], res["banner"]) == ("tls_failed", False, None)
+    assert res["error"] == "certificate verification against ca_file failed: unable to get local issuer certificate"
+
+
+class _FrozenClock(object):
+    """session's clock only (the channel keeps the real one for its deadline)."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def monotonic(self):
+        return self.now
+
+
+def test_the_latency_is_in_milliseconds_to_a_tenth(server, monkeypatch):
+    srv = server("plain")
+    now = time.monotonic()
+    options = ProbeOptions([LOCAL], ports=[srv.port], implicit_tls_ports=[], timeout=2, ehlo_name=EHLO)
+    sock = socket.create_connection((LOCAL, srv.port), timeout=2)
+    chan = session._Channel(sock, now + 2, 2)
+    result = smtp_probe._new_result(LOCAL, srv.port, LOCAL)
+    monkeypatch.setattr(session, "time", _FrozenClock(now))
+    try:
+        session._converse(chan, result, options, None, False, False, now - 0.01234)
+    finally:
+        chan.close()
+    assert (result["state"], result["latency_ms"]) == ("open", 12.3)
+
+
+def _serve_in_turn(handlers):
+    """A listener on 127.0.0.1 that hands its n-th connection to handlers[n], then stops listening
+    (before the last handler runs: a connection after it is refused). Returns (port, thread)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOCAL, 0))
+    listener.listen(len(handlers))
+
+    def serve():
+        try:
+            for number, handler in enumerate(handlers):
+                conn, dummy = listener.accept()
+                if number == len(handlers) - 1:
+                    listener.close()
+                conn.settimeout(5)
+                try:
+                    handler(conn)
+                except OSError:
+                    pass
+                finally:
+                    conn.close()
+        finally:
+            listener.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+def _tls_handshake(tls_context):
+    def handler(conn):
+        tls_context.wrap_socket(conn, server_side=True).close()
+
+    return handler
+
+
+def _greet_in_clear(conn):
+    conn.sendall(b"220 mail.test plaintext\r\n")
+    while conn.recv(4096):
+        pass
+
+
+NOT_VERIFIED = "certificate not verified against the system CA store: unable to get local issuer certificate"
+
+
+def test_an_implicit_tls_port_whose_second_connection_is_refused_is_tls_failed(tls_context):
+    """The handshake of the first connection fails verification (no ca_file); the second, unverified
+    one is refused: the first connection's result, which has no state yet on an implicit-TLS port."""
+    port, thread = _serve_in_turn([_tls_handshake(tls_context)])
+    try:
+        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port])
+    finally:
+        thread.join(5)
+    res = only(report)
+    assert (res["state"], res["tls_verified"], res["banner"]) == ("tls_failed", False, None)
+    assert res["error"] == NOT_VERIFIED + (
+        "; the second, unverified connection to read the TLS details failed: refused (Connection refused)"
+    )
+
+
+def test_an_implicit_tls_port_whose_second_connection_is_plaintext_is_not_verified(tls_context):
+    """The second connection's own result (intercepted, not blocking), with the first one's verdict on the certificate."""
+    port, thread = _serve_in_turn([_tls_handshake(tls_context), _greet_in_clear])
+    try:
+        dummy, report = run([LOCAL], [port], implicit_tls_ports=[port])
+    finally:
+        thread.join(5)
+    res = only(report)
+    assert (res["state"], res["tls_verified"], res["banner"]) == ("intercepted", False, "220 mail.test plaintext")
+    assert res["error"] == (
+        "plaintext SMTP greeting on an implicit-TLS port: the server (or a middlebox in the path) "
+        "does not speak TLS here; it may expect STARTTLS on this port; " + NOT_VERIFIED
+    )
+
+
+def _read_line(conn):
+    line = b""
+    while not line.endswith(b"\n"):
+        data = conn.recv(1)
+        if not data:
+            break
+        line += data
+    return line
+
+
+def _auth_in_clear_then_ehlo_refused_over_tls(tls_context):
+    """Offers AUTH before TLS (as some servers do), then refuses the EHLO over TLS."""
+
+    def handler(conn):
+        conn.sendall(b"220 mail.test ESMTP\r\n")
+        _read_line(conn)
+        conn.sendall(b"250-mail.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n")
+        _read_line(conn)
+        conn.sendall(b"220 2.0.0 Ready\r\n")
+        tls = tls_context.wrap_socket(conn, server_side=True)
+        _read_line(tls)
+        tls.sendall(b"554 5.7.0 no\r\n")
+        _read_line(tls)
+        tls.sendall(b"221 2.0.0 Bye\r\n")
+        tls.close()
+
+    return handler
+
+
+def test_auth_offered_in_clear_does_not_count_when_the_ehlo_over_tls_is_refused(tls_context, pki):
+    port, thread = _serve_in_turn([_auth_in_clear_then_ehlo_refused_over_tls(tls_context)])
+    try:
+        dummy, report = run([LOCAL], [port], ca_file=pki["ca_file"])
+    finally:
+        thread.join(5)
+    res = only(report)
+    assert (res["state"], res["tls_verified"], res["auth_mechanisms"]) == ("rejected", True, [])
+    assert res["error"] == "EHLO after STARTTLS refused: 554 5.7.0 no"
+
+
+def test_a_reply_that_is_not_smtp_after_the_handshake_is_said_whole(server, pki):
+    srv = server("starttls", after_tls="garbage")
+    dummy, report = run([LOCAL], [srv.port], ca_file=pki["ca_file"])
+    res = only(report)
+    assert res["state"] == "tls_failed"
+    assert res["error"] == "bad reply to EHLO after STARTTLS: not an SMTP reply: 'HTTP/1.1 400 Bad Request'"
+
+
+@pytest.mark.parametrize(
+    "behaviour, implicit, state",
+    [("implicit", True, "no_banner"), ("starttls", False, "open")],
+    ids=["before-any-state", "after-the-greeting"],
+)
+def test_a_bug_in_the_conversation_is_an_unexpected_error_that_keeps_the_state(server, behaviour, implicit, state):
+    """A bug (here: no TLS context) is reported in the result; a state already set stays."""
+    srv = server(behaviour)
+    options = ProbeOptions([LOCAL], ports=[srv.port], implicit_tls_ports=[srv.port] if implicit else [], timeout=2)
+    result = session._attempt(LOCAL, srv.port, socket.AF_INET, (LOCAL, 0), options, None, False, time.monotonic() + 2)
+    assert result["state"] == state
+    assert result["error"] == "unexpected error: AttributeError(\"'NoneType' object has no attribute 'wrap_bio'\")"
+
+
+def test_the_scope_id_of_an_ipv6_address_is_passed_as_the_scope_id(server):
+    """1 << 20 is a valid scope id (ignored for ::1) but too large for the flow info before it."""
+    try:
+        srv = server("plain", host="::1")
+    except OSError as exc:
+        pytest.skip("IPv6 loopback not available: %s" % exc)
+    options = ProbeOptions(["::1"], ports=[srv.port], implicit_tls_ports=[], timeout=2)
+    result = session.probe_address("::1", srv.port, socket.AF_INET6, ("::1", 0, 0, 1 << 20), options)
+    assert (result["address"], result["state"], result["error"]) == ("::1", "open", None)
