@@ -151,6 +151,9 @@ class _Channel(object):
                 raise _Closed("TLS session closed by server")
             except ssl.SSLError as exc:
                 raise _Closed("TLS session broken (%s)" % _ssl_reason(exc))
+            # An SSLObject reads the server's close_notify as the end of the data.
+            if not data:
+                raise _Closed("TLS session closed by server")
         if not data:
             raise _Closed("connection closed by server")
         return data
