@@ -161,6 +161,7 @@ _SMTP_HOSTS = [
         ),
     ),
     ("2001:db8::1", (None, "'2001:db8::1': write an IPv6 address as [IPv6:address]")),
+    ("::1", (None, "'::1': write an IPv6 address as [IPv6:address]")),  # two colons are one too many
     ("a.example:70000", (None, "'a.example:70000': the port must be 1-65535")),
     ("bad!name", (None, "'bad!name': not a host name")),
     ("a.example,,b.example", (None, "an empty host between separators")),
@@ -175,6 +176,7 @@ _NETWORKS = [
     ("[::1]", "::1/128"),
     ("0/0", "0.0.0.0/0"),
     ("10.0.0.1/x", None),
+    ("10.0.0.0.0/8", None),  # five parts are not cut to four
     ("x10.0.0.1]", None),
     ("[10.0.0.1x", None),
 ]
@@ -196,3 +198,103 @@ def test_host_names_at_the_length_limit_and_with_a_final_dot():
     assert values._is_hostname(longest) and values._is_hostname(longest + ".")
     assert not values._is_hostname(longest + "a") and not values._is_hostname(longest + "a.")
     assert not values._is_hostname("bad!name.") and not values._is_hostname(".")
+
+
+# --- mutation testing (issue 21): pattern lines, listeners and the value types, whole ---------
+_KNOWN_ACTIONS = "backoff-to-normal-after, disable-source-ip, mode, reenable-after"
+_PATTERN_LINES = [
+    ("/421 .*/ mode=backoff", None),
+    ("/a  b/ MODE=Normal disable-source-ip", None),  # a pattern of several tokens; any case
+    ("// reenable-after=never backoff-to-normal-after=1h", None),
+    ("/x/", None),
+    ("/", "the pattern must be written /regular expression/"),
+    ("", "the pattern must be written /regular expression/"),
+    ("mode=backoff", "the pattern must be written /regular expression/"),
+    ("x/ mode=backoff", "the pattern must be written /regular expression/"),
+    ("/x/ fast", "unknown action 'fast' (known: %s)" % _KNOWN_ACTIONS),
+    ("/x/ fast=1 slow", "unknown action 'fast=1' (known: %s)" % _KNOWN_ACTIONS),  # the first one
+    ("/x/ disable-source-ip=yes", "action 'disable-source-ip' takes no value"),
+    ("/x/ mode=fast", "action 'mode' expects one of backoff, normal"),
+    ("/x/ Mode", "action 'Mode' expects one of backoff, normal"),
+    ("/x/ reenable-after=soon", "action 'reenable-after' expects a time interval such as 30d, or never"),
+    ("/x/ backoff-to-normal-after=", "action 'backoff-to-normal-after' expects a time interval such as 30d, or never"),
+]
+_LISTENERS = [
+    ("0/0:25", ("0.0.0.0/0", 25)),
+    (" 10.0.1.22:587\t", ("10.0.1.22/32", 587)),
+    ("[10.0.0.1]:25", ("10.0.0.1/32", 25)),
+    ("[::1]:2525", ("::1/128", 2525)),
+    ("[::1]", None),
+    ("[::1:25", None),
+    ("[::1]x:25", None),
+    ("[::1]:", None),
+    ("10.0.0.1", None),
+    ("10.0.0.1:0", None),
+    ("x:25", None),
+]
+# Each type with a value it accepts and one it refuses.
+_VALUE_TYPES = [
+    ("string", "any thing", None),
+    ("secret", "", None),
+    ("bool", "Yes", "1"),
+    ("uint", "0", "-1"),
+    ("port", "65535", "0"),
+    ("duration", "4d12h", "4x"),
+    ("duration_list", "10m,1h", "10m,x"),
+    ("duration_or_never", "NEVER", "soon"),
+    ("duration_or_never", "30d", "30"),
+    ("size", "50M", "50X"),
+    ("rate", "100/h", "100"),
+    ("email", "a@b.example", "a.example"),
+    ("hostname", "a.example", "a b"),
+    ("ip_or_cidr", "10/8", "a.example"),
+    ("source_match", "{relay-users}", "relay-users"),
+    ("source_match", "0/0", "{a b}"),
+    ("listener", "0/0:25", "0/0"),
+    ("hostport", "a.example:25", "a.example:0"),
+    ("path", "/var/log", "var/log"),
+    ("name", "relay-1", "-relay"),
+    ("user", "bob", "b<b"),
+    ("domain_pattern", "*.example.com", "a b"),
+    ("domain_pattern", "[10.0.0.1]", "10.0.0.0/8"),  # an address literal in brackets only
+    ("access_level", "ADMIN", "root"),
+    ("access_level", "monitor", "admin,monitor"),
+    ("access_level", "none", ""),
+    ("auth_method", "Password", "token"),
+    ("auth_method", "certificate", "cert"),
+    ("auth_method", "system", ""),
+    ("named_source", "{relay}", "relay"),
+    ("smtp_hosts", "a.example; [10.1.1.1]:2525", "[10.1.1.1"),
+    ("dkim_key", "sel,example.com,/etc/k.pem", "sel,example.com"),
+    ("dkim_key", "sel,example.com.,/etc/k.pem", "-sel,example.com,/etc/k.pem"),  # the selector is the first part
+    ("dkim_sign", "no", "maybe"),
+    ("dkim_sign", "If-X-DKIM-Options-Present", "if-x-dkim-options"),
+    ("pattern_line", "/x/ mode=backoff", "x"),
+    ("acct_target", "/var/log/acct.csv", "var/log/acct.csv"),
+    ("acct_target", "|X", "|"),  # a command after the '|'
+    ("acct_target", "|/usr/bin/logger", "| \t|"),
+]
+
+
+@pytest.mark.parametrize("line, message", _PATTERN_LINES)
+def test_pattern_line_message_is_exact(line, message):
+    assert values.parse_pattern_line(line) == message
+
+
+@pytest.mark.parametrize("text, parsed", _LISTENERS)
+def test_listener_parse_is_exact(text, parsed):
+    result = values.parse_listener(text)
+    assert (None if result is None else (str(result[0]), result[1])) == parsed
+
+
+@pytest.mark.parametrize("vtype, good, bad", _VALUE_TYPES)
+def test_check_value_accepts_and_refuses(vtype, good, bad):
+    assert values._check_value(vtype, good) is True
+    if bad is not None:
+        assert values._check_value(vtype, bad) is False
+
+
+def test_check_value_of_an_unknown_type_raises():
+    with pytest.raises(ValueError) as raised:
+        values._check_value("colour", "red")
+    assert str(raised.value) == "unknown value type 'colour'"
