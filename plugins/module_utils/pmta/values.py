@@ -264,7 +264,8 @@ def parse_listener(value):
         end = text.find("]")
         if end < 0 or not text[end + 1 :].startswith(":"):
             return None
-        addr, port = text[1:end], text[end + 2 :]
+        # With its brackets: parse_network strips blanks only outside them ('[ ::1]' is refused).
+        addr, port = text[: end + 1], text[end + 2 :]
     else:
         addr, sep, port = text.rpartition(":")
         if not sep:

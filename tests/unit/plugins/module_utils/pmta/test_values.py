@@ -224,6 +224,11 @@ _LISTENERS = [
     (" 10.0.1.22:587\t", ("10.0.1.22/32", 587)),
     ("[10.0.0.1]:25", ("10.0.0.1/32", 25)),
     ("[::1]:2525", ("::1/128", 2525)),
+    ("[10.0.0.0/8]:25", ("10.0.0.0/8", 25)),
+    # Blanks inside the brackets are refused, as parse_network refuses '[ ::1]' (before stop 27
+    # the listener's brackets were taken off first and the blanks stripped: accepted).
+    ("[ 10.0.0.1]:25", None),
+    ("[::1 ]:25", None),
     ("[::1]", None),
     ("[::1:25", None),
     ("[::1]x:25", None),
