@@ -326,10 +326,6 @@ class _Builder(object):
             else:
                 values = []
             for value in values:
-                if vtype == "hostport":
-                    value = value.rstrip(",")
-                    if not value:
-                        continue
                 if not _check_value(vtype, value):
                     self.error(line, "directive '%s' expects %s, got '%s'" % (name, _TYPE_HELP[vtype], value))
 

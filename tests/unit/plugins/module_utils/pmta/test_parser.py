@@ -277,8 +277,9 @@ def test_time_is_linear_in_the_input():
 
 
 def test_text_must_be_a_string():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError) as raised:
         pc.validate(b"smtp-listener 127.0.0.1:25")
+    assert str(raised.value) == "the configuration must be text (str), got bytes"
 
 
 @pytest.mark.parametrize(
@@ -405,6 +406,75 @@ _PARSE_FINDINGS = [
         ],
         [],
     ),
+    (
+        "values",
+        "domain-key x\n<smtp-pattern-list p>\nreply 421 too many\n</smtp-pattern-list>\n<domain a.example>\n"
+        "route a.example:25X\nmax-smtp-out 5,\n</domain>\n<domain b.example>\nroute ,\n</domain>\n",
+        [
+            (1, "directive 'domain-key' expects selector,domain,key-file (domain-key), got 'x'"),
+            (
+                3,
+                "directive 'reply' expects /regular expression/ followed by actions such as mode=backoff: "
+                "the pattern must be written /regular expression/",
+            ),
+            (6, "directive 'route' expects host:port or [host]:port, got 'a.example:25X'"),
+            (7, "directive 'max-smtp-out' expects a non-negative integer, got '5,'"),
+            (10, "directive 'route' expects host:port or [host]:port, got ','"),
+        ],
+        [
+            (6, "'route' is deprecated by the PowerMTA reference (section 3.3.10.88); use smtp-hosts"),
+            (10, "'route' is deprecated by the PowerMTA reference (section 3.3.10.88); use smtp-hosts"),
+        ],
+    ),
+    (
+        # each finding of a line stops only that line; an opaque body skips every tag but its own closing one
+        "lines",
+        "frobnicate\x01yes\n<domain a.example> max-smtp-out 1\n</domain> x\n<bounce-processor> x\n</bounce-processor>\n"
+        "<x-y\nmax-smtp-out 1 <domain b.example>\n<rewrite-list r>\n<rewrite-list s> x\n</other> y\n<other>\n"
+        "</rewrite-list>\nfoo-bar 1\n<domain c.example>\n",
+        [
+            (
+                1,
+                "the line contains the control or separator character U+0001; PowerMTA and this linter could "
+                "read it differently (the line is not quoted)",
+            ),
+            (
+                2,
+                "text after <domain a.example> on the same line: put each directive on its own line (or parse "
+                "with compact=True)",
+            ),
+            (
+                3,
+                "text after </domain> on the same line: put each directive on its own line (or parse with compact=True)",
+            ),
+            (
+                4,
+                "text after <bounce-processor> on the same line: put each directive on its own line (or parse "
+                "with compact=True)",
+            ),
+            (6, "malformed stanza tag '<x-y'"),
+            (7, "stanza tag in the middle of a line: put it on its own line (or parse with compact=True)"),
+            (13, "unknown directive 'foo-bar'"),
+            (14, "<domain c.example> is never closed (missing </domain>)"),
+        ],
+        [(8, "contents of <rewrite-list> are not validated")],
+    ),
+    (
+        "secret_line_messages",
+        "password\x01x\n<smtp-user a> password x\n</smtp-user>\n",
+        [
+            (
+                1,
+                "the line contains the control or separator character U+0001 (the line holds a password and is not quoted)",
+            ),
+            (
+                2,
+                "text after a stanza tag on the same line: put each directive on its own line (or parse with "
+                "compact=True); the line holds a password and is not quoted",
+            ),
+        ],
+        [],
+    ),
 ]
 
 
@@ -430,3 +500,36 @@ def test_a_source_on_a_password_line_is_not_shown_in_the_summary():
         "127.0.0.1",
         "(not shown: its line holds a password)",
     ]
+
+
+def test_every_finding_of_the_compact_feeder_is_exact():
+    # a bad line stops only itself; an opaque segment skips only itself; an unknown directive takes
+    # every word up to the next directive name; a known one ends at its last value
+    text = (
+        "frobnicate\x01yes\n<rewrite-list r> a b </rewrite-list> foo-bar 1\nfrobnicate a b use-starttls yes\n"
+        "<domain d.example> max-smtp-out 5 6 </domain>\n"
+    )
+    _root, errors, warnings = pc.parse(text, compact=True)
+    assert [(m.line, m.message) for m in errors] == [
+        (
+            1,
+            "the line contains the control or separator character U+0001; PowerMTA and this linter could "
+            "read it differently (the line is not quoted)",
+        ),
+        (2, "unknown directive 'foo-bar'"),
+        (3, "unknown directive 'frobnicate'"),
+        (3, "directive 'use-starttls' is not allowed in the top level (it belongs in <domain>)"),
+        (4, "unknown directive '6'"),
+    ]
+    assert [(m.line, m.message) for m in warnings] == [(2, "contents of <rewrite-list> are not validated")]
+
+
+def test_the_root_stanza():
+    root, _errors, _warnings = pc.parse("")
+    assert (root.key, root.line, root.end_line, root.redacted, root.label()) == (
+        "global",
+        0,
+        None,
+        False,
+        "the top level",
+    )
