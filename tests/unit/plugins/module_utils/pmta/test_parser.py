@@ -13,6 +13,7 @@ import time
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils import pmta_config as pc
+from ansible_collections.egress.mail.plugins.module_utils.pmta import parser as pp
 from ansible_collections.egress.mail.tests.unit.helpers.pmta_texts import (
     cfg,
     GOOD,
@@ -533,3 +534,36 @@ def test_the_root_stanza():
         False,
         "the top level",
     )
+
+
+@pytest.mark.parametrize(
+    "spec, args, errors",
+    [
+        (("name", "?uint"), ["a"], []),
+        (("name", "?uint"), ["a", "b"], ["directive 'd' expects a non-negative integer, got 'b'"]),
+        (
+            ("uint", "bool", "name"),
+            ["1", "yes", "?!"],
+            ["directive 'd' expects a name made of letters, digits, '.', '_' or '-', got '?!'"],
+        ),
+        (("*uint",), ["1", "x"], ["directive 'd' expects a non-negative integer, got 'x'"]),
+    ],
+    ids=["optional-left-out", "optional-given", "three-values", "star"],
+)
+def test_each_value_is_checked_against_its_own_item_of_the_spec(spec, args, errors):
+    # the spec language of the table ("?" optional, "*" the rest) beyond the rows it has today
+    builder = pp._Builder()
+    builder._check_args(pp.Directive("d", args, 1), spec)
+    assert [(f.line, f.message) for f in builder.errors] == [(1, m) for m in errors]
+
+
+def test_rows_the_table_may_get(monkeypatch):
+    # a deprecated directive the linter checks, other than route; a secret whose name has no "password"
+    monkeypatch.setattr(pp, "DEPRECATED", frozenset(["max-smtp-out"]))
+    monkeypatch.setattr(pp, "SECRET_DIRECTIVES", frozenset(["max-smtp-out"]))
+    _root, errors, warnings = pc.parse("<domain a.example>\nmax-smtp-out 1\nmax-smtp-out 1 2\n</domain>\n")
+    assert [(f.line, f.message) for f in errors] == [(3, "directive 'max-smtp-out' expects exactly one value")]
+    assert [(f.line, f.message) for f in warnings] == [
+        (2, "'max-smtp-out' is deprecated by the PowerMTA reference (section 3.3.10.75)"),
+        (3, "'max-smtp-out' is deprecated by the PowerMTA reference (section 3.3.10.75)"),
+    ]
