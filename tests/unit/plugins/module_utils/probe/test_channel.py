@@ -274,6 +274,18 @@ def _tls_pair(tls_context, pki, peer):
     return chan, thread, outcome
 
 
+def _closed_reading(tls_context, pki, peer):
+    """The message of the _Closed a readline raises on a _tls_pair whose server runs ``peer``."""
+    chan, thread, dummy = _tls_pair(tls_context, pki, peer)
+    try:
+        with pytest.raises(channel._Closed) as raised:
+            chan.readline()
+    finally:
+        chan.close()
+        thread.join(5)
+    return str(raised.value)
+
+
 @pytest.mark.parametrize(
     "peer, error",
     [(lambda tls: tls.unwrap(), "TLS session closed by server"), (lambda tls: None, "TLS session closed by server")],
@@ -282,27 +294,14 @@ def _tls_pair(tls_context, pki, peer):
 def test_a_tls_session_the_server_ends_is_closed_by_server(tls_context, pki, peer, error):
     """ssl reads a close_notify as the end of the data (b""), a close without it as an EOF error: the
     session ended either way (before stop 27, a close_notify said "connection closed by server")."""
-    chan, thread, dummy = _tls_pair(tls_context, pki, peer)
-    try:
-        with pytest.raises(channel._Closed) as raised:
-            chan.readline()
-    finally:
-        chan.close()
-        thread.join(5)
-    assert str(raised.value) == error
+    assert _closed_reading(tls_context, pki, peer) == error
 
 
 def test_a_record_that_is_not_tls_after_the_handshake_is_a_broken_session(tls_context, pki):
     """Bytes written under the TLS layer (an application-data record no key made): OpenSSL's reason."""
-    chan, thread, dummy = _tls_pair(tls_context, pki, lambda tls: os.write(tls.fileno(), b"\x17\x03\x03\x00\x05hello"))
-    try:
-        with pytest.raises(channel._Closed) as raised:
-            chan.readline()
-    finally:
-        chan.close()
-        thread.join(5)
-    match = re.fullmatch(r"TLS session broken \(([a-z0-9 ]+) \(([A-Z0-9_]+)\)\)", str(raised.value))
-    assert match, str(raised.value)
+    message = _closed_reading(tls_context, pki, lambda tls: os.write(tls.fileno(), b"\x17\x03\x03\x00\x05hello"))
+    match = re.fullmatch(r"TLS session broken \(([a-z0-9 ]+) \(([A-Z0-9_]+)\)\)", message)
+    assert match, message
     assert match.group(1) == match.group(2).lower().replace("_", " ")
 
 
