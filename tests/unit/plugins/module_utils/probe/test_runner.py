@@ -171,3 +171,25 @@ def test_elapsed_ms_is_the_run_s_own_wall_time_in_milliseconds(server):
     took_ms = (time.monotonic() - start) * 1000.0
     assert isinstance(report["elapsed_ms"], float)
     assert 500.0 <= report["elapsed_ms"] <= took_ms
+
+
+def test_a_probe_past_the_wait_bound_is_filtered_as_not_finished(monkeypatch):
+    """The safety net: a probe that ignores its own deadline is reported, not waited for. The
+    real _bounded_map, with its bound cut to 0.2 s (the run's own bound is several seconds)."""
+    release = threading.Event()
+
+    def probe_address(host, port, family, sockaddr, options):
+        release.wait(10)
+        raise AssertionError("the run should not have waited for this probe")
+
+    bounded_map = runner._bounded_map
+    monkeypatch.setattr(runner, "probe_address", probe_address)
+    monkeypatch.setattr(
+        runner, "_bounded_map", lambda func, items, workers, timeout: bounded_map(func, items, workers, 0.2)
+    )
+    try:
+        dummy, report = run([LOCAL], [2525], timeout=0.5)
+    finally:
+        release.set()
+    res = only(report)
+    assert (res["address"], res["state"], res["error"]) == (LOCAL, "filtered", "probe did not finish in time")
