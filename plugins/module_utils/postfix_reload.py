@@ -19,24 +19,28 @@ __metaclass__ = type
 import os
 
 from ansible_collections.egress.mail.plugins.module_utils import secret_file
+from ansible_collections.egress.mail.plugins.module_utils.postfix_info import SERVICE_RE
 
 STATES = ("reloaded", "restarted")
 MARKER_TEXT = b"egress.mail: a reload of Postfix has not completed yet\n"
+# A restart that did not complete is remembered as one: a reload would not apply what needed it
+# (inet_interfaces, inet_protocols), so the next run restarts even when it changes nothing.
+MARKER_RESTART_TEXT = b"egress.mail: a restart of Postfix has not completed yet\n"
 
 
 class ReloadError(Exception):
-    """The check refused the configuration or the service manager failed; the marker is kept."""
+    """The check refused the configuration or the service manager failed (``kept``: the marker
+    stays, so the next run tries again)."""
+
+    def __init__(self, message, kept=False):
+        super(ReloadError, self).__init__(message)
+        self.kept = kept
 
 
 def _output(out, err):
-    return " ".join((err.strip() or out.strip()).split()) or "no output"
-
-
-def _run(run_command, args, what):
-    rc, out, err = run_command(args)
-    if rc != 0:
-        raise ReloadError("%s failed (rc %d): %s" % (what, rc, _output(out, err)))
-    return out
+    """What a program printed, stderr then stdout (init scripts print their errors on stdout)."""
+    parts = [" ".join(text.split()) for text in (err, out) if text and text.strip()]
+    return "; ".join(parts) or "no output"
 
 
 def service_commands(state, active, systemctl, service_tool, name):
@@ -57,33 +61,82 @@ def service_commands(state, active, systemctl, service_tool, name):
 def is_active(run_command, systemctl, postfix, name):
     """Whether the service runs: systemctl is-active, or ``postfix status`` without systemd."""
     if systemctl:
-        rc, out, dummy = run_command([systemctl, "is-active", name])
+        rc, dummy_out, dummy_err = run_command([systemctl, "is-active", name])
         return rc == 0
-    rc, out, dummy = run_command([postfix, "status"])
+    rc, dummy_out, dummy_err = run_command([postfix, "status"])
     return rc == 0
+
+
+def pending_restart(marker):
+    """Whether ``marker`` says that a restart (not only a reload) is still due."""
+    try:
+        with open(marker, "rb") as handle:
+            return handle.read(4096) == MARKER_RESTART_TEXT
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise ReloadError(
+            "pending_marker %s could not be read (%s); nothing was checked or reloaded" % (marker, exc.strerror or exc)
+        )
 
 
 def reload(run_command, postfix, state="reloaded", marker=None, check=True, systemctl=None, service_tool=None,
            name="postfix", check_mode=False):  # fmt: skip
     """Check and reload (``state``) the Postfix of the host. Returns a dict: changed, action
-    (reload, restart or start), checked. Raises ReloadError (marker kept) on a failure."""
+    (reload, restart or start), checked, warnings (what ``postfix check`` printed when it passed).
+    Raises ReloadError on a failure, with ``kept`` when the marker stays (a marker that cannot be
+    written fails before anything is checked or reloaded)."""
     if state not in STATES:
         raise ValueError("state must be one of %s, got %r" % (", ".join(STATES), state))
-    if not postfix:
-        raise ReloadError("postfix was not found on the host")
-    active = is_active(run_command, systemctl, postfix, name)
-    action, command = service_commands(state, active, systemctl, service_tool, name)
-    result = {"changed": True, "action": action, "checked": bool(check)}
-    if check_mode:
-        return result
-    if marker:
-        secret_file.write(marker, MARKER_TEXT, 0o644)
-    if check:
-        _run(run_command, [postfix, "check"], "postfix check (of the live configuration)")
-    _run(run_command, command, " ".join(os.path.basename(part) if i == 0 else part for i, part in enumerate(command)))
+    if not isinstance(name, str) or not SERVICE_RE.fullmatch(name):
+        raise ReloadError("service: %r is not a valid name" % (name,))
+    if marker and pending_restart(marker):
+        state = "restarted"
+    kept = False
+    if marker and not check_mode:
+        # First: whatever fails after this, the next run knows that a reload is due.
+        try:
+            secret_file.write(marker, MARKER_RESTART_TEXT if state == "restarted" else MARKER_TEXT, 0o644)
+        except OSError as exc:
+            raise ReloadError(
+                "pending_marker %s could not be written (%s); nothing was checked or reloaded"
+                % (marker, exc.strerror or exc)
+            )
+        kept = True
+    try:
+        if not postfix:
+            raise ReloadError("postfix was not found on the host")
+        action, command = service_commands(state, is_active(run_command, systemctl, postfix, name),
+                                           systemctl, service_tool, name)  # fmt: skip
+        result = {"changed": True, "action": action, "checked": bool(check), "warnings": []}
+        if check_mode:
+            return result
+        if check:
+            rc, out, err = run_command([postfix, "check"])
+            if rc != 0:
+                raise ReloadError(
+                    "postfix check (of the live configuration) failed (rc %d): %s" % (rc, _output(out, err))
+                )
+            if (out + err).strip():
+                result["warnings"].append("postfix check: %s" % _output(out, err))
+        rc, out, err = run_command(command)
+        if rc != 0:
+            raise ReloadError(
+                "%s %s failed (rc %d): %s"
+                % (os.path.basename(command[0]), " ".join(command[1:]), rc, _output(out, err))
+            )
+    except ReloadError as exc:
+        exc.kept = kept
+        raise
     if marker:
         try:
             os.unlink(marker)
         except FileNotFoundError:
             pass
+        except OSError as exc:
+            raise ReloadError(
+                "Postfix was %sed, but the pending marker %s could not be removed (%s)"
+                % (result["action"].rstrip("e"), marker, exc.strerror or exc),
+                kept=True,
+            )
     return result

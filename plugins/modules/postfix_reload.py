@@ -23,6 +23,7 @@ description:
   - Uses systemctl when systemd runs the host, otherwise service(8).
   - Always reports a change; run it as a handler.
 extends_documentation_fragment:
+  - egress.mail.attributes.no_diff
   - egress.mail.attributes
 options:
   state:
@@ -34,15 +35,18 @@ options:
     default: reloaded
   pending_marker:
     description:
-      - Absolute path of a file that exists while a reload is due. Written (mode 0644) before the check and
-        removed after a successful reload or restart. Without it, a failed reload is not remembered.
+      - Absolute path of a file that exists while a reload is due. Written (mode 0644) first, before anything
+        else can fail, and removed after a successful reload or restart. Without it, a failed reload is not
+        remembered.
+      - A marker left by a failed restart makes this run restart, whatever O(state) says (a reload would not
+        apply what needed the restart).
     type: path
   check:
     description: Run C(postfix check) before the reload, and fail without reloading when it refuses.
     type: bool
     default: true
   service:
-    description: Name of the Postfix service.
+    description: Name of the Postfix service (letters, digits and C(@._-)).
     type: str
     default: postfix
 notes:
@@ -107,9 +111,9 @@ def main():
             check_mode=module.check_mode,
         )
     except ReloadError as exc:
-        module.fail_json(msg="%s; the reload is still due%s" % (exc, " (%s is kept)" % marker if marker else ""))
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="%s: %s" % (exc.filename or "postfix_reload", exc.strerror or exc))
+        module.fail_json(msg="%s%s" % (exc, "; the reload is still due (%s is kept)" % marker if exc.kept else ""))
+    for warning in result.pop("warnings"):
+        module.warn(warning)
     module.exit_json(**result)
 
 

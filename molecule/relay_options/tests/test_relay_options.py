@@ -263,7 +263,10 @@ def test_a_reload_that_failed_is_retried_on_the_next_run(mailhost, restore):
         extra = {"postfix_relay_extra_config": {"smtp_connect_timeout": "31s"}}
         restore.append("postconf -X smtp_connect_timeout && postfix reload")
         rc, out, recap = play(extra, limit=MAILHOST)
-        assert rc != 0 and "Check the Postfix configuration" in out, out[-3000:]
+        assert rc != 0, out[-3000:]
+        [line] = [line for line in out.splitlines() if line.startswith("fatal: [%s]" % MAILHOST)]
+        assert "postfix check (of the live configuration) failed (rc 1): injected" in line, line
+        assert "the reload is still due (%s is kept)" % MARKER in line, line
         assert mailhost.file(MARKER).exists
         assert postconf(mailhost)["smtp_connect_timeout"] == "31s"  # staged check passed: it is live
         mailhost.run_test("rm -f /run/egress-fail-check")
