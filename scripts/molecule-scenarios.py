@@ -40,10 +40,12 @@ WEIGHTS = {
 STEPS = ("destroy", "create", "prepare", "converge", "idempotence", "check", "side_effect", "verify", "cleanup")
 EXECUTED = re.compile(r"\[(?P<scenario>[\w.-]+) > (?P<step>\w+)\] Executed: (?P<result>.*)$")
 PRINT_LOCK = threading.Lock()
-# The molecule runs under way, so that a stop (SIGTERM, Ctrl-C) of this script stops them too:
-# each runs in its own session (with the ansible-playbook runs it starts) and gets the signal.
+# The molecule runs under way, so that a stop of this script (SIGTERM, SIGHUP, Ctrl-C) stops them
+# and what they started too. They stay in this script's process group, so a signal to the whole
+# group (a CI runner's kill) still reaches every one of them directly.
 RUNNING = set()
 STOPPING = threading.Event()
+STOP_SIGNALS = []  # the signals that stopped the run, first one first
 
 
 def scenarios():
@@ -69,7 +71,6 @@ def run(name, logdir, results):
             text=True,
             errors="replace",
             env=dict(os.environ, PYTHONUNBUFFERED="1"),
-            start_new_session=True,
         )
         RUNNING.add(proc)
         if STOPPING.is_set():
@@ -92,21 +93,50 @@ def run(name, logdir, results):
             sys.stdout.write(log.read())
         print(
             "== molecule %s: %s in %.0f s (log: %s)"
-            % (name, "passed" if rc == 0 else "FAILED rc=%d" % rc, seconds, os.path.relpath(log_path, TOP))
+            % (name, verdict(rc, "passed", "FAILED rc=%d" % rc), seconds, os.path.relpath(log_path, TOP))
         )
         sys.stdout.flush()
 
 
+def verdict(rc, ok, failed):
+    """What a scenario's exit status says: a run the stop ended is "stopped", not failed."""
+    if rc == 0:
+        return ok
+    return "stopped" if STOPPING.is_set() else failed
+
+
+def descendants(pid):
+    """The processes ``pid`` started, and theirs (from /proc: Linux)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as handle:
+                ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def stop(proc):
-    """SIGTERM to a molecule run and everything it started (its session's process group). Its
+    """SIGTERM to a molecule run and everything it started (ansible-playbook, pytest, ssh). Its
     containers stay; the next run's first step (destroy) removes them."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
+    for pid in [proc.pid] + descendants(proc.pid):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
 
 
 def stop_all(signum, dummy_frame):
+    STOP_SIGNALS.append(signum)
     STOPPING.set()
     for proc in list(RUNNING):
         stop(proc)
@@ -124,7 +154,7 @@ def table(results, wall, jobs):
     for name in sorted(results, key=lambda n: -results[n][1]):
         rc, seconds, steps = results[name]
         cells = ["%.0f" % steps[s] if s in steps else "-" for s in used]
-        lines.append("| %s | %s | %.0f | %s |" % (name, "ok" if rc == 0 else "FAILED", seconds, " | ".join(cells)))
+        lines.append("| %s | %s | %.0f | %s |" % (name, verdict(rc, "ok", "FAILED"), seconds, " | ".join(cells)))
     lines.append("| sum of scenarios | | %.0f | |" % sum(r[1] for r in results.values()))
     return "\n".join(lines)
 
@@ -154,8 +184,8 @@ def main():
                 name = pending.pop(0)
             run(name, logdir, results)
 
-    signal.signal(signal.SIGTERM, stop_all)
-    signal.signal(signal.SIGINT, stop_all)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop_all)
     start = time.monotonic()
     threads = [threading.Thread(target=lane) for dummy in range(max(1, min(args.jobs, len(names))))]
     for thread in threads:
@@ -175,7 +205,7 @@ def main():
     failed = sorted(n for n, r in results.items() if r[0] != 0)
     if STOPPING.is_set():
         print("molecule: stopped; not run: %s" % (" ".join(n for n in names if n not in results) or "none"))
-        return 1
+        return 128 + STOP_SIGNALS[0]
     if failed:
         print("molecule: FAILED: %s" % " ".join(failed))
         return 1

@@ -65,8 +65,10 @@ fi
 
 mkdir -p "$out/orig"
 # One run per checkout: a run that is still ending (its mutmut still testing, its restore still to
-# come) would put the sources back and move the cache away under the next one. The lock is held
-# by every process of the run (they inherit the descriptor), so it is free only when all are gone.
+# come) would put the sources back and move the cache away under the next one. The lock is held by
+# this script and the mutmut it starts (they inherit the descriptor; mutmut's pytest runs do not,
+# Python closes it for them, but mutmut waits for them), so it is free only when both are gone.
+command -v flock >/dev/null || { echo "mutation: flock (util-linux) is needed" >&2; exit 2; }
 exec 9>"$out/.lock"
 if ! flock -n 9; then
   echo "mutation: another run still uses this checkout ($out/.lock is held); wait until it has ended" >&2
