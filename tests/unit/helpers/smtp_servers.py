@@ -338,8 +338,11 @@ class SMTPTestServer(object):
     # -- one connection
 
     def _serve(self, conn):
-        conn.settimeout(30)
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            conn.settimeout(30)
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            return  # closed by stop() before this thread ran (EBADF)
         session = _Session(self, conn)
         try:
             session.run()
