@@ -10,7 +10,6 @@ __metaclass__ = type
 
 import os
 import shutil
-import subprocess
 import time
 
 import pytest
@@ -24,13 +23,9 @@ from ansible_collections.egress.mail.plugins.module_utils.postfix_info import (
     missing_packages,
     service_state,
 )
+from ansible_collections.egress.mail.tests.unit.helpers.programs import run
 
 DPKG_QUERY = shutil.which("dpkg-query")
-
-
-def run(args):
-    proc = subprocess.run(args, capture_output=True, text=True, check=False, env=dict(os.environ, LANG="C", LC_ALL="C"))
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def recording():

@@ -12,7 +12,6 @@ __metaclass__ = type
 
 import os
 import stat
-import subprocess
 
 import pytest
 
@@ -23,39 +22,8 @@ from ansible_collections.egress.mail.plugins.module_utils.postfix_reload import 
     reload,
     service_commands,
 )
-
-SCRIPT = """#!/bin/sh
-echo "${{0##*/}} $*" >> {log}
-case "${{0##*/}} $1" in
-{cases}
-esac
-exit 0
-"""
-
-
-class Programs(object):
-    """Stand-ins in ``tmp_path``; ``fail`` maps "program first-argument" to (rc, message)."""
-
-    def __init__(self, tmp_path, fail=None):
-        self.log = tmp_path / "calls.log"
-        self.log.write_text("")
-        cases = "".join(
-            '"%s") echo "%s" >&2; exit %d;;\n' % (key, message, rc) for key, (rc, message) in (fail or {}).items()
-        )
-        self.paths = {}
-        for name in ("postfix", "systemctl", "service"):
-            path = tmp_path / name
-            path.write_text(SCRIPT.format(log=self.log, cases=cases))
-            path.chmod(0o755)
-            self.paths[name] = str(path)
-
-    def calls(self):
-        return self.log.read_text().splitlines()
-
-
-def run(args):
-    proc = subprocess.run(args, capture_output=True, text=True, check=False)
-    return proc.returncode, proc.stdout, proc.stderr
+from ansible_collections.egress.mail.tests.unit.helpers.programs import StandIns as Programs
+from ansible_collections.egress.mail.tests.unit.helpers.programs import run
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.egress.mail.plugins.modules import postfix_reload as reload_module
 from ansible_collections.egress.mail.tests.unit.helpers.modules import _internal, run_module
-from ansible_collections.egress.mail.tests.unit.plugins.module_utils.test_postfix_reload import Programs
+from ansible_collections.egress.mail.tests.unit.helpers.programs import StandIns as Programs
 
 
 @pytest.fixture()
