@@ -144,18 +144,19 @@ class _Channel(object):
     def _recv_more(self):
         if self.tls is None:
             data = self._raw_recv()
+            closed = "connection closed by server"
         else:
+            # An SSLObject reads the server's close_notify as the end of the data (b""), a close
+            # without it as an EOF error: the TLS session ended either way.
+            closed = "TLS session closed by server"
             try:
                 data = self._tls_call(self.tls.read, 65536)
             except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-                raise _Closed("TLS session closed by server")
+                raise _Closed(closed)
             except ssl.SSLError as exc:
                 raise _Closed("TLS session broken (%s)" % _ssl_reason(exc))
-            # An SSLObject reads the server's close_notify as the end of the data.
-            if not data:
-                raise _Closed("TLS session closed by server")
         if not data:
-            raise _Closed("connection closed by server")
+            raise _Closed(closed)
         return data
 
     def readline(self):
