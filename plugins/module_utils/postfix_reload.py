@@ -67,6 +67,12 @@ def is_active(run_command, systemctl, postfix, name):
     return rc == 0
 
 
+def _marker_error(marker, what, exc):
+    return ReloadError(
+        "pending_marker %s could not be %s (%s); nothing was checked or reloaded" % (marker, what, exc.strerror or exc)
+    )
+
+
 def pending_restart(marker):
     """Whether ``marker`` says that a restart (not only a reload) is still due."""
     try:
@@ -75,9 +81,7 @@ def pending_restart(marker):
     except FileNotFoundError:
         return False
     except OSError as exc:
-        raise ReloadError(
-            "pending_marker %s could not be read (%s); nothing was checked or reloaded" % (marker, exc.strerror or exc)
-        )
+        raise _marker_error(marker, "read", exc)
 
 
 def reload(run_command, postfix, state="reloaded", marker=None, check=True, systemctl=None, service_tool=None,
@@ -98,10 +102,7 @@ def reload(run_command, postfix, state="reloaded", marker=None, check=True, syst
         try:
             secret_file.write(marker, MARKER_RESTART_TEXT if state == "restarted" else MARKER_TEXT, 0o644)
         except OSError as exc:
-            raise ReloadError(
-                "pending_marker %s could not be written (%s); nothing was checked or reloaded"
-                % (marker, exc.strerror or exc)
-            )
+            raise _marker_error(marker, "written", exc)
         kept = True
     try:
         if not postfix:
