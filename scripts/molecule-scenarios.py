@@ -43,7 +43,8 @@ PRINT_LOCK = threading.Lock()
 # The molecule runs under way, so that a stop of this script (SIGTERM, SIGHUP, Ctrl-C) stops them
 # and what they started too. They stay in this script's process group, so a signal to the whole
 # group (a CI runner's kill) still reaches every one of them directly.
-RUNNING = set()
+RUNNING = {}  # Popen: scenario name
+STOPPED = set()  # the scenarios the stop ended (a scenario that failed by itself stays "FAILED")
 STOPPING = threading.Event()
 STOP_SIGNALS = []  # the signals that stopped the run, first one first
 
@@ -72,7 +73,7 @@ def run(name, logdir, results):
             errors="replace",
             env=dict(os.environ, PYTHONUNBUFFERED="1"),
         )
-        RUNNING.add(proc)
+        RUNNING[proc] = name
         if STOPPING.is_set():
             stop(proc)
         for line in proc.stdout:
@@ -85,7 +86,7 @@ def run(name, logdir, results):
                 steps[step] = steps.get(step, 0.0) + (now - last)
                 last = now
         rc = proc.wait()
-        RUNNING.discard(proc)
+        RUNNING.pop(proc, None)
     seconds = time.monotonic() - start
     results[name] = (rc, seconds, steps)
     with PRINT_LOCK:
@@ -93,16 +94,16 @@ def run(name, logdir, results):
             sys.stdout.write(log.read())
         print(
             "== molecule %s: %s in %.0f s (log: %s)"
-            % (name, verdict(rc, "passed", "FAILED rc=%d" % rc), seconds, os.path.relpath(log_path, TOP))
+            % (name, verdict(name, rc, "passed", "FAILED rc=%d" % rc), seconds, os.path.relpath(log_path, TOP))
         )
         sys.stdout.flush()
 
 
-def verdict(rc, ok, failed):
+def verdict(name, rc, ok, failed):
     """What a scenario's exit status says: a run the stop ended is "stopped", not failed."""
     if rc == 0:
         return ok
-    return "stopped" if STOPPING.is_set() else failed
+    return "stopped" if name in STOPPED else failed
 
 
 def descendants(pid):
@@ -128,6 +129,7 @@ def descendants(pid):
 def stop(proc):
     """SIGTERM to a molecule run and everything it started (ansible-playbook, pytest, ssh). Its
     containers stay; the next run's first step (destroy) removes them."""
+    STOPPED.add(RUNNING.get(proc))
     for pid in [proc.pid] + descendants(proc.pid):
         try:
             os.kill(pid, signal.SIGTERM)
@@ -154,7 +156,7 @@ def table(results, wall, jobs):
     for name in sorted(results, key=lambda n: -results[n][1]):
         rc, seconds, steps = results[name]
         cells = ["%.0f" % steps[s] if s in steps else "-" for s in used]
-        lines.append("| %s | %s | %.0f | %s |" % (name, verdict(rc, "ok", "FAILED"), seconds, " | ".join(cells)))
+        lines.append("| %s | %s | %.0f | %s |" % (name, verdict(name, rc, "ok", "FAILED"), seconds, " | ".join(cells)))
     lines.append("| sum of scenarios | | %.0f | |" % sum(r[1] for r in results.values()))
     return "\n".join(lines)
 
