@@ -29,17 +29,23 @@ echo "lint-collection-docs: no findings"
 
 # 2. ansible-doc -----------------------------------------------------------------------------
 log "ansible-doc renders every plugin and role"
+# One ansible-doc per type (its start-up is most of its time); every page must render and must
+# name its plugin in its first line, so that a page that fails is not taken for one that rendered.
 n=0
-for m in $(ansible-doc -t module -l egress.mail --json | python -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))'); do
-  ansible-doc -t module "$m" >/dev/null; n=$((n + 1))
-done
-for f in $(ansible-doc -t filter -l egress.mail --json | python -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))'); do
-  ansible-doc -t filter "$f" >/dev/null; n=$((n + 1))
-done
-for r in roles/*/meta/argument_specs.yml; do
-  r=${r#roles/}; r=${r%%/*}
-  ansible-doc -t role "egress.mail.$r" >/dev/null; n=$((n + 1))
-done
+render() {
+  local type=$1 out name; shift
+  [ $# -gt 0 ] || { echo "docs: no egress.mail $type found" >&2; exit 1; }
+  out=$(ansible-doc -t "$type" "$@")
+  for name in "$@"; do
+    grep -qE "^> ${type^^}:? \*?${name//./\\.}\*? \(" <<<"$out" ||
+      { echo "docs: ansible-doc -t $type did not render $name" >&2; exit 1; }
+  done
+  n=$((n + $#))
+}
+names() { ansible-doc -t "$1" -l egress.mail --json | python -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))'; }
+render module $(names module)
+render filter $(names filter)
+render role $(for r in roles/*/meta/argument_specs.yml; do r=${r#roles/}; echo "egress.mail.${r%%/*}"; done)
 echo "ansible-doc: $n plugins and roles rendered"
 
 # 3. the example inventory ---------------------------------------------------------------------

@@ -45,6 +45,7 @@ class Run(object):
         self.rc = run.returncode
         self.output = run.output
         self.test_message = None
+        self.release = None
         try:
             plays = json.loads(run.stdout)["plays"]
         except ValueError:
@@ -52,6 +53,8 @@ class Run(object):
         for task in plays[0]["tasks"]:
             if "Send the test message" in task["task"]["name"]:
                 self.test_message = task["hosts"].get(MAILHOST)
+            if "Release the deferred mail" in task["task"]["name"]:
+                self.release = task["hosts"].get(MAILHOST)
 
     def tail(self):
         return self.output[-3000:]
@@ -194,6 +197,12 @@ def test_verify_refuses_unverified_smarthosts(clean_queue, mailhost, smarthost):
     since = int(mailhost.check_output("date +%s"))
     run = Run(dict(GOOD, postfix_relay_host=ALIAS))
     assert postconf(mailhost)["relayhost"] == "[%s]:587" % ALIAS
+    # The two waiting messages were released through the new (still unverified) route, both were
+    # tried again and deferred once more, and that ended the release's wait before its 20 s.
+    release = run.release
+    assert release is not None and release["flushed"] and release["released"] == 2, run.tail()
+    assert (release["retried"], release["left"], release["total"]) == (2, 0, 2), release
+    assert release["waited"] < 20, release
     waiting += [assert_failed_with(run, NOT_VERIFIED), send(mailhost, "othername")]
     wait_deferred(mailhost, 4, NOT_VERIFIED)
     log = journal_lines(mailhost, since, unit="postfix@-")
