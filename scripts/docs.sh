@@ -43,9 +43,13 @@ render() {
   n=$((n + $#))
 }
 names() { ansible-doc -t "$1" -l egress.mail --json | python -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))'; }
-render module $(names module)
-render filter $(names filter)
-render role $(for r in roles/*/meta/argument_specs.yml; do r=${r#roles/}; echo "egress.mail.${r%%/*}"; done)
+read -ra modules <<<"$(names module)"
+read -ra filters <<<"$(names filter)"
+roles=()
+for r in roles/*/meta/argument_specs.yml; do r=${r#roles/}; roles+=("egress.mail.${r%%/*}"); done
+render module "${modules[@]}"
+render filter "${filters[@]}"
+render role "${roles[@]}"
 echo "ansible-doc: $n plugins and roles rendered"
 
 # 3. the example inventory ---------------------------------------------------------------------

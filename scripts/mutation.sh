@@ -29,16 +29,20 @@ tu=tests/unit/plugins/module_utils
 declare -A tests=(
   [relay_settings]="$tu/test_relay_settings.py $tu/test_settings_values.py $tu/test_net_values.py $tu/test_smarthost_settings.py $tu/test_postfix_settings.py $tu/test_relay_fallback.py $tu/test_relay_settings_spellings.py"
   [smtp_probe]="$(for m in options summary runner channel session; do printf '%s ' "$tu/probe/test_$m.py"; done)$tu/test_smtp_probe_netns.py"
-  [pmta_config]="$tu/test_pmta_config.py $(ls $tu/pmta/test_*.py | tr '\n' ' ')"
+  [pmta_config]="$tu/test_pmta_config.py $(printf '%s ' "$tu"/pmta/test_*.py)"
   [postfix_maps]="$tu/test_postfix_maps.py"
   [postconf]="$tu/test_postconf.py"
 )
 # What each name mutates: a module, or a module and the package it is the public face of.
 mu=plugins/module_utils
+modules_of() {  # the modules of a package, each followed by a blank
+  local f
+  for f in "$1"/*.py; do [ "${f##*/}" = __init__.py ] || printf '%s ' "$f"; done
+}
 declare -A sources=(
   [relay_settings]="$mu/relay_settings.py $mu/settings_values.py $mu/net_values.py $mu/smarthost_settings.py $mu/postfix_settings.py"
-  [smtp_probe]="$(ls $mu/probe/*.py | grep -v __init__ | tr '\n' ' ')$mu/smtp_probe.py"
-  [pmta_config]="$mu/pmta_config.py $(ls $mu/pmta/*.py | grep -v __init__ | tr '\n' ' ')"
+  [smtp_probe]="$(modules_of "$mu/probe")$mu/smtp_probe.py"
+  [pmta_config]="$mu/pmta_config.py $(modules_of "$mu/pmta")"
   [postfix_maps]="$mu/postfix_maps.py"
   [postconf]="$mu/postconf.py"
 )
@@ -143,14 +147,14 @@ for f in $files; do
     esac
   done
   echo "== mutation: ${sources[$f]} against ${tests[$f]}"
-  [ -z "$own" ] || printf '   first against its own tests: %s\n' $(echo "$own" | awk '{print $2}')
+  [ -z "$own" ] || awk 'NF { print "   first against its own tests: " $2 }' <<<"$own"
   start=$SECONDS
   rc=0
   # Its own process group: mutmut ignores an interrupt while a mutant is tested, so stop()
   # ends the whole group (mutmut, its worker, pytest) and restore() puts the sources back.
   MUTATION_OWN_TESTS="$own" MUTATION_PYTEST="$pytest" \
     PYTHONPATH="$top/scripts/mutation-hook${PYTHONPATH:+:$PYTHONPATH}" \
-    setsid "$py" -m mutmut run --paths-to-mutate "$(echo ${sources[$f]} | tr ' ' ',')" --tests-dir tests/unit \
+    setsid "$py" -m mutmut run --paths-to-mutate "$(tr -s ' ' '\n' <<<"${sources[$f]}" | grep . | paste -sd,)" --tests-dir tests/unit \
     --runner "$pytest ${tests[$f]}" --test-time-base 10 \
     ${own:+--rerun-all} --simple-output "${progress[@]}" &
   child=$!
@@ -164,6 +168,7 @@ for f in $files; do
   current=
 done
 
+# shellcheck disable=SC2086  # $files: the names, one word each
 "$py" - "$out" "$min" $files <<'PY'
 import sqlite3
 import sys

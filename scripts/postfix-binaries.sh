@@ -44,12 +44,12 @@ dpkg-deb -x "$deb" "$root"
 libs=$(missing_libs)
 if [ -n "$libs" ]; then
   # The package's own library dependencies (libdb5.3, libicu72, libsasl2-2, libssl3, ...).
-  deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/' | grep '^lib')
-  echo "postfix-binaries: missing $(echo $libs); installing $(echo $deps)"
+  mapfile -t deps < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/' | grep '^lib')
+  echo "postfix-binaries: missing ${libs//$'\n'/ }; installing ${deps[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq --no-install-recommends $deps >/dev/null
+  apt-get install -y -qq --no-install-recommends "${deps[@]}" >/dev/null
   libs=$(missing_libs)
-  [ -z "$libs" ] || { echo "postfix-binaries: still missing: $(echo $libs)" >&2; exit 1; }
+  [ -z "$libs" ] || { echo "postfix-binaries: still missing: ${libs//$'\n'/ }" >&2; exit 1; }
 fi
 
 for b in "${bins[@]}"; do

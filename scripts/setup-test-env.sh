@@ -17,7 +17,7 @@ log() { printf '\n== setup: %s\n' "$*"; }
 [ "$(id -u)" = 0 ] || { echo "setup-test-env: run as root (podman rootful, debootstrap, nftables)" >&2; exit 1; }
 
 # 1. Debian packages ---------------------------------------------------------------
-pkgs=(podman runc netavark aardvark-dns iptables debootstrap nftables iproute2 make git rsync openssl openssh-client
+pkgs=(podman runc netavark aardvark-dns iptables debootstrap nftables iproute2 make git rsync openssl openssh-client shellcheck
       python3-venv ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do

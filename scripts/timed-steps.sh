@@ -3,7 +3,7 @@
 # of each step's wall time (with the molecule scenarios' own table before it) either way.
 # Usage: scripts/timed-steps.sh STEP...
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 mkdir -p build
 rm -f build/timings-molecule.md build/timings.md
 rows=()

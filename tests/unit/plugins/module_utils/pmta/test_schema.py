@@ -215,3 +215,13 @@ def test_findings_as_dict_repr_text_and_order():
     assert schema.format_errors([schema.Finding(None, "a"), {"line": 2, "message": "b"}]) == "config: a\nline 2: b"
     findings = [schema.Finding(1, "b"), schema.Finding(None, "c"), schema.Finding(1, "a")]
     assert [f.message for f in sorted(findings, key=schema._sort_key)] == ["c", "a", "b"]
+
+
+def test_directive_values_are_escaped_in_the_markdown_table(monkeypatch):
+    """A value help with a `|` is escaped (it would split the Markdown cell); the `?` and `*`
+    marks are stripped before the help is looked up, and only they (a type may start with X)."""
+    monkeypatch.setitem(schema._TYPE_HELP, "Xpipe", "one|two")
+    row = ("x-directive", (schema.GLOBAL,), ("?Xpipe", "*Xpipe"), "guide", "1.2", "r")
+    monkeypatch.setattr(schema.pmta_directives, "DIRECTIVE_TABLE", (row,))
+    lines = schema.directives_markdown().splitlines()
+    assert "| `x-directive` | top level | one\\|two; one or more: one\\|two | guide | 1.2 | repeatable |" in lines
