@@ -10,9 +10,10 @@ A message whose attempt fails goes back to ``deferred/``: qmgr renames its queue
 sets the file's time stamps to the next retry time, so the file's ctime (which no program can
 set back) is later than the moment of the flush. A released message has therefore been tried
 again when it left the queue, or when it waits in ``deferred/`` with a queue file changed since
-the flush. The wait stops as soon as that holds for all of them: a broken route costs one retry,
-not the whole wait. When the queue files cannot be read (not root, another queue_directory),
-the wait simply lasts until the released mail has left or the time is up.
+the flush. The wait stops as soon as that holds for all of them (the messages that arrived before
+the flush, outside the hold queue): a broken route costs one retry, not the whole wait. When the
+queue files cannot be read (not root, another queue_directory), the wait lasts until the released
+mail has left or the time is up.
 
 The side effects (run_command, the clocks, sleep) are arguments, for the unit tests.
 """
@@ -95,20 +96,43 @@ def release(run_command, postqueue, spool, wait, check_mode=False, sleep=time.sl
         raise ReleaseError("postqueue -f failed (%d): %s" % (rc, " ".join((err or out).split())[:300]))
     result["flushed"] = True
     deadline = clock() + wait
+    confirming = False
     while True:
         after, messages = _read(run_command, postqueue)
-        waiting = dict((m["queue_id"], m["queue"]) for m in messages if m["queue_id"] in released)
-        changed = deferred_changes(spool, set(i for i, q in waiting.items() if q == "deferred"))
-        retried = set(i for i in changed if changed[i] >= flushed_at)
-        done = len(waiting) == len(retried)
-        if done or clock() >= deadline:
+        waiting, retried = settled(messages, spool, flushed_at)
+        if waiting == retried:
+            # Done, once a second listing agrees at once: showq reads the queue directories one
+            # after the other, so a message moving between two of them can be missing from one.
+            if confirming:
+                break
+            confirming = True
+            continue
+        confirming = False
+        if clock() >= deadline:
             break
         sleep(1)
     warnings.extend(w for w in after.pop("warnings") if w not in warnings)
     result.update(after, warnings=warnings)
     result.update(
-        left=len(released) - len(waiting),
+        left=max(0, len(released) - len(waiting)),
         retried=len(retried),
-        waited=round(wait - max(0, deadline - clock()), 1),
+        waited=float(round(wait - max(0, deadline - clock()), 1)),
     )
     return result
+
+
+def settled(messages, spool, flushed_at):
+    """(waiting, retried): the queue ids of the messages that arrived before the flush and still
+    wait outside hold and corrupt, and those of them tried again since the flush.
+
+    By arrival time rather than by the ids listed before the flush: pickup gives mail it takes
+    from maildrop a new queue id (it keeps the arrival time), and mail put on hold meanwhile
+    is not waited for."""
+    waiting = set(
+        m["queue_id"]
+        for m in messages
+        if m["queue"] in RELEASED_QUEUES and (m["arrival_time"] is None or m["arrival_time"] <= flushed_at)
+    )
+    deferred = set(m["queue_id"] for m in messages if m["queue"] == "deferred") & waiting
+    changed = deferred_changes(spool, deferred)
+    return waiting, set(i for i in changed if changed[i] >= flushed_at)

@@ -17,11 +17,14 @@ description:
   - Reads Postfix's queue (C(postqueue -j)). When mail waits in it outside the hold queue, runs C(postqueue -f),
     which retries all of it at once instead of after Postfix's back-off (minutes to over an hour), and forgets
     the destinations marked dead.
-  - Then reads the queue again every second until every released message has left it (delivered, or bounced)
-    or has been tried again and waits deferred once more, for at most O(wait) seconds. A message counts as tried
-    again when its queue file in C(deferred/) changed after the flush, which Postfix does when it defers it, so
-    a route that is still broken costs one retry, not the whole wait.
-  - Mail on hold stays where it is and is not waited for. An empty queue is not flushed (no change).
+  - Then reads the queue again every second until every message that arrived before the flush has left it
+    (delivered, or bounced) or has been tried again and waits deferred once more, for at most O(wait) seconds.
+    A message counts as tried again when its queue file in C(deferred/) changed after the flush, which Postfix
+    does when it defers it, so a route that is still broken costs one retry, not the whole wait. Messages are
+    followed by their arrival time, so mail that pickup moves from C(maildrop) under a new queue ID is still
+    waited for; a listing that looks done is confirmed by a second one.
+  - Mail on hold (also mail put on hold meanwhile) stays where it is and is not waited for. An empty queue is
+    not flushed (no change).
   - Returns the queue before the flush and after the wait, in the format of M(egress.mail.mail_queue).
 extends_documentation_fragment:
   - egress.mail.attributes.no_diff
@@ -83,7 +86,7 @@ before:
   type: dict
   sample: {total: 12, reason_lines: ["postfix deferred: connect to relay.example.net[192.0.2.10]:25: Connection timed out: 12"]}
 left:
-  description: Released messages no longer in the queue after the wait (delivered, or bounced).
+  description: Released messages no longer waiting after the wait (delivered, bounced, or put on hold).
   returned: always
   type: int
 retried:

@@ -3,8 +3,8 @@ port and its HTTPS token endpoint (client credentials grant, 8-second tokens).
 
 Proven here against local software only: Postfix -> proxy over STARTTLS on loopback, the proxy's
 client credentials request to an HTTPS endpoint verified with a private CA, XOAUTH2 after STARTTLS
-to a server that validates the token (Dovecot's oauth2 passdb, by introspection), token refresh after
-expiry, queueing while the proxy is down, failure on a refused secret, no secret leaked. What only a
+to a server that validates the token (Dovecot's oauth2 passdb, by introspection), a new token once the
+last one expired, queueing while the proxy is down, failure on a refused secret, no secret leaked. What only a
 real Microsoft 365 tenant can prove (the Entra application, SMTP.SendAsApp, the mailbox permission,
 Microsoft's token and SMTP behaviour) is not claimed.
 """
@@ -143,6 +143,10 @@ def test_proxy_listens_on_loopback_only_as_its_user(mailhost):
 
 
 def test_mail_sent_after_token_expiry_arrives(mailhost, smarthost):
+    """Mail still flows once the previous token has expired at the fixture (which refuses expired
+    tokens), with a new token. What this does not show: emailproxy fetches a token for every
+    login while less than 600 s of it are left (its TOKEN_EXPIRY_MARGIN), so with the fixture's
+    short tokens it never reuses one; its reuse of a valid token is not tested here."""
     first = send(mailhost, "before-expiry")
     assert flush_and_wait(mailhost, smarthost, first), "first message did not arrive"
     tokens_before = len(issued(smarthost))

@@ -48,7 +48,7 @@ def test_flushes_and_reports_before_and_after(programs, capsys):
     assert rc == 0, result
     assert (result["changed"], result["flushed"], result["released"], result["left"]) == (True, True, 5, 5)
     assert (result["before"]["total"], result["total"], result["waiting"]) == (6, 1, {"postfix": 1})
-    assert calls() == ["postconf -h queue_directory", "postqueue -j", "postqueue -f", "postqueue -j"]
+    assert calls() == ["postconf -h queue_directory", "postqueue -j", "postqueue -f", "postqueue -j", "postqueue -j"]
 
 
 def test_check_mode_flushes_nothing(programs, capsys):
