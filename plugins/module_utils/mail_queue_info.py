@@ -73,10 +73,16 @@ def read_mta(mta, run_command, postqueue=None, spools=None):
     return mail_queue_detect.count_files(mta, spool), None
 
 
+def sendmail_owner(run_command, sendmail_path="/usr/sbin/sendmail"):
+    """Which MTA owns ``sendmail_path`` (the package its target comes from), as collect() reports it."""
+    mta, package, path = mail_queue_detect.owner(run_command, sendmail_path)
+    return {"mta": mta, "package": package, "path": path}
+
+
 def collect(run_command, mtas=ALL_MTAS, postqueue=None, spools=None, with_messages=False, now=None,
             sendmail_path="/usr/sbin/sendmail"):  # fmt: skip
+    """The queues of ``mtas``; with ``sendmail_path=None`` without ``sendmail_owner`` (not looked up)."""
     now = time.time() if now is None else now
-    mta, package, path = mail_queue_detect.owner(run_command, sendmail_path)
     queues, warnings, listed = [], [], []
     waiting = {}
     for name in mtas:
@@ -94,24 +100,33 @@ def collect(run_command, mtas=ALL_MTAS, postqueue=None, spools=None, with_messag
         if with_messages:
             listed.extend(m.as_dict() for m in messages)
     result = {
-        "sendmail_owner": {"mta": mta, "package": package, "path": path},
         "queues": queues,
         "waiting": waiting,
         "total": sum(waiting.values()),
         "reason_lines": reason_lines(queues),
         "warnings": warnings,
     }
+    if sendmail_path is not None:
+        result["sendmail_owner"] = sendmail_owner(run_command, sendmail_path)
     if with_messages:
         result["messages"] = listed
     return result
 
 
-def collect_until_empty(run_command, wait, sleep=time.sleep, clock=time.monotonic, **kwargs):
-    """collect(), again every second until nothing waits or ``wait`` seconds have passed."""
+def waited(wait, deadline, clock):
+    """Seconds of a ``wait`` that ends at ``deadline`` spent by now, to a tenth (a float)."""
+    return float(round(wait - max(0, deadline - clock()), 1))
+
+
+def collect_until_empty(run_command, wait, sleep=time.sleep, clock=time.monotonic, sendmail_path="/usr/sbin/sendmail",
+                        **kwargs):  # fmt: skip
+    """collect(), again every second until nothing waits or ``wait`` seconds have passed (the owner
+    of sendmail is looked up once)."""
+    owner = sendmail_owner(run_command, sendmail_path)
     deadline = clock() + wait
     while True:
-        result = collect(run_command, **kwargs)
+        result = collect(run_command, sendmail_path=None, **kwargs)
         if result["total"] == 0 or clock() >= deadline:
-            result["waited"] = round(wait - max(0, deadline - clock()), 1)
+            result.update(sendmail_owner=owner, waited=waited(wait, deadline, clock))
             return result
         sleep(1)

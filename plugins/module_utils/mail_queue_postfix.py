@@ -48,9 +48,14 @@ def parse_postqueue_json(text):
     return messages
 
 
+def failure(option, rc, out, err):
+    """What a failed ``postqueue OPTION`` said, on one line, at most 300 characters of it."""
+    return "postqueue %s failed (%d): %s" % (option, rc, " ".join((err or out).split())[:300])
+
+
 def read(run_command, postqueue):
     """The Postfix queue; ``run_command(args)`` returns (rc, stdout, stderr)."""
     rc, out, err = run_command([postqueue, "-j"])
     if rc != 0:
-        raise QueueReadError("postqueue -j failed (%d): %s" % (rc, " ".join((err or out).split())[:300]))
+        raise QueueReadError(failure("-j", rc, out, err))
     return parse_postqueue_json(out)

@@ -25,7 +25,8 @@ __metaclass__ = type
 import os
 import time
 
-from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import collect
+from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import collect, waited
+from ansible_collections.egress.mail.plugins.module_utils.mail_queue_postfix import failure
 
 # The queues postqueue -f releases; mail on hold stays there and corrupt files are never sent.
 RELEASED_QUEUES = ("maildrop", "incoming", "active", "deferred")
@@ -51,6 +52,8 @@ def queue_directory(run_command, postconf):
 def deferred_changes(spool, names):
     """{queue id: ctime} of the files in ``spool``/deferred named in ``names`` (unreadable: {})."""
     found = {}
+    if not names:
+        return found
     for root, _dummy, files in os.walk(os.path.join(spool, "deferred")):
         for name in files:
             if name in names:
@@ -62,10 +65,8 @@ def deferred_changes(spool, names):
 
 
 def _read(run_command, postqueue):
-    result = collect(run_command, mtas=["postfix"], postqueue=postqueue, with_messages=True)
-    messages = result.pop("messages")
-    result.pop("sendmail_owner")
-    return result, messages
+    result = collect(run_command, mtas=["postfix"], postqueue=postqueue, with_messages=True, sendmail_path=None)
+    return result, result.pop("messages")
 
 
 def _summary(result):
@@ -93,7 +94,7 @@ def release(run_command, postqueue, spool, wait, check_mode=False, sleep=time.sl
     flushed_at = wallclock()
     rc, out, err = run_command([postqueue, "-f"])
     if rc != 0:
-        raise ReleaseError("postqueue -f failed (%d): %s" % (rc, " ".join((err or out).split())[:300]))
+        raise ReleaseError(failure("-f", rc, out, err))
     result["flushed"] = True
     deadline = clock() + wait
     confirming = False
@@ -116,7 +117,7 @@ def release(run_command, postqueue, spool, wait, check_mode=False, sleep=time.sl
     result.update(
         left=max(0, len(released) - len(waiting)),
         retried=len(retried),
-        waited=float(round(wait - max(0, deadline - clock()), 1)),
+        waited=waited(wait, deadline, clock),
     )
     return result
 

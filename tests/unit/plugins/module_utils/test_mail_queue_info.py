@@ -112,3 +112,37 @@ def test_collect_until_empty_gives_up_after_the_wait():
         sendmail_path="/nonexistent",
     )
     assert result["total"] == 6 and result["waited"] == 5.0
+    assert isinstance(result["waited"], float)  # also when the time is up
+
+
+def test_collect_until_empty_looks_up_the_sendmail_owner_once():
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    run = runner(
+        {
+            "/usr/sbin/postqueue -j": (0, POSTQUEUE_OUT, ""),
+            "dpkg-query -S": (0, "postfix: /usr/sbin/sendmail\n", ""),
+        }
+    )
+    result = mail_queue_info.collect_until_empty(
+        run,
+        3,
+        sleep=sleep,
+        clock=lambda: clock[0],
+        mtas=["postfix"],
+        postqueue="/usr/sbin/postqueue",
+        sendmail_path=os.path.join(FIXTURES, "postfix"),
+    )
+    assert result["sendmail_owner"]["mta"] == "postfix"
+    assert [c[0] for c in run.calls].count("dpkg-query") == 1
+    assert [c[0] for c in run.calls].count("/usr/sbin/postqueue") == 4
+
+
+def test_collect_without_a_sendmail_path_does_not_look_for_its_owner():
+    run = runner({"/usr/sbin/postqueue -j": (0, POSTQUEUE_OUT, "")})
+    result = mail_queue_info.collect(run, mtas=["postfix"], postqueue="/usr/sbin/postqueue", sendmail_path=None)
+    assert "sendmail_owner" not in result and result["total"] == 6
+    assert run.calls == [["/usr/sbin/postqueue", "-j"]]
