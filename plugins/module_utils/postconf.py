@@ -18,7 +18,12 @@ How postconf behaves (checked against the Postfix sources, postconf_main.c):
   when main.cf sets them, so whether a parameter is explicitly set, and the
   value of unknown ones, are read from main.cf itself.
 * ``postconf -e name=value ...`` writes several parameters in one call;
-  ``postconf -X name ...`` removes several.
+  ``postconf -X name ...`` removes several. Either writes main.cf whole (a temporary file
+  renamed over it), so the file is complete once postconf has exited.
+* Postfix reads a main.cf changed within the last second again, every 300 ms, until it is older
+  (a file an editor is still writing may be half done): each postconf, ``postfix check`` or reload
+  right after an edit slept up to 2 s. After each edit this module sets main.cf's times
+  ``SETTLE_SECONDS`` back (see :func:`settle`).
 
 With ``stage=True`` a change is first made to a copy of the configuration directory (a
 temporary directory, 0700), which ``postconf -c STAGE -M`` (parses master.cf) and
@@ -308,9 +313,9 @@ def staged_check(run_command, postconf, postfix, config_dir, changes, removals, 
         if master_text is not None:
             _replace(os.path.join(stage, MASTER_CF), master_text)
         if changes:
-            _run(run_command, build_edit_command(postconf, stage, changes))
+            _edit(run_command, build_edit_command(postconf, stage, changes), stage)
         if removals:
-            _run(run_command, build_remove_command(postconf, stage, removals))
+            _edit(run_command, build_remove_command(postconf, stage, removals), stage)
         for args in ([postconf, "-c", stage, "-M"], [postfix, "-c", stage, "check"]):
             rc, out, err = run_command(args)
             if rc != 0:
@@ -374,6 +379,27 @@ def _run(run_command, args):
     if rc != 0:
         raise PostconfError("%s failed (rc=%s): %s" % (" ".join(args), rc, (err or out or "").strip()))
     return out or "", err or ""
+
+
+SETTLE_SECONDS = 2
+
+
+def settle(config_dir, now=None):
+    """Date ``config_dir``/main.cf back ``SETTLE_SECONDS``, so that Postfix reads it at once.
+
+    Only for a main.cf that is complete (postconf -e and -X rename a whole file over it); a
+    main.cf that is missing is left to the reader that will say so."""
+    then = (time.time() if now is None else now) - SETTLE_SECONDS
+    try:
+        os.utime(os.path.join(config_dir, MAIN_CF), (then, then))
+    except OSError:
+        pass
+
+
+def _edit(run_command, args, config_dir):
+    """Run a ``postconf -e`` or ``-X`` on ``config_dir``, then :func:`settle` its main.cf."""
+    _run(run_command, args)
+    settle(config_dir)
 
 
 def apply(run_command, postconf, config_dir, parameters=None, absent=None, check_mode=False,
@@ -449,9 +475,9 @@ def apply(run_command, postconf, config_dir, parameters=None, absent=None, check
         if master_changed:
             _replace(master_path, master_after)
         if changes:
-            _run(run_command, build_edit_command(postconf, config_dir, changes))
+            _edit(run_command, build_edit_command(postconf, config_dir, changes), config_dir)
         if removals:
-            _run(run_command, build_remove_command(postconf, config_dir, removals))
+            _edit(run_command, build_remove_command(postconf, config_dir, removals), config_dir)
 
     diff = build_diff(changes, removals, current, config_dir)
     if master_cf_block is not None:  # a list of two diffs: main.cf, then master.cf

@@ -17,6 +17,7 @@ from collections import OrderedDict
 import pytest
 
 from ansible_collections.egress.mail.plugins.module_utils.postconf import (
+    SETTLE_SECONDS,
     PostconfError,
     apply,
     backup,
@@ -32,6 +33,7 @@ from ansible_collections.egress.mail.plugins.module_utils.postconf import (
     parse_show_output,
     parse_unknown_parameters,
     prepare,
+    settle,
     validate_name,
 )
 
@@ -296,6 +298,8 @@ def test_apply_against_real_postconf(tmp_path, postfix_bin):
     config_dir = str(tmp_path)
     with open(os.path.join(config_dir, "main.cf"), "w") as handle:
         handle.write("# test\ncompatibility_level = 3.6\nsmtp_tls_wrappermode = yes\nmy_unused = 1\n")
+    then = time.time() - 2  # written whole: Postfix need not wait for it to settle
+    os.utime(os.path.join(config_dir, "main.cf"), (then, then))
     if os.path.exists("/etc/postfix/master.cf"):
         shutil.copy("/etc/postfix/master.cf", os.path.join(config_dir, "master.cf"))
     else:
@@ -336,6 +340,7 @@ def test_apply_against_real_postconf(tmp_path, postfix_bin):
     assert written["relay_hots"] == "typo"
     assert "smtp_tls_wrappermode" not in written
     assert "my_unused" not in written
+    assert os.stat(os.path.join(config_dir, "main.cf")).st_mtime <= time.time() - SETTLE_SECONDS
 
     # Idempotent, including the parameter postconf does not know.
     result = apply(_run, real_postconf, config_dir, params, ["smtp_tls_wrappermode", "my_unused", "never_set"])
@@ -519,6 +524,7 @@ class FakePostfix(object):
         self.calls = []
         self.stages = []
         self.seen_in_stage = []
+        self.ages = []
 
     def __call__(self, args):
         self.calls.append(args)
@@ -531,6 +537,8 @@ class FakePostfix(object):
         main_cf = os.path.join(config_dir, "main.cf")
         with open(main_cf) as handle:
             current = parse_main_cf(handle.read())
+        if rest[:1] not in (["-e"], ["-X"]):  # a reader: how old main.cf is (Postfix waits below 1 s)
+            self.ages.append((os.path.basename(config_dir), rest[:1], time.time() - os.stat(main_cf).st_mtime))
         if prog == "postfix":
             for name, value in current.items():
                 if name.endswith("_limit") and not value.isdigit():
@@ -669,6 +677,30 @@ def test_a_failing_edit_on_the_stage_changes_nothing_live(live):
     with pytest.raises(PostconfError, match="failed"):
         staged_apply(live, run, {"relayhost": "[r]:587"})
     assert snapshot(live) == before
+
+
+def test_every_read_after_an_edit_finds_main_cf_settled(live):
+    # Postfix reads a main.cf younger than 1 s again every 300 ms (up to 2 s a call): after each
+    # edit, on the stage and live, main.cf is dated SETTLE_SECONDS back.
+    fake = FakePostfix()
+    staged_apply(live, fake, {"relayhost": "[relay.example]:587"}, absent=["default_process_limit"])
+    stage_reads = [age for where, what, age in fake.ages if where.startswith("egress-postfix-stage-")]
+    assert len(stage_reads) == 2  # postconf -M, postfix check
+    assert all(SETTLE_SECONDS <= age < SETTLE_SECONDS + 1 for age in stage_reads), fake.ages
+    age = time.time() - os.stat(str(live / "main.cf")).st_mtime
+    assert SETTLE_SECONDS <= age < SETTLE_SECONDS + 1
+    assert "relayhost = [relay.example]:587" in (live / "main.cf").read_text()
+
+
+def test_settle_dates_main_cf_back_and_ignores_a_missing_one(tmp_path):
+    (tmp_path / "main.cf").write_text("relayhost =\n")
+    settle(str(tmp_path), now=1000.5)
+    info = os.stat(str(tmp_path / "main.cf"))
+    assert (info.st_mtime, info.st_atime) == (998.5, 998.5)
+    settle(str(tmp_path / "missing"), now=1000.5)  # no error: the next reader reports it
+    before = time.time()
+    settle(str(tmp_path))
+    assert before - SETTLE_SECONDS <= os.stat(str(tmp_path / "main.cf")).st_mtime <= time.time() - SETTLE_SECONDS
 
 
 def test_converged_host_runs_no_staged_check(live):
