@@ -41,8 +41,8 @@ demo: setup ## bring up a mail host and a smarthost, converge playbooks/site.yml
 demo-down: ## remove the demo containers
 	bash scripts/demo.sh down
 
-mutation: ## mutation testing of five plugins/module_utils files (mutmut; not in `make test`: hours on 2 cores)
-	bash scripts/mutation.sh
+mutation: ## mutation testing of five plugins/module_utils names (mutmut, MUTATION_JOBS at once; not in `make test`)
+	bash scripts/mutation-jobs.sh
 
 bench: setup ## benchmarks (numbers, not tests)
 	bash bench/run.sh

@@ -62,6 +62,14 @@ fi
 for f in $files; do
   [ -n "${tests[$f]:-}" ] || { echo "mutation: no test list for '$f' (known: ${!tests[*]})" >&2; exit 2; }
 done
+# MUTATION_LIST=1: print "name source" for each source of each name and stop (scripts/mutation-jobs.sh
+# runs one job a source).
+if [ -n "${MUTATION_LIST:-}" ]; then
+  for f in $files; do
+    for src in ${sources[$f]}; do echo "$f $src"; done
+  done
+  exit 0
+fi
 
 if ! "$py" -c 'import mutmut' 2>/dev/null; then
   "$py" -m pip install -q --disable-pip-version-check -r requirements-mutation.txt
@@ -168,31 +176,6 @@ for f in $files; do
   current=
 done
 
-# shellcheck disable=SC2086  # $files: the names, one word each
-"$py" - "$out" "$min" $files <<'PY'
-import sqlite3
-import sys
-
-out, minimum, names = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
-cols = ("ok_killed", "bad_survived", "bad_timeout", "ok_suspicious")
-print("\n%-16s %7s %8s %8s %7s %10s %6s %8s" % (
-    "file", "killed", "survived", "timeout", "suspic.", "kill rate", "total", "time (s)"))
-low = []
-for name in names:
-    db = sqlite3.connect("%s/%s.db" % (out, name))
-    counts = dict(db.execute("SELECT status, count(*) FROM Mutant GROUP BY status"))
-    total = sum(counts.values())
-    killed = counts.get("ok_killed", 0) + counts.get("ok_suspicious", 0)
-    rate = 100.0 * killed / total if total else 0.0
-    with open("%s/%s.seconds" % (out, name)) as handle:
-        seconds = handle.read().strip()
-    print("%-16s %7d %8d %8d %7d %9.1f%% %6d %8s" % (
-        (name,) + tuple(counts.get(c, 0) for c in cols) + (rate, total, seconds)))
-    if rate < minimum:
-        low.append(name)
-print("\nkill rate = (killed + suspicious) / all mutants; a timeout counts as not killed.")
-print("Surviving mutants: %s/<file>.survivors.txt" % out)
-if low:
-    print("mutation: kill rate below %g%% in: %s" % (minimum, ", ".join(low)))
-    sys.exit(1)
-PY
+specs=()
+for f in $files; do specs+=("$f=$out/$f.db"); done
+"$py" scripts/mutation-report.py "$min" "${specs[@]}"
