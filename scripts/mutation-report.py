@@ -30,8 +30,10 @@ def seconds(cache):
 
 def main(argv):
     minimum, low = float(argv[0]), []
-    print("\n%-16s %7s %8s %8s %7s %10s %6s %8s" % (
-        "file", "killed", "survived", "timeout", "suspic.", "kill rate", "total", "time (s)"))
+    print(
+        "\n%-16s %7s %8s %8s %7s %10s %6s %8s"
+        % ("file", "killed", "survived", "timeout", "suspic.", "kill rate", "total", "time (s)")
+    )
     for spec in argv[1:]:
         name, caches = spec.split("=", 1)
         total, secs = {}, 0
@@ -42,12 +44,17 @@ def main(argv):
         mutants = sum(total.values())
         killed = total.get("ok_killed", 0) + total.get("ok_suspicious", 0)
         rate = 100.0 * killed / mutants if mutants else 0.0
-        print("%-16s %7d %8d %8d %7d %9.1f%% %6d %8d" % (
-            (name,) + tuple(total.get(c, 0) for c in COLUMNS) + (rate, mutants, secs)))
+        print(
+            "%-16s %7d %8d %8d %7d %9.1f%% %6d %8d"
+            % ((name,) + tuple(total.get(c, 0) for c in COLUMNS) + (rate, mutants, secs))
+        )
         if rate < minimum:
             low.append(name)
     print("\nkill rate = (killed + suspicious) / all mutants; a timeout counts as not killed.")
-    print("Surviving mutants: the .survivors.txt beside each cache (%s)" % os.path.dirname(argv[1].split("=", 1)[1].split(",")[0]))
+    print(
+        "Surviving mutants: the .survivors.txt beside each cache (%s)"
+        % os.path.dirname(argv[1].split("=", 1)[1].split(",")[0])
+    )
     if low:
         print("mutation: kill rate below %g%% in: %s" % (minimum, ", ".join(low)))
         return 1

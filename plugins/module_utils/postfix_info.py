@@ -10,7 +10,8 @@ It reads, in one module call: which packages are missing (one dpkg-query or rpm 
 apt's package lists are there and how old they are, Postfix's default map type and the services
 master.cf defines outside the role's block, the service's state, whether a reload is still
 pending, /etc/mailname, and optionally the mail every MTA holds (egress.mail.mail_queue's logic).
-Nothing is changed.
+``host_facts(module)`` gives the facts a role would otherwise gather with the setup module (one
+round trip more), from the collectors setup itself uses. Nothing is changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +21,10 @@ __metaclass__ = type
 import os
 import re
 import time
+
+from ansible.module_utils.facts.system.distribution import DistributionFactCollector
+from ansible.module_utils.facts.system.platform import PlatformFactCollector
+from ansible.module_utils.facts.system.selinux import SelinuxFactCollector
 
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import ALL_MTAS, collect
 
@@ -31,6 +36,28 @@ DEFAULT_BLOCK_MARKER = "# {mark} egress.mail"
 
 class PostfixInfoError(Exception):
     """An error with a message fit for the user."""
+
+
+def host_facts(module):
+    """The facts of setup's distribution, platform and selinux collectors (os_family, fqdn,
+    selinux.status, ...), by those collectors: the same values ``setup`` would gather."""
+    facts = {}
+    for collector in (DistributionFactCollector(), PlatformFactCollector(), SelinuxFactCollector()):
+        facts.update(collector.collect(module=module, collected_facts=facts))
+    return facts
+
+
+def packages_for(packages_by_os_family, os_family):
+    """The package list of ``os_family`` in ``packages_by_os_family`` (a dict of lists)."""
+    if os_family not in packages_by_os_family:
+        raise PostfixInfoError(
+            "packages_by_os_family has no package list for this host's OS family %r (it has: %s)"
+            % (os_family, ", ".join(sorted(packages_by_os_family)) or "none")
+        )
+    packages = packages_by_os_family[os_family]
+    if not isinstance(packages, list):
+        raise PostfixInfoError("packages_by_os_family: the value of %s must be a list of package names" % os_family)
+    return packages
 
 
 def check_names(names, pattern, what):

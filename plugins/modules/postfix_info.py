@@ -32,6 +32,19 @@ options:
     type: list
     elements: str
     default: []
+  packages_by_os_family:
+    description:
+      - The packages to check per OS family (V(Debian), V(RedHat), ... as the C(os_family) fact says it): the
+        list of the host's family is used as O(packages). A family not in it is an error.
+      - For a caller that does not know the host's family yet, such as a role that skips the setup module.
+    type: dict
+  facts:
+    description:
+      - Also return what the setup module's C(distribution), C(platform) and C(selinux) collectors gather
+        (C(os_family), C(fqdn), C(selinux), ...) as facts, read by those same collectors. A role that needs
+        only those facts saves the setup call, one round trip on every run.
+    type: bool
+    default: false
   config_dir:
     description: Postfix's configuration directory (C(postconf -c)).
     type: path
@@ -82,6 +95,13 @@ EXAMPLES = r"""
     queues: true
   register: postfix_state
 
+- name: Inspect Postfix and gather the facts the role needs (no setup call)
+  egress.mail.postfix_info:
+    packages_by_os_family:
+      Debian: [postfix, libsasl2-modules, ca-certificates]
+      RedHat: [postfix, cyrus-sasl-plain, ca-certificates]
+    facts: true
+  register: postfix_state
 - name: Install what is missing
   ansible.builtin.apt:
     name: "{{ postfix_state.missing }}"
@@ -146,6 +166,12 @@ mailname:
   returned: when O(parts) has V(files)
   type: dict
   sample: {content: "mail.example.com\n", mode: "0644", uid: 0, gid: 0}
+ansible_facts:
+  description: What the setup module's C(distribution), C(platform) and C(selinux) collectors gather.
+  returned: when O(facts=true)
+  type: dict
+  sample: {os_family: Debian, distribution: Debian, distribution_major_version: "12", fqdn: mail.example.com,
+           hostname: mail, domain: example.com, selinux: {status: Missing selinux Python library}}
 mail_queues:
   description: The mail every MTA holds, as M(egress.mail.mail_queue) returns it (sendmail_owner, queues, waiting,
     total, reason_lines).
@@ -161,7 +187,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_summary import QueueReadError
 from ansible_collections.egress.mail.plugins.module_utils.module_runner import command_runner, exit_with
-from ansible_collections.egress.mail.plugins.module_utils.postfix_info import PostfixInfoError, inspect
+from ansible_collections.egress.mail.plugins.module_utils.postfix_info import (
+    PostfixInfoError,
+    host_facts,
+    inspect,
+    packages_for,
+)
 
 SBIN = ["/usr/sbin", "/usr/local/sbin"]
 PARTS = ["packages", "postfix", "service", "files"]
@@ -171,6 +202,8 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             packages=dict(type="list", elements="str", default=[]),
+            packages_by_os_family=dict(type="dict"),
+            facts=dict(type="bool", default=False),
             config_dir=dict(type="path", default="/etc/postfix"),
             master_cf_marker=dict(type="str", default="# {mark} egress.mail"),
             service=dict(type="str", default="postfix"),
@@ -179,6 +212,7 @@ def main():
             parts=dict(type="list", elements="str", choices=PARTS, default=PARTS),
             queues=dict(type="bool", default=False),
         ),
+        mutually_exclusive=[("packages", "packages_by_os_family")],
         supports_check_mode=True,
     )
 
@@ -187,11 +221,15 @@ def main():
     def find(name):
         return module.get_bin_path(name, opt_dirs=SBIN)
 
-    exit_with(
-        module,
-        lambda: inspect(
+    def read():
+        by_family = module.params["packages_by_os_family"]
+        facts = host_facts(module) if module.params["facts"] or by_family is not None else {}
+        packages = module.params["packages"]
+        if by_family is not None:
+            packages = packages_for(by_family, facts.get("os_family"))
+        result = inspect(
             run_command,
-            module.params["packages"],
+            packages,
             config_dir=module.params["config_dir"],
             postconf=find("postconf"),
             dpkg_query=find("dpkg-query"),
@@ -204,7 +242,14 @@ def main():
             queues=module.params["queues"],
             postqueue=find("postqueue"),
             parts=module.params["parts"],
-        ),
+        )
+        if module.params["facts"]:
+            result["ansible_facts"] = facts
+        return result
+
+    exit_with(
+        module,
+        read,
         [(PostfixInfoError, None), ((QueueReadError, IOError, OSError), "could not inspect the host")],
     )
 

@@ -66,8 +66,12 @@ def template(name, family="Debian", **overrides):
 def test_os_family_packages_and_ca_bundle(family):
     sasl_package, bundle, dummy = FAMILIES[family]
     r = renderer(family)
-    assert sasl_package in r.render("{{ __postfix_relay_packages }}")
-    assert "postfix" in r.render("{{ __postfix_relay_packages }}")
+    facts = {"ansible_facts": {"os_family": family}}
+    assert sasl_package in r.render("{{ __postfix_relay_packages }}", **facts)
+    assert "postfix" in r.render("{{ __postfix_relay_packages }}", **facts)
+    assert r.render("{{ __postfix_relay_os_packages[ansible_facts.os_family] }}", **facts) == r.render(
+        "{{ __postfix_relay_packages }}", **facts
+    )
     conf = main_cf(family, postfix_relay_tls_security_level="verify")
     assert conf["smtp_tls_CAfile"] == bundle
     assert conf["smtp_tls_security_level"] == "verify"

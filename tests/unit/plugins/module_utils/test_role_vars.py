@@ -281,13 +281,14 @@ def test_validate_yml_is_one_filter_call(role):
     with open(os.path.join(ROOT, "roles", role, "tasks", "validate.yml")) as handle:
         text = handle.read()
     tasks = yaml.safe_load(text)
-    assert [next(k for k in t if k.startswith("ansible.builtin.")) for t in tasks] == [
-        "ansible.builtin.setup",
+    # postfix_relay's inspection (egress.mail.postfix_info, facts: true) runs first and gives the facts.
+    gather = [] if role == "postfix_relay" else ["ansible.builtin.setup"]
+    assert [next(k for k in t if k.startswith("ansible.builtin.")) for t in tasks] == gather + [
         "ansible.builtin.include_vars",
         "ansible.builtin.set_fact",
         "ansible.builtin.set_fact",
     ]
-    check, keep = tasks[2:]
+    check, keep = tasks[-2:]
     calls = re.findall(r"egress\.mail\.\w+", yaml.safe_dump(check))
     assert calls == ["egress.mail.role_settings"]
     assert re.findall(r"egress\.mail\.\w+", yaml.safe_dump(tasks)) == ["egress.mail.role_settings"]

@@ -4,7 +4,11 @@
 
 """The postfix_info module's entry point: arguments, check mode, warnings, errors."""
 
+import functools
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -62,6 +66,66 @@ def test_every_part_and_the_queues(capsys, tmp_path):
         assert key in result, key
     assert result["mailname"] is None
     assert result["mail_queues"]["total"] == sum(result["mail_queues"]["waiting"].values())
+
+
+@functools.lru_cache(maxsize=None)
+def setup_facts():
+    """What ``ansible -m setup -a gather_subset=min`` gathers on this machine (the controller)."""
+    env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-c", "local", "-o",
+         "-e", "ansible_python_interpreter=%s" % sys.executable, "-m", "ansible.builtin.setup", "-a", "gather_subset=min"],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    return json.loads(proc.stdout.split("=>", 1)[1])["ansible_facts"]
+
+
+def test_facts_are_what_setup_gathers(capsys, tmp_path):
+    # The role skips the setup module on this module's facts: the same values, the same collectors.
+    rc, result = run_module({"facts": True, "parts": ["files"], "mailname": str(tmp_path / "none")}, capsys)
+    assert rc == 0, result
+    facts, expected = result["ansible_facts"], setup_facts()
+    for name in ("os_family", "distribution", "distribution_major_version", "fqdn", "hostname", "domain", "selinux"):
+        assert facts[name] == expected["ansible_" + name], name
+
+
+def test_packages_of_the_hosts_os_family(capsys, tmp_path):
+    family = setup_facts()["ansible_os_family"]
+    rc, result = run_module(
+        {
+            "packages_by_os_family": {family: ["dpkg", "egress-no-such-package"], "Other": ["egress-other"]},
+            "parts": ["packages"],
+        },
+        capsys,
+    )
+    assert rc == 0, result
+    assert result["missing"] == ["egress-no-such-package"]
+    assert "ansible_facts" not in result  # facts: false
+
+
+@pytest.mark.parametrize(
+    "by_family, fragment",
+    [
+        (
+            {"Other": ["postfix"]},
+            "packages_by_os_family has no package list for this host's OS family '{family}' (it has: Other)",
+        ),
+        ({}, "no package list for this host's OS family '{family}' (it has: none)"),
+        ({"{family}": "postfix"}, "packages_by_os_family: the value of {family} must be a list of package names"),
+        ({"{family}": ["postfix; id"]}, "packages: 'postfix; id' is not a valid name"),
+    ],
+)
+def test_refused_package_lists(capsys, by_family, fragment):
+    family = setup_facts()["ansible_os_family"]
+    by_family = dict((key.replace("{family}", family), value) for key, value in by_family.items())
+    rc, result = run_module({"packages_by_os_family": by_family, "parts": ["packages"]}, capsys)
+    assert rc == 1 and result["failed"] is True
+    assert fragment.replace("{family}", family) in result["msg"]
+
+
+def test_packages_and_packages_by_os_family_exclude_each_other(capsys):
+    rc, result = run_module({"packages": ["postfix"], "packages_by_os_family": {"Debian": ["postfix"]}}, capsys)
+    assert rc == 1 and "mutually exclusive: packages|packages_by_os_family" in result["msg"]
 
 
 @pytest.mark.parametrize(
