@@ -4,7 +4,8 @@
 # place), then one kill-rate table per name summed over its sources.
 #   MUTATION_FILES="postconf postfix_maps" make mutation   # some names (default: all five)
 #   MUTATION_JOBS=2 make mutation
-#   MUTATION_RESUME=1 make mutation   # each job goes on from its cache in .cache/mutmut/parts/
+#   MUTATION_RESUME=1 make mutation   # each job goes on from its cache in .cache/mutmut/parts/ (a job
+#     that was interrupted keeps the cache of what it had tested)
 # The worktrees hold what git tracks as it is on disk (`git stash create`, nothing is stashed):
 # a file git does not track under plugins/, tests/ or scripts/ stops the run before it starts.
 # Three jobs on 2 cores: smtp_probe's tests wait on sockets most of their time.
@@ -37,13 +38,20 @@ if ! flock -n 9; then
   echo "mutation: another make mutation uses this checkout ($out/.jobs.lock is held)" >&2
   exit 2
 fi
+# Worktrees a run that was killed outright left behind.
+for dir in "$out"/jobs/*/; do
+  if [ -d "$dir" ]; then git worktree remove --force "$dir" 2>/dev/null || rm -rf "$dir"; fi
+done
+git worktree prune
 rev=$(git stash create)
 rev=${rev:-HEAD}
 
 declare -A pid_job=()
 cleanup() {
   local pid
-  for pid in "${!pid_job[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  # Each job's bash passes the TERM to its mutation.sh (which stops its mutmut and restores the
+  # sources), then keeps the cache and removes its worktree before it ends.
+  for pid in "${!pid_job[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${!pid_job[@]}"; do wait "$pid" 2>/dev/null || true; done
   for dir in "$out"/jobs/*/; do
     if [ -d "$dir" ]; then git worktree remove --force "$dir" 2>/dev/null || true; fi
@@ -64,8 +72,19 @@ run_job() {
   mkdir -p "$dir/.cache/mutmut" "$part"
   [ -e "$top/.cache/postfix" ] && ln -s "$top/.cache/postfix" "$dir/.cache/postfix"
   if [ -n "${MUTATION_RESUME:-}" ] && [ -f "$part/$stem.db" ]; then cp "$part/$stem.db" "$dir/.cache/mutmut/$name.db"; fi
-  local rc=0
-  (cd "$dir" && MUTATION_FILES=$name MUTATION_ONLY=$src MUTATION_MIN=0 bash scripts/mutation.sh) >"$part/$stem.log" 2>&1 || rc=$?
+  rm -f "$part/$stem.seconds" "$part/$stem.survivors.txt"  # written again only by a run that ends
+  local rc=0 child
+  (cd "$dir" && MUTATION_FILES=$name MUTATION_ONLY=$src MUTATION_MIN=0 exec bash scripts/mutation.sh) >"$part/$stem.log" 2>&1 &
+  child=$!
+  # Stopped (make mutation interrupted): mutation.sh gets the TERM, stops its mutmut and puts the
+  # sources and the cache back; this job waits for that, then keeps the cache in parts/
+  # (MUTATION_RESUME=1 goes on from there) and removes the worktree.
+  trap 'kill -TERM "$child" 2>/dev/null || true' TERM INT
+  while :; do
+    rc=0
+    wait "$child" || rc=$?
+    kill -0 "$child" 2>/dev/null || break
+  done
   if [ -f "$dir/.cache/mutmut/$name.db" ]; then
     cp "$dir/.cache/mutmut/$name.db" "$part/$stem.db"
     cp "$dir/.cache/mutmut/$name.seconds" "$part/$stem.seconds" 2>/dev/null || true
@@ -103,7 +122,6 @@ while [ "$next" -lt "${#job_list[@]}" ] || [ "${#pid_job[@]}" -gt 0 ]; do
   fi
 done
 echo "mutation: all jobs ended in $((SECONDS - start)) s"
-[ "${#failed[@]}" -eq 0 ] || { echo "mutation: failed jobs: ${failed[*]}" >&2; exit 1; }
 
 specs=()
 declare -A seen=()
@@ -118,4 +136,16 @@ for line in "${job_list[@]}"; do
   specs+=("$name=${seen[$name]}")
   unset "seen[$name]"
 done
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "mutation: failed jobs: ${failed[*]} (the table leaves out their names)" >&2
+  kept=()
+  for spec in "${specs[@]}"; do
+    dbs=${spec#*=}
+    ok=true
+    for db in ${dbs//,/ }; do [ -f "${db%.db}.seconds" ] || ok=false; done
+    if $ok; then kept+=("$spec"); fi
+  done
+  [ "${#kept[@]}" -eq 0 ] || .venv/bin/python scripts/mutation-report.py "$min" "${kept[@]}" || true
+  exit 1
+fi
 .venv/bin/python scripts/mutation-report.py "$min" "${specs[@]}"

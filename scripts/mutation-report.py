@@ -51,6 +51,7 @@ def main(argv):
         if rate < minimum:
             low.append(name)
     print("\nkill rate = (killed + suspicious) / all mutants; a timeout counts as not killed.")
+    print("time: the wall time of the run, or the sum over the jobs of a name (they run side by side).")
     print(
         "Surviving mutants: the .survivors.txt beside each cache (%s)"
         % os.path.dirname(argv[1].split("=", 1)[1].split(",")[0])

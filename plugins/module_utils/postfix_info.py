@@ -22,9 +22,11 @@ import os
 import re
 import time
 
+from ansible.module_utils.facts.namespace import PrefixFactNamespace
 from ansible.module_utils.facts.system.distribution import DistributionFactCollector
 from ansible.module_utils.facts.system.platform import PlatformFactCollector
 from ansible.module_utils.facts.system.selinux import SelinuxFactCollector
+from ansible.module_utils.facts.system.service_mgr import ServiceMgrFactCollector
 
 from ansible_collections.egress.mail.plugins.module_utils.mail_queue_info import ALL_MTAS, collect
 
@@ -39,11 +41,15 @@ class PostfixInfoError(Exception):
 
 
 def host_facts(module):
-    """The facts of setup's distribution, platform and selinux collectors (os_family, fqdn,
-    selinux.status, ...), by those collectors: the same values ``setup`` would gather."""
+    """What setup's distribution, platform, selinux and service_mgr collectors gather, by those
+    collectors and with setup's ``ansible_`` prefix (``ansible_os_family``, ``ansible_fqdn``,
+    ``ansible_service_mgr``, ...): Ansible keeps prefixed facts out of the host's variables
+    (``hostname`` in the inventory stays) and shows them as ``ansible_facts.os_family`` too. The
+    service module needs ``service_mgr``; without it, it would run setup itself."""
     facts = {}
-    for collector in (DistributionFactCollector(), PlatformFactCollector(), SelinuxFactCollector()):
-        facts.update(collector.collect(module=module, collected_facts=facts))
+    prefix = PrefixFactNamespace(namespace_name="ansible", prefix="ansible_")
+    for collector in (DistributionFactCollector, PlatformFactCollector, SelinuxFactCollector, ServiceMgrFactCollector):
+        facts.update(collector(namespace=prefix).collect_with_namespace(module=module, collected_facts=facts))
     return facts
 
 

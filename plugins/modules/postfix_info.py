@@ -40,9 +40,10 @@ options:
     type: dict
   facts:
     description:
-      - Also return what the setup module's C(distribution), C(platform) and C(selinux) collectors gather
-        (C(os_family), C(fqdn), C(selinux), ...) as facts, read by those same collectors. A role that needs
-        only those facts saves the setup call, one round trip on every run.
+      - Also return what the setup module's C(distribution), C(platform), C(selinux) and C(service_mgr) collectors
+        gather (C(ansible_os_family), C(ansible_fqdn), C(ansible_selinux), C(ansible_service_mgr), ...) as facts,
+        read by those same collectors and named as setup names them. A role that needs only those facts saves the
+        setup call, one round trip on every run.
     type: bool
     default: false
   config_dir:
@@ -167,11 +168,14 @@ mailname:
   type: dict
   sample: {content: "mail.example.com\n", mode: "0644", uid: 0, gid: 0}
 ansible_facts:
-  description: What the setup module's C(distribution), C(platform) and C(selinux) collectors gather.
+  description:
+    - What the setup module's C(distribution), C(platform), C(selinux) and C(service_mgr) collectors gather, with
+      setup's C(ansible_) prefix (so they are also C(ansible_facts.os_family), ...).
   returned: when O(facts=true)
   type: dict
-  sample: {os_family: Debian, distribution: Debian, distribution_major_version: "12", fqdn: mail.example.com,
-           hostname: mail, domain: example.com, selinux: {status: Missing selinux Python library}}
+  sample: {ansible_os_family: Debian, ansible_distribution: Debian, ansible_distribution_major_version: "12",
+           ansible_fqdn: mail.example.com, ansible_hostname: mail, ansible_domain: example.com,
+           ansible_selinux: {status: Missing selinux Python library}, ansible_service_mgr: systemd}
 mail_queues:
   description: The mail every MTA holds, as M(egress.mail.mail_queue) returns it (sendmail_owner, queues, waiting,
     total, reason_lines).
@@ -226,7 +230,7 @@ def main():
         facts = host_facts(module) if module.params["facts"] or by_family is not None else {}
         packages = module.params["packages"]
         if by_family is not None:
-            packages = packages_for(by_family, facts.get("os_family"))
+            packages = packages_for(by_family, facts.get("ansible_os_family"))
         result = inspect(
             run_command,
             packages,

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 # role_render is imported as a top-level module and first: it starts Ansible's collection
 # loader, which must own `ansible_collections` before any module of the collection is imported.
@@ -69,9 +70,7 @@ def test_os_family_packages_and_ca_bundle(family):
     facts = {"ansible_facts": {"os_family": family}}
     assert sasl_package in r.render("{{ __postfix_relay_packages }}", **facts)
     assert "postfix" in r.render("{{ __postfix_relay_packages }}", **facts)
-    assert r.render("{{ __postfix_relay_os_packages[ansible_facts.os_family] }}", **facts) == r.render(
-        "{{ __postfix_relay_packages }}", **facts
-    )
+
     conf = main_cf(family, postfix_relay_tls_security_level="verify")
     assert conf["smtp_tls_CAfile"] == bundle
     assert conf["smtp_tls_security_level"] == "verify"
@@ -484,3 +483,37 @@ def test_selinux_script_labels_only_what_is_missing(tmp_path):
     assert result.stdout == "labelled 2525\n"
     # 2525 has a type already (unreserved_port_t's range): -a fails, -m modifies it.
     assert log.read_text() == "port -a -t smtp_port_t -p tcp 2525\nport -m -t smtp_port_t -p tcp 2525\n"
+
+
+def _takeover_include_condition():
+    with open(
+        os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "postfix_relay", "tasks", "main.yml")
+    ) as handle:
+        tasks = yaml.safe_load(handle)
+    (task,) = [t for t in tasks if t.get("ansible.builtin.include_tasks") == "takeover_check.yml"]
+    return task["when"]
+
+
+@pytest.mark.parametrize(
+    "owner, waiting, included",
+    [
+        ("postfix", {}, False),  # a converged host: no takeover tasks at all
+        (None, {}, False),  # a bare host: nothing owns sendmail
+        ("", {}, False),  # None as ansible-core 2.16-2.18 template it
+        ("exim4", {}, True),  # another MTA owns sendmail, its queue empty: it is stopped
+        ("nullmailer", {}, True),
+        ("postfix", {"exim4": 2}, True),  # Postfix owns sendmail, exim4 still holds mail: refused or moved
+        ("postfix", {"nullmailer": 1}, True),
+        ("postfix", {"sendmail": 1}, True),  # mail the role cannot move: refused
+        ("postfix", {"postfix": 5}, False),  # Postfix's own mail is the release's business
+    ],
+)
+def test_the_takeover_checks_run_when_another_mta_owns_sendmail_or_holds_mail(owner, waiting, included):
+    state = dict(role_vars()["__postfix_relay_host_state"])
+    counts = dict.fromkeys(["postfix", "exim4", "nullmailer", "sendmail", "dma", "opensmtpd"], 0)
+    counts.update(waiting)
+    state["mail_queues"] = {"sendmail_owner": {"mta": owner}, "waiting": counts}
+    rendered = renderer("Debian").render(
+        "{{ (%s) | bool }}" % _takeover_include_condition(), __postfix_relay_host_state=state
+    )
+    assert rendered is included

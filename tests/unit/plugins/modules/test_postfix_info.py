@@ -81,19 +81,52 @@ def setup_facts():
 
 
 def test_facts_are_what_setup_gathers(capsys, tmp_path):
-    # The role skips the setup module on this module's facts: the same values, the same collectors.
+    # The role skips the setup module on this module's facts: the same values, the same names.
     rc, result = run_module({"facts": True, "parts": ["files"], "mailname": str(tmp_path / "none")}, capsys)
     assert rc == 0, result
     facts, expected = result["ansible_facts"], setup_facts()
-    for name in ("os_family", "distribution", "distribution_major_version", "fqdn", "hostname", "domain", "selinux"):
-        assert facts[name] == expected["ansible_" + name], name
+    for name in ("os_family", "distribution", "distribution_major_version", "fqdn", "hostname", "domain", "selinux",
+                 "service_mgr", "system"):  # fmt: skip
+        assert facts["ansible_" + name] == expected["ansible_" + name], name
+    assert all(name.startswith("ansible_") for name in facts)
+
+
+PLAY = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - egress.mail.postfix_info: {facts: true, parts: [files], mailname: %s}
+    - ansible.builtin.debug:
+        msg: "{{ [hostname, domain, ansible_facts.os_family, ansible_os_family, ansible_facts.fqdn,
+                  ansible_facts.service_mgr] | to_json }}"
+"""
+
+
+def test_facts_reach_ansible_facts_and_leave_the_inventorys_variables(tmp_path):
+    # As setup's: ansible_facts.os_family and ansible_os_family; an inventory `hostname` or `domain`
+    # keeps its value; ansible_facts.service_mgr is there, so the service module gathers nothing.
+    (tmp_path / "play.yml").write_text(PLAY % (tmp_path / "none"))
+    (tmp_path / "hosts").write_text("target ansible_connection=local hostname=from-inventory domain=corp.example "
+                                    "ansible_python_interpreter=%s\n" % sys.executable)  # fmt: skip
+    env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    proc = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(tmp_path / "hosts"),
+         str(tmp_path / "play.yml")],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    msg = json.loads(json.loads(proc.stdout)["plays"][0]["tasks"][1]["hosts"]["target"]["msg"])
+    expected = setup_facts()
+    assert msg == ["from-inventory", "corp.example", expected["ansible_os_family"], expected["ansible_os_family"],
+                   expected["ansible_fqdn"], expected["ansible_service_mgr"]]  # fmt: skip
 
 
 def test_packages_of_the_hosts_os_family(capsys, tmp_path):
     family = setup_facts()["ansible_os_family"]
+    installed = "dpkg" if family == "Debian" else "rpm"  # a package every host of the family has
     rc, result = run_module(
         {
-            "packages_by_os_family": {family: ["dpkg", "egress-no-such-package"], "Other": ["egress-other"]},
+            "packages_by_os_family": {family: [installed, "egress-no-such-package"], "Other": ["egress-other"]},
             "parts": ["packages"],
         },
         capsys,
