@@ -34,8 +34,8 @@ options:
     default: []
   packages_by_os_family:
     description:
-      - The packages to check per OS family (V(Debian), V(RedHat), ... as the C(os_family) fact says it): the
-        list of the host's family is used as O(packages). A family not in it is an error.
+      - The packages to check per OS family (V(Debian), V(RedHat), ... as the C(os_family) fact names it). The
+        list of the host's family is used as O(packages); a family not in it is an error.
       - For a caller that does not know the host's family yet, such as a role that skips the setup module.
     type: dict
   facts:

@@ -199,3 +199,22 @@ def test_the_unusable_message_is_exact_host_by_host_and_port_by_port():
     assert probe_summary.unusable_message(report, nothing) == (
         "require_recommended: no usable relay port on two.example: prefer is empty"
     )
+
+
+def test_the_message_when_every_host_has_a_port_but_no_port_serves_all():
+    # 587 on a.example, 2525 on b.example: each host has one, no prefer port is usable on both.
+    options = ProbeOptions(["a.example", "b.example"], ports=[587, 2525], implicit_tls_ports=[], prefer=[587, 2525])
+    usable = dict(starttls=True, tls_version="TLSv1.3")
+    results = [
+        _result("a.example", 587, "open", **usable),
+        _result("a.example", 2525, "filtered"),
+        _result("b.example", 587, "refused"),
+        _result("b.example", 2525, "open", **usable),
+    ]
+    report = dict(results=results, **probe_summary.summarize(results, options))
+    assert report["recommended_port"] is None
+    assert report["recommended_by_host"] == {"a.example": 587, "b.example": 2525}
+    assert probe_summary.unusable_message(report, options) == (
+        "require_recommended: every host has a usable port, but no port of prefer [587, 2525] is open with TLS "
+        "on all of them (a.example: 587, b.example: 2525)"
+    )
