@@ -5,8 +5,9 @@
 
 For each N, N fresh Debian 12 containers are started and reached over SSH with pipelining (as
 real hosts are). Measured on them, in this order:
-  floor   bench/floor.yml: the facts the role gathers and one module (ping), median of --reruns;
-          the least any re-run of any role costs on these hosts over this connection;
+  floor   bench/floor.yml: setup's minimal facts and one module (ping), median of --reruns;
+          the least any re-run of a role that gathers facts costs on these hosts over this
+          connection (postfix_relay's inspection reads the facts it needs itself);
   first   `ansible-playbook playbooks/site.yml` against the smarthost fixture: packages
           installed (apt cache fetched: the image has no package lists), Postfix configured,
           the test message sent when --test-message;
@@ -134,7 +135,7 @@ def main():
         % (os.cpu_count(), args.reruns, "yes" if args.test_message else "no")
     )
     print(
-        "floor: bench/floor.yml (the role's facts and one ping); load: 1-minute load average before each "
+        "floor: bench/floor.yml (setup's minimal facts and one ping); load: 1-minute load average before each "
         "run (floor and re-run: the range over their runs); CPU/host: controller CPU seconds / N"
     )
     print(
