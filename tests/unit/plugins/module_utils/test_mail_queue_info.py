@@ -71,71 +71,51 @@ def test_postfix_down_counts_files(tmp_path):
     ]
 
 
+def until_empty(run, wait, sendmail_path="/nonexistent"):
+    """collect_until_empty() of Postfix's queue on a clock that only sleep() moves."""
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    return mail_queue_info.collect_until_empty(
+        run,
+        wait,
+        sleep=sleep,
+        clock=lambda: clock[0],
+        mtas=["postfix"],
+        postqueue="/usr/sbin/postqueue",
+        sendmail_path=sendmail_path,
+    )
+
+
 def test_collect_until_empty_polls_until_the_queue_drains():
     outputs = [POSTQUEUE_OUT, POSTQUEUE_OUT.split("\n", 3)[3], ""]
-    clock = [0.0]
 
     def run(args):
         if args[0].endswith("postqueue"):
             return 0, outputs.pop(0) if len(outputs) > 1 else outputs[0], ""
         raise OSError("no dpkg")
 
-    def sleep(seconds):
-        clock[0] += seconds
-
-    result = mail_queue_info.collect_until_empty(
-        run,
-        20,
-        sleep=sleep,
-        clock=lambda: clock[0],
-        mtas=["postfix"],
-        postqueue="/usr/sbin/postqueue",
-        sendmail_path="/nonexistent",
-    )
+    result = until_empty(run, 20)
     assert result["total"] == 0 and result["waited"] == 2.0
 
 
 def test_collect_until_empty_gives_up_after_the_wait():
-    clock = [0.0]
-
-    def sleep(seconds):
-        clock[0] += seconds
-
     run = runner({"/usr/sbin/postqueue -j": (0, POSTQUEUE_OUT, "")})
-    result = mail_queue_info.collect_until_empty(
-        run,
-        5,
-        sleep=sleep,
-        clock=lambda: clock[0],
-        mtas=["postfix"],
-        postqueue="/usr/sbin/postqueue",
-        sendmail_path="/nonexistent",
-    )
+    result = until_empty(run, 5)
     assert result["total"] == 6 and result["waited"] == 5.0
     assert isinstance(result["waited"], float)  # also when the time is up
 
 
 def test_collect_until_empty_looks_up_the_sendmail_owner_once():
-    clock = [0.0]
-
-    def sleep(seconds):
-        clock[0] += seconds
-
     run = runner(
         {
             "/usr/sbin/postqueue -j": (0, POSTQUEUE_OUT, ""),
             "dpkg-query -S": (0, "postfix: /usr/sbin/sendmail\n", ""),
         }
     )
-    result = mail_queue_info.collect_until_empty(
-        run,
-        3,
-        sleep=sleep,
-        clock=lambda: clock[0],
-        mtas=["postfix"],
-        postqueue="/usr/sbin/postqueue",
-        sendmail_path=os.path.join(FIXTURES, "postfix"),
-    )
+    result = until_empty(run, 3, sendmail_path=os.path.join(FIXTURES, "postfix"))
     assert result["sendmail_owner"]["mta"] == "postfix"
     assert [c[0] for c in run.calls].count("dpkg-query") == 1
     assert [c[0] for c in run.calls].count("/usr/sbin/postqueue") == 4
